@@ -1,0 +1,29 @@
+// What the CLI prints for people and for scripts: listening lines (parseable when stdout is not a TTY), colour rules.
+
+/** True when colour may be used on this stream: a TTY, and NO_COLOR unset. */
+export function useColor(stream: NodeJS.WriteStream = process.stdout): boolean {
+  return stream.isTTY === true && !('NO_COLOR' in process.env) && process.env.TERM !== 'dumb';
+}
+
+/** Wraps text in an ANSI colour when allowed. */
+export function paint(text: string, code: number, stream: NodeJS.WriteStream = process.stdout): string {
+  return useColor(stream) ? `\x1b[${code}m${text}\x1b[0m` : text;
+}
+
+/**
+ * Announces a listener. Scripts read `listening <kind> <url>` (one line, always when stdout is not a TTY);
+ * people on a TTY get the same facts with colour.
+ */
+export function announceListening(kind: 'http' | 'https' | 'collect', url: string): void {
+  if (process.stdout.isTTY) {
+    const label = kind === 'collect' ? 'collector' : kind === 'https' ? 'https server' : 'http server';
+    process.stdout.write(`${paint('listening', 32)} ${kind} ${paint(url, 1)}  (${label})\n`);
+  } else {
+    process.stdout.write(`listening ${kind} ${url}\n`);
+  }
+}
+
+/** Formats a host for a URL (brackets around IPv6). */
+export function urlHost(host: string): string {
+  return host.includes(':') ? `[${host}]` : host;
+}

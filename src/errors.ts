@@ -1,0 +1,208 @@
+// Every error muxd raises or reports, each a class with a stable code; docs/errors.md lists them all.
+
+/** Stable error codes. Wire replies (`error <CODE> …`), HTTP error bodies and logs use these strings. */
+export const ErrorCode = {
+  USAGE: 'ERR_USAGE',
+  INVALID_OPTION: 'ERR_INVALID_OPTION',
+  MESSAGE_TOO_LONG: 'ERR_MESSAGE_TOO_LONG',
+  IO: 'ERR_IO',
+  BUSY: 'ERR_BUSY',
+  IDLE_TIMEOUT: 'ERR_IDLE_TIMEOUT',
+  SHUTTING_DOWN: 'ERR_SHUTTING_DOWN',
+  JOURNAL_CORRUPT: 'ERR_JOURNAL_CORRUPT',
+  BAD_PATH: 'ERR_BAD_PATH',
+  NOT_FOUND: 'ERR_NOT_FOUND',
+  METHOD_NOT_ALLOWED: 'ERR_METHOD_NOT_ALLOWED',
+  PRECONDITION_FAILED: 'ERR_PRECONDITION_FAILED',
+  RANGE_NOT_SATISFIABLE: 'ERR_RANGE_NOT_SATISFIABLE',
+  REQUEST_TIMEOUT: 'ERR_REQUEST_TIMEOUT',
+  HEADERS_TOO_LARGE: 'ERR_HEADERS_TOO_LARGE',
+  PAYLOAD_TOO_LARGE: 'ERR_PAYLOAD_TOO_LARGE',
+  UNSUPPORTED_MEDIA_TYPE: 'ERR_UNSUPPORTED_MEDIA_TYPE',
+  BAD_REQUEST: 'ERR_BAD_REQUEST',
+  UNAUTHORIZED: 'ERR_UNAUTHORIZED',
+  FORBIDDEN_ORIGIN: 'ERR_FORBIDDEN_ORIGIN',
+  CONNECTION_CLOSED: 'ERR_CONNECTION_CLOSED',
+  REPLY_TIMEOUT: 'ERR_REPLY_TIMEOUT',
+  PROTOCOL: 'ERR_PROTOCOL',
+} as const;
+
+/** One of the stable error code strings. */
+export type ErrorCodeValue = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+/** Base class: every muxd error has a stable `code` and an optional `cause`. */
+export class MuxdError extends Error {
+  readonly code: ErrorCodeValue;
+  constructor(code: ErrorCodeValue, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+    this.name = new.target.name;
+  }
+}
+
+/** A command line that cannot be understood (exit code 2). */
+export class UsageError extends MuxdError {
+  constructor(message: string) {
+    super(ErrorCode.USAGE, message);
+  }
+}
+
+/** A flag, environment variable or config value that is out of range or malformed (exit code 2). */
+export class InvalidOptionError extends MuxdError {
+  constructor(message: string) {
+    super(ErrorCode.INVALID_OPTION, message);
+  }
+}
+
+/** A collector message longer than `--max-message` bytes. */
+export class MessageTooLongError extends MuxdError {
+  constructor(limit: number) {
+    super(ErrorCode.MESSAGE_TOO_LONG, `message longer than ${limit} bytes`);
+  }
+}
+
+/** A write, fsync or read that failed on disk (EIO, ENOSPC, …). */
+export class IoError extends MuxdError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(ErrorCode.IO, message, options);
+  }
+}
+
+/** A connection refused because a limit (`--max-conns`, a memory cap) is reached. */
+export class BusyError extends MuxdError {
+  constructor(message = 'server busy, try again later') {
+    super(ErrorCode.BUSY, message);
+  }
+}
+
+/** A connection closed because it stayed idle past `--idle-timeout`. */
+export class IdleTimeoutError extends MuxdError {
+  constructor(seconds: number) {
+    super(ErrorCode.IDLE_TIMEOUT, `idle for ${seconds}s`);
+  }
+}
+
+/** Work refused because the process is shutting down. */
+export class ShuttingDownError extends MuxdError {
+  constructor() {
+    super(ErrorCode.SHUTTING_DOWN, 'server is shutting down');
+  }
+}
+
+/** A journal file whose content cannot be parsed beyond what recovery repairs. */
+export class JournalCorruptError extends MuxdError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(ErrorCode.JOURNAL_CORRUPT, message, options);
+  }
+}
+
+/** A request path that is malformed (bad percent-encoding, NUL byte, encoded slash). HTTP 400. */
+export class BadPathError extends MuxdError {
+  constructor(message = 'bad request path') {
+    super(ErrorCode.BAD_PATH, message);
+  }
+}
+
+/** Nothing to serve at this path (also used for paths outside the root and hidden files). HTTP 404. */
+export class NotFoundError extends MuxdError {
+  constructor(message = 'not found') {
+    super(ErrorCode.NOT_FOUND, message);
+  }
+}
+
+/** HTTP method not supported by this resource. HTTP 405. */
+export class MethodNotAllowedError extends MuxdError {
+  constructor(readonly allow: string) {
+    super(ErrorCode.METHOD_NOT_ALLOWED, 'method not allowed');
+  }
+}
+
+/** `If-Match` / `If-Unmodified-Since` failed. HTTP 412. */
+export class PreconditionFailedError extends MuxdError {
+  constructor() {
+    super(ErrorCode.PRECONDITION_FAILED, 'precondition failed');
+  }
+}
+
+/** A `Range` header that selects no byte of the file. HTTP 416. */
+export class RangeNotSatisfiableError extends MuxdError {
+  constructor(readonly size: number) {
+    super(ErrorCode.RANGE_NOT_SATISFIABLE, 'range not satisfiable');
+  }
+}
+
+/** Headers or body did not arrive within the request timeouts. HTTP 408. */
+export class RequestTimeoutError extends MuxdError {
+  constructor() {
+    super(ErrorCode.REQUEST_TIMEOUT, 'request timeout');
+  }
+}
+
+/** Request headers larger than `--max-header-size`. HTTP 431. */
+export class HeadersTooLargeError extends MuxdError {
+  constructor() {
+    super(ErrorCode.HEADERS_TOO_LARGE, 'request header fields too large');
+  }
+}
+
+/** A request body larger than the endpoint accepts. HTTP 413. */
+export class PayloadTooLargeError extends MuxdError {
+  constructor(limit: number) {
+    super(ErrorCode.PAYLOAD_TOO_LARGE, `body larger than ${limit} bytes`);
+  }
+}
+
+/** A request body whose media type the endpoint does not take. HTTP 415. */
+export class UnsupportedMediaTypeError extends MuxdError {
+  constructor(message = 'unsupported media type') {
+    super(ErrorCode.UNSUPPORTED_MEDIA_TYPE, message);
+  }
+}
+
+/** A request that is malformed in any other way. HTTP 400. */
+export class BadRequestError extends MuxdError {
+  constructor(message = 'bad request') {
+    super(ErrorCode.BAD_REQUEST, message);
+  }
+}
+
+/** A request without the required `--token`. HTTP 401. */
+export class UnauthorizedError extends MuxdError {
+  constructor() {
+    super(ErrorCode.UNAUTHORIZED, 'missing or wrong token');
+  }
+}
+
+/** A state-changing request whose `Origin` is not this server's own. HTTP 403. */
+export class ForbiddenOriginError extends MuxdError {
+  constructor() {
+    super(ErrorCode.FORBIDDEN_ORIGIN, 'cross-origin request refused');
+  }
+}
+
+/** The peer closed the connection before every reply arrived. */
+export class ConnectionClosedError extends MuxdError {
+  constructor(message = 'connection closed by peer', options?: { cause?: unknown }) {
+    super(ErrorCode.CONNECTION_CLOSED, message, options);
+  }
+}
+
+/** No reply arrived within the client's reply timeout. */
+export class ReplyTimeoutError extends MuxdError {
+  constructor(seconds: number) {
+    super(ErrorCode.REPLY_TIMEOUT, `no reply within ${seconds}s`);
+  }
+}
+
+/** A reply line that does not follow docs/protocol.md. */
+export class ProtocolError extends MuxdError {
+  constructor(message: string) {
+    super(ErrorCode.PROTOCOL, message);
+  }
+}
+
+/** Maps any thrown value to a stable code; unknown errors count as I/O failures. */
+export function codeOf(err: unknown): ErrorCodeValue {
+  if (err instanceof MuxdError) return err.code;
+  return ErrorCode.IO;
+}

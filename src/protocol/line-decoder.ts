@@ -1,0 +1,114 @@
+// Pure byte-level line framing shared by the collector and the client: LF-terminated, CR stripped, capped length.
+
+/** Receives framing events. `line` is a view into the input or the carry buffer: copy it to keep it. */
+export interface LineSink {
+  /** A complete, non-empty line without its CR/LF. */
+  line(bytes: Buffer): void;
+  /** A line longer than the cap ended (or was cut off); `length` is how many bytes it had. */
+  tooLong(length: number): void;
+}
+
+/** Default cap on one line, in bytes, excluding the LF. */
+export const DEFAULT_MAX_LINE_BYTES = 65_536;
+
+const LF = 0x0a;
+const CR = 0x0d;
+
+/**
+ * Splits a byte stream into lines. Carries at most `maxLineBytes + 1` bytes between chunks: once a
+ * line passes the cap it is reported once and its remaining bytes are skipped up to the next LF.
+ */
+export class LineDecoder {
+  private carry: Buffer[] = [];
+  private carryBytes = 0;
+  private discarding = false;
+  private discarded = 0;
+
+  constructor(readonly maxLineBytes: number = DEFAULT_MAX_LINE_BYTES) {
+    if (!Number.isInteger(maxLineBytes) || maxLineBytes < 1) throw new RangeError('maxLineBytes must be a positive integer');
+  }
+
+  /** True while bytes of an unfinished line are held. */
+  get hasPartial(): boolean {
+    return this.carryBytes > 0 && !this.discarding;
+  }
+
+  /** Feeds one chunk; calls the sink for every line completed in it. */
+  push(chunk: Buffer, sink: LineSink): void {
+    let start = 0;
+    const end = chunk.length;
+    while (start < end) {
+      const nl = chunk.indexOf(LF, start);
+      if (nl === -1) {
+        this.hold(chunk.subarray(start));
+        return;
+      }
+      if (this.discarding) {
+        this.discarded += nl - start;
+        sink.tooLong(this.discarded);
+        this.discarding = false;
+        this.discarded = 0;
+      } else if (this.carryBytes === 0) {
+        this.emit(chunk.subarray(start, nl), sink);
+      } else {
+        this.carry.push(chunk.subarray(start, nl));
+        const whole = Buffer.concat(this.carry, this.carryBytes + (nl - start));
+        this.carry = [];
+        this.carryBytes = 0;
+        this.emit(whole, sink);
+      }
+      start = nl + 1;
+    }
+  }
+
+  /**
+   * Ends the stream. Returns the bytes of an unfinished line (the caller journals it as partial),
+   * or null when there is none. A line over the cap that never ended is reported through the sink.
+   */
+  end(sink: LineSink): Buffer | null {
+    if (this.discarding) {
+      sink.tooLong(this.discarded);
+      this.discarding = false;
+      this.discarded = 0;
+      return null;
+    }
+    if (this.carryBytes === 0) return null;
+    const rest = Buffer.concat(this.carry, this.carryBytes);
+    this.carry = [];
+    this.carryBytes = 0;
+    if (rest.length > this.maxLineBytes) {
+      sink.tooLong(rest.length);
+      return null;
+    }
+    return rest;
+  }
+
+  private hold(piece: Buffer): void {
+    if (this.discarding) {
+      this.discarded += piece.length;
+      return;
+    }
+    // One extra byte is allowed so that a line of exactly the cap followed by CR is not cut.
+    if (this.carryBytes + piece.length > this.maxLineBytes + 1) {
+      this.discarding = true;
+      this.discarded = this.carryBytes + piece.length;
+      this.carry = [];
+      this.carryBytes = 0;
+      return;
+    }
+    // Copy: the caller's chunk may be reused once push() returns.
+    this.carry.push(Buffer.from(piece));
+    this.carryBytes += piece.length;
+  }
+
+  private emit(bytes: Buffer, sink: LineSink): void {
+    let len = bytes.length;
+    if (len > 0 && bytes[len - 1] === CR) len--;
+    if (len === 0) return;
+    if (len > this.maxLineBytes) {
+      sink.tooLong(len);
+      return;
+    }
+    sink.line(len === bytes.length ? bytes : bytes.subarray(0, len));
+  }
+}

@@ -1,0 +1,83 @@
+// The pure line decoder: byte-by-byte and random chunk splits, CRLF, empty lines, oversized lines, invalid UTF-8.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { LineDecoder } from '../../src/protocol/line-decoder.js';
+
+type Event = { line: string } | { tooLong: number } | { partial: string };
+
+function decode(input: Buffer, splits: number[], max = 16): Event[] {
+  const d = new LineDecoder(max);
+  const out: Event[] = [];
+  const sink = {
+    line: (b: Buffer) => out.push({ line: b.toString('latin1') }),
+    tooLong: (n: number) => out.push({ tooLong: n }),
+  };
+  let at = 0;
+  for (const s of [...splits, input.length]) {
+    const chunk = Buffer.from(input.subarray(at, s));
+    d.push(chunk, sink);
+    chunk.fill(0x2a); // the decoder must not keep views into a chunk after push() returns
+    at = s;
+  }
+  const rest = d.end(sink);
+  if (rest) out.push({ partial: rest.toString('latin1') });
+  return out;
+}
+
+function everySplit(input: Buffer, max = 16): void {
+  const whole = decode(input, [], max);
+  const bytewise = decode(input, Array.from({ length: input.length }, (_, i) => i), max);
+  assert.deepEqual(bytewise, whole, 'byte by byte');
+  let seed = 7;
+  const rand = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2147483648), seed % n);
+  for (let trial = 0; trial < 200; trial++) {
+    const cuts = new Set<number>();
+    const count = rand(6);
+    for (let i = 0; i < count; i++) cuts.add(rand(input.length + 1));
+    const splits = [...cuts].sort((a, b) => a - b);
+    assert.deepEqual(decode(input, splits, max), whole, `splits ${splits.join(',')}`);
+  }
+}
+
+const cases: Array<{ name: string; input: string; want: Event[] }> = [
+  { name: 'plain lines', input: 'a\nbb\nccc\n', want: [{ line: 'a' }, { line: 'bb' }, { line: 'ccc' }] },
+  { name: 'CRLF stripped', input: 'a\r\nb\r\n', want: [{ line: 'a' }, { line: 'b' }] },
+  { name: 'only the CR before LF is stripped', input: 'a\rb\r\r\n', want: [{ line: 'a\rb\r' }] },
+  { name: 'empty lines skipped', input: '\n\r\n\nx\n\n', want: [{ line: 'x' }] },
+  { name: 'partial tail returned', input: 'a\nhalf', want: [{ line: 'a' }, { partial: 'half' }] },
+  { name: 'line of exactly the cap', input: `${'x'.repeat(16)}\n`, want: [{ line: 'x'.repeat(16) }] },
+  { name: 'line of exactly the cap with CRLF', input: `${'x'.repeat(16)}\r\n`, want: [{ line: 'x'.repeat(16) }] },
+  { name: 'one over the cap', input: `${'x'.repeat(17)}\nok\n`, want: [{ tooLong: 17 }, { line: 'ok' }] },
+  { name: 'far over the cap, then usable', input: `${'y'.repeat(100)}\nnext\n`, want: [{ tooLong: 100 }, { line: 'next' }] },
+  { name: 'oversized unfinished tail', input: `ok\n${'z'.repeat(40)}`, want: [{ line: 'ok' }, { tooLong: 40 }] },
+];
+
+for (const c of cases) {
+  test(`line decoder: ${c.name}`, () => {
+    assert.deepEqual(decode(Buffer.from(c.input, 'latin1'), []), c.want);
+    everySplit(Buffer.from(c.input, 'latin1'));
+  });
+}
+
+test('line decoder: invalid UTF-8 bytes pass through unchanged', () => {
+  const bad = Buffer.from([0xff, 0xfe, 0x41, 0xc3, 0x28, 0x0a, 0xe2, 0x82, 0x0a]);
+  const d = new LineDecoder(64);
+  const lines: Buffer[] = [];
+  d.push(bad, { line: (b) => lines.push(Buffer.from(b)), tooLong: () => assert.fail('not too long') });
+  assert.deepEqual(lines, [Buffer.from([0xff, 0xfe, 0x41, 0xc3, 0x28]), Buffer.from([0xe2, 0x82])]);
+  everySplit(bad, 64);
+});
+
+test('line decoder: carries at most the cap plus one byte between chunks', () => {
+  const d = new LineDecoder(1024);
+  let tooLong = 0;
+  const sink = { line: () => assert.fail('no line expected'), tooLong: (n: number) => (tooLong = n) };
+  for (let i = 0; i < 10_000; i++) d.push(Buffer.alloc(1000, 0x61), sink);
+  assert.equal(d.hasPartial, false, 'the oversized line is being discarded, not held');
+  d.push(Buffer.from('\n'), sink);
+  assert.equal(tooLong, 10_000_000);
+});
+
+test('line decoder: rejects a nonsensical cap', () => {
+  assert.throws(() => new LineDecoder(0), RangeError);
+});
