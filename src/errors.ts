@@ -25,6 +25,7 @@ export const ErrorCode = {
   CONNECTION_CLOSED: 'ERR_CONNECTION_CLOSED',
   REPLY_TIMEOUT: 'ERR_REPLY_TIMEOUT',
   PROTOCOL: 'ERR_PROTOCOL',
+  CONNECT_FAILED: 'ERR_CONNECT_FAILED',
 } as const;
 
 /** One of the stable error code strings. */
@@ -198,6 +199,13 @@ export class ReplyTimeoutError extends MuxdError {
 export class ProtocolError extends MuxdError {
   constructor(message: string) {
     super(ErrorCode.PROTOCOL, message);
+  }
+}
+
+/** A client could not reach the server (connection refused, unreachable, unknown host). */
+export class ConnectFailedError extends MuxdError {
+  constructor(message = 'cannot connect', options?: { cause?: unknown }) {
+    super(ErrorCode.CONNECT_FAILED, message, options);
   }
 }
 
