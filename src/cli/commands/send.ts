@@ -1,0 +1,110 @@
+// `muxd send [HOST:]PORT`: an interactive prompt on a TTY, otherwise stream stdin (or --file) with a window of unacknowledged lines.
+import { createReadStream } from 'node:fs';
+import type { Readable } from 'node:stream';
+import { IoError, UsageError } from '../../errors.js';
+import { connectTo, DEFAULT_WINDOW } from '../../client/client.js';
+import type { SendSummary } from '../../client/client.js';
+import { allAcknowledged, DEFAULT_CLIENT_MAX_LINE, formatSummary, sendLines } from '../../client/pipe.js';
+import { runPrompt } from '../../client/prompt.js';
+import { formatReply, ReplyKind } from '../../client/reply-parser.js';
+import type { Reply } from '../../client/reply-parser.js';
+import { boolOption, intOption, parseCommand, parseHostPort, renderHelp, stringOption } from '../args.js';
+import type { CommandSpec } from '../args.js';
+import { paint } from '../output.js';
+
+/** Flags and help of `muxd send`. */
+export const spec: CommandSpec = {
+  name: 'send',
+  summary:
+    'Send lines to a collector. On a terminal: a Msg>> prompt that prints each reply. Otherwise: stream stdin (or --file) ' +
+    'with up to --window unacknowledged lines, print a summary to stderr, exit 0 only if every line got ok.',
+  usage: 'send [options] [HOST:]PORT',
+  options: {
+    file: { type: 'string', arg: 'FILE', description: 'Send the lines of FILE instead of stdin (pipe mode).' },
+    window: { type: 'string', arg: 'N', default: String(DEFAULT_WINDOW), description: 'Most lines sent but not yet answered.' },
+    timeout: {
+      type: 'string',
+      arg: 'SECONDS',
+      default: '30',
+      description: 'Give up when lines are outstanding and no reply came for this long (0: wait forever).',
+    },
+    'max-line': {
+      type: 'string',
+      arg: 'BYTES',
+      default: String(DEFAULT_CLIENT_MAX_LINE),
+      description: 'Longer input lines are not sent and count as failed (ERR_MESSAGE_TOO_LONG).',
+    },
+    'print-acks': { type: 'boolean', description: 'Pipe mode: print every reply line to stdout.' },
+    quiet: { type: 'boolean', short: 'q', description: 'Pipe mode: no summary when every line got ok.' },
+  },
+  examples: [
+    'muxd send 6666                      # interactive prompt',
+    'seq 1 100000 | muxd send 6666       # pipe mode, exit 0 only if all 100000 got ok',
+    'muxd send 10.0.0.5:6666 --file app.log --window 256 --print-acks',
+  ],
+  maxPositionals: 1,
+};
+
+/** Entry point of `muxd send`. */
+export async function run(argv: string[]): Promise<void> {
+  const parsed = parseCommand(spec, argv);
+  if (parsed.help) {
+    process.stdout.write(renderHelp(spec));
+    return;
+  }
+  const target = parsed.positionals[0];
+  if (target === undefined) throw new UsageError('missing [HOST:]PORT of the collector');
+  const { host, port } = parseHostPort(target);
+  const window = intOption(parsed.values, 'window', 1, 1_000_000);
+  const replyTimeoutMs = intOption(parsed.values, 'timeout', 0, 86_400) * 1000;
+  const maxLineBytes = intOption(parsed.values, 'max-line', 1, 1 << 30);
+  const file = stringOption(parsed.values, 'file');
+  const printAcks = boolOption(parsed.values, 'print-acks');
+  const quiet = boolOption(parsed.values, 'quiet');
+  const interactive = file === undefined && process.stdin.isTTY === true;
+
+  // Open the file before connecting so that a missing file is reported without touching the server.
+  let input: Readable = process.stdin;
+  if (file !== undefined) input = await openInput(file);
+
+  const socket = await connectTo(host, port).catch((err: unknown) => {
+    input.destroy();
+    throw err;
+  });
+
+  if (interactive) {
+    const summary = await runPrompt({
+      socket,
+      input: process.stdin,
+      output: process.stdout,
+      terminal: process.stdout.isTTY === true,
+      replyTimeoutMs,
+      decorate: (reply, text) => paint(text, reply.kind === ReplyKind.OK ? 32 : 31),
+    });
+    report(summary, true);
+    return;
+  }
+
+  const onReply = printAcks ? (reply: Reply) => void process.stdout.write(`${formatReply(reply)}\n`) : undefined;
+  const summary = await sendLines(input, socket, { window, replyTimeoutMs, maxLineBytes, ...(onReply ? { onReply } : {}) });
+  report(summary, quiet);
+}
+
+function report(summary: SendSummary, quietOnSuccess: boolean): void {
+  const ok = allAcknowledged(summary);
+  if (summary.stoppedBy) {
+    process.stderr.write(`muxd send: ${summary.stoppedBy.message} (${summary.stoppedBy.code})\n`);
+  }
+  if (!ok || !quietOnSuccess) process.stderr.write(`muxd send: ${formatSummary(summary)}\n`);
+  process.exitCode = ok ? 0 : 1;
+}
+
+function openInput(file: string): Promise<Readable> {
+  return new Promise((resolve, reject) => {
+    const stream = createReadStream(file);
+    stream.once('open', () => resolve(stream));
+    stream.once('error', (err: NodeJS.ErrnoException) => {
+      reject(new IoError(`cannot read --file: ${err.code ?? 'error'}`));
+    });
+  });
+}
