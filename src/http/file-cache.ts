@@ -1,0 +1,235 @@
+// In-memory cache of file metadata, small file bodies, compressed variants and precomputed response headers.
+import { open, lstat } from 'node:fs/promises';
+import type { Stats } from 'node:fs';
+import path from 'node:path';
+import { contentTypeFor, isCompressible } from './mime.js';
+import { compressBuffer, Encoding, MIN_COMPRESS_BYTES } from './compress.js';
+import type { EncodingValue } from './compress.js';
+
+/** A precompressed `.br`/`.gz` file next to the original. */
+export interface Sidecar {
+  readonly absPath: string;
+  readonly size: number;
+  readonly etag: string;
+}
+
+/** A compressed representation held in memory. */
+export interface Variant {
+  readonly encoding: EncodingValue;
+  readonly body: Buffer;
+  readonly etag: string;
+  /** Flat raw header list for a 200 of this variant. */
+  readonly headers: readonly string[];
+}
+
+/** Everything needed to answer for one file without touching the disk again until `checkedAt + ttl`. */
+export interface FileEntry {
+  readonly absPath: string;
+  readonly size: number;
+  readonly mtimeMs: number;
+  readonly ino: number;
+  readonly etag: string;
+  readonly lastModified: string;
+  readonly contentType: string;
+  /** Compressible type and more than 1 KiB: compressed on the fly when no sidecar fits. */
+  readonly compressible: boolean;
+  /** The encoding is negotiated for this file (compressible or has sidecars): `Vary: Accept-Encoding`. */
+  readonly negotiates: boolean;
+  /** Encodings on offer, best first. */
+  readonly encodings: readonly EncodingValue[];
+  readonly sidecars: Readonly<Partial<Record<EncodingValue, Sidecar>>>;
+  /** The whole file when it is small enough to keep; null for big files (streamed). */
+  readonly body: Buffer | null;
+  /** Flat raw header list for a 200 identity response (Content-Type … Vary, plus the configured extras). */
+  readonly headers: readonly string[];
+  /** Cached compressed bodies (or their pending computation), for small files only. */
+  readonly variants: Map<EncodingValue, Variant | null | Promise<Variant | null>>;
+  /** When size/mtime were last confirmed (ms since the epoch). */
+  checkedAt: number;
+}
+
+/** Options for {@link FileCache}. */
+export interface FileCacheOptions {
+  /** Files up to this size are kept in memory. */
+  maxFileBytes: number;
+  /** Cap on the bytes of all cached bodies and variants. */
+  maxTotalBytes: number;
+  /** Headers appended to every file response (Cache-Control, CORS, …), flat `[name, value, …]`. */
+  extraHeaders: readonly string[];
+  /** Names appended to `Vary` on every file response (e.g. `Origin`). */
+  extraVary: readonly string[];
+  /** When false, nothing is compressed on the fly (sidecars are still used). */
+  compress: boolean;
+}
+
+/** Strong ETag from size and mtime. */
+export function etagOf(size: number, mtimeMs: number, suffix = ''): string {
+  return `"${size.toString(16)}-${Math.floor(mtimeMs).toString(16)}${suffix}"`;
+}
+
+async function findSidecar(absPath: string, ext: string, suffix: string): Promise<Sidecar | undefined> {
+  try {
+    // lstat: a sidecar that is a symlink is ignored, so it cannot lead outside the root.
+    const st = await lstat(absPath + ext);
+    if (!st.isFile()) return undefined;
+    return { absPath: absPath + ext, size: st.size, etag: etagOf(st.size, st.mtimeMs, suffix) };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Holds {@link FileEntry} records keyed by real path; bounded by total body bytes (oldest evicted first). */
+export class FileCache {
+  private readonly entries = new Map<string, FileEntry>();
+  private readonly pending = new Map<string, Promise<FileEntry>>();
+  private totalBytes = 0;
+  /** Bumped whenever an entry is evicted; holders of entries compare it to know when to drop stale references. */
+  evictions = 0;
+
+  constructor(private readonly options: FileCacheOptions) {}
+
+  /**
+   * Returns the entry for a file whose `stat` was just taken: the cached one if size, mtime and inode still
+   * match (its `checkedAt` refreshed), or a freshly loaded one.
+   */
+  open(absPath: string, st: Stats): Promise<FileEntry> {
+    const cur = this.entries.get(absPath);
+    if (cur !== undefined && cur.size === st.size && cur.mtimeMs === st.mtimeMs && cur.ino === st.ino) {
+      cur.checkedAt = Date.now();
+      return Promise.resolve(cur);
+    }
+    let p = this.pending.get(absPath);
+    if (p === undefined) {
+      p = this.load(absPath, st).finally(() => this.pending.delete(absPath));
+      this.pending.set(absPath, p);
+    }
+    return p;
+  }
+
+  /** The compressed variant of a small file, computing (or reading the sidecar) once; null when not smaller. */
+  variant(entry: FileEntry, encoding: EncodingValue): Variant | null | Promise<Variant | null> {
+    const have = entry.variants.get(encoding);
+    if (have !== undefined) return have;
+    const p = this.makeVariant(entry, encoding).then(
+      (v) => {
+        entry.variants.set(encoding, v);
+        if (v !== null) this.account(v.body.length);
+        return v;
+      },
+      () => {
+        entry.variants.set(encoding, null);
+        return null;
+      },
+    );
+    entry.variants.set(encoding, p);
+    return p;
+  }
+
+  private async makeVariant(entry: FileEntry, encoding: EncodingValue): Promise<Variant | null> {
+    const sidecar = entry.sidecars[encoding];
+    let body: Buffer;
+    let etag: string;
+    if (sidecar !== undefined) {
+      const fh = await open(sidecar.absPath, 'r');
+      try {
+        body = await fh.readFile();
+      } finally {
+        await fh.close();
+      }
+      etag = sidecar.etag;
+    } else {
+      if (entry.body === null || !entry.compressible) return null;
+      body = await compressBuffer(entry.body, encoding);
+      if (body.length >= entry.body.length) return null;
+      etag = etagOf(entry.size, entry.mtimeMs, `-${encoding}`);
+    }
+    const headers = entry.headers.slice();
+    replaceHeader(headers, 'Content-Length', String(body.length));
+    replaceHeader(headers, 'ETag', etag);
+    headers.push('Content-Encoding', encoding);
+    return { encoding, body, etag, headers };
+  }
+
+  private async load(absPath: string, st: Stats): Promise<FileEntry> {
+    const o = this.options;
+    let body: Buffer | null = null;
+    let stats = st;
+    if (st.size <= o.maxFileBytes) {
+      const fh = await open(absPath, 'r');
+      try {
+        stats = await fh.stat();
+        body = stats.size <= o.maxFileBytes ? await fh.readFile() : null;
+      } finally {
+        await fh.close();
+      }
+      // The file changed size between fstat and read: keep what was read, never a wrong Content-Length.
+      if (body !== null && body.length !== stats.size) body = null;
+    }
+    const name = path.basename(absPath);
+    const contentType = contentTypeFor(name);
+    const compressible = o.compress && isCompressible(contentType) && stats.size > MIN_COMPRESS_BYTES;
+    const sidecars: Partial<Record<EncodingValue, Sidecar>> = {};
+    if (!/\.(?:br|gz)$/i.test(name)) {
+      const [br, gz] = await Promise.all([findSidecar(absPath, '.br', '-br'), findSidecar(absPath, '.gz', '-gzip')]);
+      if (br) sidecars.br = br;
+      if (gz) sidecars.gzip = gz;
+    }
+    const encodings = [Encoding.BR, Encoding.GZIP].filter((e) => compressible || sidecars[e] !== undefined);
+    const negotiates = encodings.length > 0;
+    const etag = etagOf(stats.size, stats.mtimeMs);
+    const lastModified = new Date(stats.mtimeMs).toUTCString();
+    const vary = [...(negotiates ? ['Accept-Encoding'] : []), ...o.extraVary];
+    const headers = [
+      'Content-Type', contentType,
+      'Content-Length', String(stats.size),
+      'Last-Modified', lastModified,
+      'ETag', etag,
+      'Accept-Ranges', 'bytes',
+      ...(vary.length > 0 ? ['Vary', vary.join(', ')] : []),
+      ...o.extraHeaders,
+    ];
+    const entry: FileEntry = {
+      absPath, size: stats.size, mtimeMs: stats.mtimeMs, ino: stats.ino, etag, lastModified, contentType,
+      compressible, negotiates, encodings, sidecars, body, headers, variants: new Map(), checkedAt: Date.now(),
+    };
+    const old = this.entries.get(absPath);
+    if (old !== undefined) this.forget(absPath, old);
+    if (body !== null) {
+      this.entries.set(absPath, entry);
+      this.account(body.length);
+    } else if (this.entries.size < 100_000) {
+      this.entries.set(absPath, entry);
+    }
+    return entry;
+  }
+
+  private account(bytes: number): void {
+    this.totalBytes += bytes;
+    if (this.totalBytes <= this.options.maxTotalBytes) return;
+    for (const [key, e] of this.entries) {
+      if (this.totalBytes <= this.options.maxTotalBytes * 0.9) break;
+      this.forget(key, e);
+    }
+  }
+
+  private forget(key: string, e: FileEntry): void {
+    this.entries.delete(key);
+    // A forgotten entry is never fresh again, so fast-path holders fall back to a stat and drop it.
+    e.checkedAt = -1;
+    this.evictions++;
+    if (e.body !== null) this.totalBytes -= e.body.length;
+    for (const v of e.variants.values()) if (v !== null && !(v instanceof Promise)) this.totalBytes -= v.body.length;
+  }
+}
+
+/** Replaces the value of a header in a flat raw list (name compared case-insensitively); appends if absent. */
+export function replaceHeader(headers: string[], name: string, value: string): void {
+  const lower = name.toLowerCase();
+  for (let i = 0; i < headers.length; i += 2) {
+    if (headers[i]!.toLowerCase() === lower) {
+      headers[i + 1] = value;
+      return;
+    }
+  }
+  headers.push(name, value);
+}

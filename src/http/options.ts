@@ -1,0 +1,146 @@
+// The flags of `muxd serve` (reused by `muxd up`) and their translation into StaticOptions + HttpServerOptions.
+import { readFile } from 'node:fs/promises';
+import { InvalidOptionError, UsageError } from '../errors.js';
+import type { StaticOptions } from './static-handler.js';
+import type { HttpServerOptions } from './server.js';
+import { LogFormat } from './access-log.js';
+import type { LogFormatValue } from './access-log.js';
+import { DEFAULT_MAX_RANGES } from './range.js';
+
+/** Same shape as the CLI's OptionSpec (src/cli/args.ts), declared here because nothing may import src/cli/. */
+export interface ServeOptionSpec {
+  type: 'string' | 'boolean';
+  short?: string;
+  default?: string | boolean;
+  bareValue?: string;
+  arg?: string;
+  description: string;
+}
+
+/** Parsed flag values by name, as the CLI parser returns them. */
+export type OptionValues = Record<string, string | boolean | undefined>;
+
+/** Defaults of every limit, in one place. */
+export const SERVE_DEFAULTS = {
+  host: '127.0.0.1',
+  port: 8000,
+  log: LogFormat.COMMON,
+  cacheSeconds: 0,
+  maxConns: 10_000,
+  maxHeaderSize: 16_384,
+  headersTimeoutMs: 20_000,
+  requestTimeoutMs: 30_000,
+  keepAliveTimeoutMs: 5_000,
+  maxRanges: DEFAULT_MAX_RANGES,
+  index: 'index.html',
+} as const;
+
+/** Every flag of `muxd serve`. `muxd up` takes all of them too. */
+export const serveOptionSpecs: Record<string, ServeOptionSpec> = {
+  host: { type: 'string', default: SERVE_DEFAULTS.host, arg: 'HOST', description: 'Address to listen on.' },
+  port: { type: 'string', short: 'p', default: String(SERVE_DEFAULTS.port), arg: 'PORT', description: 'Port to listen on; 0 picks a free one.' },
+  log: { type: 'string', default: SERVE_DEFAULTS.log, arg: 'common|combined|json|off', description: 'Access log format, written to stdout.' },
+  listing: { type: 'boolean', description: 'List directories that have no index file (HTML, or JSON for Accept: application/json).' },
+  spa: { type: 'boolean', description: 'Answer unknown page navigations with /index.html (single-page apps).' },
+  cors: { type: 'string', bareValue: '*', arg: 'ORIGIN,...', description: 'Send CORS headers for these origins (bare --cors: any origin, without credentials).' },
+  cache: { type: 'string', default: String(SERVE_DEFAULTS.cacheSeconds), arg: 'SECONDS', description: 'Cache-Control max-age for files.' },
+  dotfiles: { type: 'string', default: 'deny', arg: 'deny|allow', description: 'Serve hidden files (/.well-known/ is always served).' },
+  'tls-cert': { type: 'string', arg: 'FILE', description: 'PEM certificate: serve HTTPS with HTTP/2 and HTTP/1.1 (needs --tls-key).' },
+  'tls-key': { type: 'string', arg: 'FILE', description: 'PEM private key for --tls-cert.' },
+  'max-conns': { type: 'string', default: String(SERVE_DEFAULTS.maxConns), arg: 'N', description: 'Most simultaneous connections; more are dropped.' },
+  index: { type: 'string', default: SERVE_DEFAULTS.index, arg: 'FILE', description: 'File served for a directory.' },
+  'no-compress': { type: 'boolean', description: 'Do not compress on the fly (precompressed .br/.gz files are still used).' },
+  'max-ranges': { type: 'string', default: String(SERVE_DEFAULTS.maxRanges), arg: 'N', description: 'Most byte ranges in one request (more gives 416).' },
+  'max-header-size': { type: 'string', default: String(SERVE_DEFAULTS.maxHeaderSize), arg: 'BYTES', description: 'Largest request header block (431 beyond).' },
+  'headers-timeout': { type: 'string', default: String(SERVE_DEFAULTS.headersTimeoutMs), arg: 'MS', description: 'Time allowed for request headers (408 after).' },
+  'request-timeout': { type: 'string', default: String(SERVE_DEFAULTS.requestTimeoutMs), arg: 'MS', description: 'Time allowed for a whole request.' },
+  'keep-alive-timeout': { type: 'string', default: String(SERVE_DEFAULTS.keepAliveTimeoutMs), arg: 'MS', description: 'How long an idle keep-alive connection stays open.' },
+};
+
+function int(values: OptionValues, name: string, min: number, max: number): number {
+  const raw = values[name];
+  if (typeof raw !== 'string' || !/^\d+$/.test(raw.trim())) {
+    throw new InvalidOptionError(`--${name} must be a whole number, not ${JSON.stringify(raw)}`);
+  }
+  const n = Number(raw.trim());
+  if (n < min || n > max) throw new InvalidOptionError(`--${name} must be between ${min} and ${max}, not ${n}`);
+  return n;
+}
+
+function choice<T extends string>(values: OptionValues, name: string, choices: readonly T[]): T {
+  const raw = values[name];
+  if (typeof raw !== 'string' || !(choices as readonly string[]).includes(raw)) {
+    throw new InvalidOptionError(`--${name} must be one of ${choices.join(', ')}, not ${JSON.stringify(raw)}`);
+  }
+  return raw as T;
+}
+
+function str(values: OptionValues, name: string): string | undefined {
+  const raw = values[name];
+  return typeof raw === 'string' && raw !== '' ? raw : undefined;
+}
+
+async function readPem(flag: string, file: string): Promise<Buffer> {
+  try {
+    return await readFile(file);
+  } catch (err) {
+    throw new InvalidOptionError(`--${flag}: cannot read ${JSON.stringify(file)} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+}
+
+/** Parses `--cors` (`*`, or a comma-separated list of `scheme://host[:port]` origins). */
+export function parseCorsList(raw: string | undefined): string[] | null {
+  if (raw === undefined) return null;
+  const list = raw.split(',').map((s) => s.trim().replace(/\/+$/, '')).filter((s) => s !== '');
+  if (list.length === 0) return ['*'];
+  for (const o of list) {
+    if (o !== '*' && !/^[a-z][a-z0-9+.-]*:\/\/[^/\s,]+$/i.test(o)) {
+      throw new InvalidOptionError(`--cors: ${JSON.stringify(o)} is not an origin like https://example.com`);
+    }
+  }
+  return list;
+}
+
+/** Validates serve flags (and reads TLS files) into handler and server options. `dir` is the positional folder. */
+export async function resolveServeOptions(
+  values: OptionValues,
+  dir = '.',
+): Promise<{ staticOptions: StaticOptions; serverOptions: HttpServerOptions }> {
+  const headersTimeoutMs = int(values, 'headers-timeout', 1, 20_000);
+  const requestTimeoutMs = int(values, 'request-timeout', 1, 30_000);
+  if (headersTimeoutMs > requestTimeoutMs) {
+    throw new InvalidOptionError(`--headers-timeout (${headersTimeoutMs}) must not exceed --request-timeout (${requestTimeoutMs})`);
+  }
+  const certFile = str(values, 'tls-cert');
+  const keyFile = str(values, 'tls-key');
+  if ((certFile === undefined) !== (keyFile === undefined)) throw new UsageError('--tls-cert and --tls-key go together');
+  const tls =
+    certFile !== undefined && keyFile !== undefined
+      ? { cert: await readPem('tls-cert', certFile), key: await readPem('tls-key', keyFile) }
+      : undefined;
+  const index = str(values, 'index') ?? SERVE_DEFAULTS.index;
+  if (index.includes('/') || index.startsWith('.')) throw new InvalidOptionError('--index must be a plain file name');
+  const staticOptions: StaticOptions = {
+    root: dir,
+    listing: values.listing === true,
+    spa: values.spa === true,
+    dotfiles: choice(values, 'dotfiles', ['deny', 'allow'] as const),
+    cacheSeconds: int(values, 'cache', 0, 31_536_000),
+    cors: parseCorsList(str(values, 'cors') ?? (values.cors === '' ? '*' : undefined)),
+    index,
+    compress: values['no-compress'] !== true,
+    maxRanges: int(values, 'max-ranges', 1, 1000),
+  };
+  const serverOptions: HttpServerOptions = {
+    host: str(values, 'host') ?? SERVE_DEFAULTS.host,
+    port: int(values, 'port', 0, 65_535),
+    maxConns: int(values, 'max-conns', 1, 1_000_000),
+    headersTimeoutMs,
+    requestTimeoutMs,
+    keepAliveTimeoutMs: int(values, 'keep-alive-timeout', 1, 600_000),
+    maxHeaderSize: int(values, 'max-header-size', 1024, 1_048_576),
+    log: choice<LogFormatValue>(values, 'log', Object.values(LogFormat)),
+  };
+  if (tls !== undefined) serverOptions.tls = tls;
+  return { staticOptions, serverOptions };
+}

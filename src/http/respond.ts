@@ -1,0 +1,104 @@
+// Response helpers shared by the static handler: header writing for HTTP/1.1 and HTTP/2, canned status pages.
+import { ServerResponse } from 'node:http';
+import type { IncomingMessage } from 'node:http';
+import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
+import { ErrorCode } from '../errors.js';
+import type { ErrorCodeValue } from '../errors.js';
+import { kBodyBytes } from './access-log.js';
+
+/** A request from node:http or the node:http2 compatibility API. */
+export type Req = IncomingMessage | Http2ServerRequest;
+/** A response from node:http or the node:http2 compatibility API. */
+export type Res = ServerResponse | Http2ServerResponse;
+
+/** Standard reason phrases for the statuses muxd sends itself. */
+export const REASONS: Readonly<Record<number, string>> = {
+  301: 'Moved Permanently',
+  400: 'Bad Request',
+  403: 'Forbidden',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  408: 'Request Timeout',
+  412: 'Precondition Failed',
+  416: 'Range Not Satisfiable',
+  431: 'Request Header Fields Too Large',
+  500: 'Internal Server Error',
+  503: 'Service Unavailable',
+};
+
+/** The error code each canned status carries in its page. */
+export const STATUS_CODES: Readonly<Record<number, ErrorCodeValue>> = {
+  400: ErrorCode.BAD_PATH,
+  403: ErrorCode.FORBIDDEN_ORIGIN,
+  404: ErrorCode.NOT_FOUND,
+  405: ErrorCode.METHOD_NOT_ALLOWED,
+  408: ErrorCode.REQUEST_TIMEOUT,
+  412: ErrorCode.PRECONDITION_FAILED,
+  416: ErrorCode.RANGE_NOT_SATISFIABLE,
+  431: ErrorCode.HEADERS_TOO_LARGE,
+  500: ErrorCode.IO,
+  503: ErrorCode.SHUTTING_DOWN,
+};
+
+/** Writes the status line and a flat `[name, value, …]` header list on either protocol. */
+export function writeHead(res: Res, status: number, headers: readonly string[]): void {
+  if (res instanceof ServerResponse) {
+    res.writeHead(status, headers as string[]);
+    return;
+  }
+  const obj: Record<string, string> = {};
+  for (let i = 0; i < headers.length; i += 2) obj[headers[i]!.toLowerCase()] = headers[i + 1]!;
+  res.writeHead(status, obj);
+}
+
+/** Ends a response with a body (dropped for HEAD), recording its size for the access log. */
+export function endWith(req: Req, res: Res, body: Buffer | undefined): void {
+  (res as unknown as Record<symbol, number>)[kBodyBytes] = body === undefined ? 0 : body.length;
+  if (body === undefined || req.method === 'HEAD') res.end();
+  else res.end(body);
+}
+
+const pages = new Map<string, Buffer>();
+
+/** The small HTML page for a status: no paths, no stack traces, just the status and its stable code. */
+export function statusPage(status: number, code: ErrorCodeValue | undefined = STATUS_CODES[status]): Buffer {
+  const key = `${status} ${code ?? ''}`;
+  let page = pages.get(key);
+  if (page === undefined) {
+    const title = `${status} ${REASONS[status] ?? 'Error'}`;
+    page = Buffer.from(
+      `<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><title>${title}</title></head>` +
+        `<body><h1>${title}</h1>${code ? `<p><code>${code}</code></p>` : ''}<hr><p>muxd</p></body></html>\n`,
+    );
+    pages.set(key, page);
+  }
+  return page;
+}
+
+/** Sends a canned status page with optional extra headers (flat list). */
+export function sendStatus(req: Req, res: Res, status: number, extra: readonly string[] = [], code?: ErrorCodeValue): void {
+  const body = statusPage(status, code);
+  writeHead(res, status, [
+    'Content-Type', 'text/html; charset=utf-8',
+    'Content-Length', String(body.length),
+    'Cache-Control', 'no-cache',
+    'X-Content-Type-Options', 'nosniff',
+    ...extra,
+  ]);
+  endWith(req, res, body);
+}
+
+/** Answers 500 when nothing was sent yet, otherwise cuts the response: handlers never throw into the loop. */
+export function failResponse(req: Req, res: Res): void {
+  try {
+    if (!res.headersSent) sendStatus(req, res, 500, ['Connection', 'close']);
+    else res.destroy();
+  } catch {
+    res.destroy();
+  }
+}
+
+/** Percent-encodes decoded path segments for a Location header. */
+export function encodePath(segments: readonly string[]): string {
+  return `/${segments.map((s) => encodeURIComponent(s)).join('/')}`;
+}

@@ -1,0 +1,179 @@
+// Sends one file: preconditions (304/412), ranges (206/416, multipart), encoding (sidecar, cached, streamed), HEAD.
+import { createReadStream } from 'node:fs';
+import { pipeline } from 'node:stream';
+import { randomBytes } from 'node:crypto';
+import { evaluatePreconditions, ifRangeHolds, Precondition } from './conditional.js';
+import { contentRange, parseRange } from './range.js';
+import type { ByteRange } from './range.js';
+import { createCompressor, parseAcceptEncoding } from './compress.js';
+import type { EncodingValue } from './compress.js';
+import { etagOf } from './file-cache.js';
+import type { FileCache, FileEntry } from './file-cache.js';
+import { endWith, sendStatus, writeHead } from './respond.js';
+import type { Req, Res } from './respond.js';
+import { kBodyBytes } from './access-log.js';
+
+/** Read size for streamed files: big reads mean few syscalls and few socket writes. */
+export const STREAM_CHUNK_BYTES = 1024 * 1024;
+
+/** Per-request settings for {@link sendFile}. */
+export interface SendFileOptions {
+  cache: FileCache;
+  maxRanges: number;
+  /** Extra per-request headers (CORS for an allow-listed origin), flat. */
+  extra: readonly string[];
+  /** Status for a full response: 200, or 404 for a custom 404 page. */
+  status?: number;
+  /** Honour Range and conditionals (false for error pages). */
+  conditional?: boolean;
+}
+
+function setBytes(res: Res, n: number): void {
+  (res as unknown as Record<symbol, number>)[kBodyBytes] = n;
+}
+
+function withExtra(headers: readonly string[], extra: readonly string[]): readonly string[] {
+  return extra.length === 0 ? headers : [...headers, ...extra];
+}
+
+/** Streams `[start, end]` of a file (optionally through a compressor) into the response; the fd closes on every exit. */
+function streamFile(res: Res, absPath: string, start: number, end: number, encoding: EncodingValue | null, size: number): void {
+  const src = createReadStream(absPath, { start, end, highWaterMark: STREAM_CHUNK_BYTES });
+  const done = (err: NodeJS.ErrnoException | null): void => {
+    // pipeline already destroyed every stream (and so closed the fd); a failed response is cut, never retried.
+    if (err && !res.destroyed) res.destroy();
+  };
+  if (encoding === null) pipeline(src, res, done);
+  else pipeline(src, createCompressor(encoding, size), res, done);
+}
+
+function notModifiedHeaders(entry: FileEntry, etag: string, extra: readonly string[]): string[] {
+  const out: string[] = ['ETag', etag];
+  for (let i = 0; i < entry.headers.length; i += 2) {
+    const name = entry.headers[i]!;
+    if (name === 'Last-Modified' || name === 'Vary' || name === 'Cache-Control' || name.startsWith('Access-Control')) {
+      out.push(name, entry.headers[i + 1]!);
+    }
+  }
+  return [...out, ...extra];
+}
+
+/** Sends a file entry for a GET or HEAD, honouring conditionals, Range and Accept-Encoding. */
+export async function sendFile(req: Req, res: Res, entry: FileEntry, o: SendFileOptions): Promise<void> {
+  const h = req.headers;
+  const status = o.status ?? 200;
+  const conditional = o.conditional ?? true;
+  const encoding = entry.negotiates ? parseAcceptEncoding(h['accept-encoding'] ?? '', entry.encodings) : null;
+  const variantEtag =
+    encoding === null ? entry.etag : (entry.sidecars[encoding]?.etag ?? etagOf(entry.size, entry.mtimeMs, `-${encoding}`));
+
+  if (conditional) {
+    const etags = entry.encodings.length === 0 ? [entry.etag] : [entry.etag, variantEtag];
+    const pre = evaluatePreconditions(req.method ?? 'GET', h, { etags, mtimeMs: entry.mtimeMs });
+    if (pre === Precondition.NOT_MODIFIED) {
+      writeHead(res, 304, notModifiedHeaders(entry, variantEtag, o.extra));
+      setBytes(res, 0);
+      res.end();
+      return;
+    }
+    if (pre === Precondition.FAILED) return sendStatus(req, res, 412, o.extra);
+
+    const rangeHeader = h.range;
+    if (rangeHeader !== undefined && ifRangeHolds(h['if-range'] as string | undefined, entry.etag, entry.mtimeMs)) {
+      const r = parseRange(rangeHeader, entry.size, o.maxRanges);
+      if (r.type === 'unsatisfiable') {
+        return sendStatus(req, res, 416, ['Content-Range', `bytes */${entry.size}`, 'Accept-Ranges', 'bytes', ...o.extra]);
+      }
+      if (r.type === 'ranges') return sendRanges(req, res, entry, r.ranges, o.extra);
+    }
+  }
+
+  if (encoding !== null) {
+    if (entry.body !== null) {
+      let v = o.cache.variant(entry, encoding);
+      if (v instanceof Promise) v = await v;
+      if (v !== null) {
+        writeHead(res, status, withExtra(v.headers, o.extra));
+        return endWith(req, res, v.body);
+      }
+    } else {
+      const sidecar = entry.sidecars[encoding];
+      const headers = entry.headers.filter((_, i, a) => a[i - (i % 2)] !== 'Content-Length' && a[i - (i % 2)] !== 'ETag');
+      headers.push('ETag', variantEtag, 'Content-Encoding', encoding);
+      if (sidecar !== undefined) headers.push('Content-Length', String(sidecar.size));
+      writeHead(res, status, withExtra(headers, o.extra));
+      if (req.method === 'HEAD') return endWith(req, res, undefined);
+      if (sidecar !== undefined) {
+        setBytes(res, sidecar.size);
+        return streamFile(res, sidecar.absPath, 0, Math.max(0, sidecar.size - 1), null, sidecar.size);
+      }
+      return streamFile(res, entry.absPath, 0, entry.size - 1, encoding, entry.size);
+    }
+  }
+
+  writeHead(res, status, withExtra(entry.headers, o.extra));
+  if (entry.body !== null) return endWith(req, res, entry.body);
+  if (req.method === 'HEAD' || entry.size === 0) return endWith(req, res, undefined);
+  setBytes(res, entry.size);
+  streamFile(res, entry.absPath, 0, entry.size - 1, null, entry.size);
+}
+
+function rangeHeaders(entry: FileEntry, extra: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < entry.headers.length; i += 2) {
+    const name = entry.headers[i]!;
+    if (name !== 'Content-Length' && name !== 'Content-Type') out.push(name, entry.headers[i + 1]!);
+  }
+  return [...out, ...extra];
+}
+
+/** 206: one range as-is, several as multipart/byteranges. Never compressed. */
+function sendRanges(req: Req, res: Res, entry: FileEntry, ranges: readonly ByteRange[], extra: readonly string[]): void {
+  const headers = rangeHeaders(entry, extra);
+  if (ranges.length === 1) {
+    const r = ranges[0]!;
+    const len = r.end - r.start + 1;
+    headers.push('Content-Type', entry.contentType, 'Content-Range', contentRange(r, entry.size), 'Content-Length', String(len));
+    writeHead(res, 206, headers);
+    if (entry.body !== null) return endWith(req, res, entry.body.subarray(r.start, r.end + 1));
+    if (req.method === 'HEAD') return endWith(req, res, undefined);
+    setBytes(res, len);
+    return streamFile(res, entry.absPath, r.start, r.end, null, entry.size);
+  }
+  const boundary = `muxd-${randomBytes(12).toString('hex')}`;
+  const heads = ranges.map(
+    (r, i) =>
+      `${i === 0 ? '' : '\r\n'}--${boundary}\r\nContent-Type: ${entry.contentType}\r\nContent-Range: ${contentRange(r, entry.size)}\r\n\r\n`,
+  );
+  const tail = `\r\n--${boundary}--\r\n`;
+  const total = heads.reduce((n, s, i) => n + Buffer.byteLength(s) + ranges[i]!.end - ranges[i]!.start + 1, 0) + tail.length;
+  headers.push('Content-Type', `multipart/byteranges; boundary=${boundary}`, 'Content-Length', String(total));
+  writeHead(res, 206, headers);
+  if (req.method === 'HEAD') return endWith(req, res, undefined);
+  setBytes(res, total);
+  const body = entry.body;
+  if (body !== null) {
+    const parts: Buffer[] = [];
+    ranges.forEach((r, i) => parts.push(Buffer.from(heads[i]!), body.subarray(r.start, r.end + 1)));
+    parts.push(Buffer.from(tail));
+    res.end(Buffer.concat(parts, total));
+    return;
+  }
+  const absPath = entry.absPath;
+  pipeline(
+    async function* multipart() {
+      for (let i = 0; i < ranges.length; i++) {
+        yield Buffer.from(heads[i]!);
+        // Leaving the loop early (client gone) returns the iterator, which destroys the stream and closes its fd.
+        for await (const chunk of createReadStream(absPath, { start: ranges[i]!.start, end: ranges[i]!.end, highWaterMark: STREAM_CHUNK_BYTES })) {
+          yield chunk as Buffer;
+        }
+      }
+      yield Buffer.from(tail);
+    },
+    res,
+    (err) => {
+      if (err && !res.destroyed) res.destroy();
+    },
+  );
+}

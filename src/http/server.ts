@@ -1,0 +1,186 @@
+// HTTP server factory: node:http for plaintext, node:http2 (allowHTTP1) for TLS; limits, timeouts, access log, graceful drain.
+import http from 'node:http';
+import http2 from 'node:http2';
+import { once } from 'node:events';
+import type { Socket } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Http2ServerRequest, Http2ServerResponse, Http2Session } from 'node:http2';
+import { IoError } from '../errors.js';
+import type { Closable } from '../lifecycle.js';
+import { createAccessLog } from './access-log.js';
+import type { AccessLog, LogFormatValue } from './access-log.js';
+
+/** Listener, limits and logging of one HTTP server. */
+export interface HttpServerOptions {
+  host: string;
+  /** 0 picks a free port. */
+  port: number;
+  /** PEM contents (not paths). When set: HTTPS with HTTP/2 and HTTP/1.1. */
+  tls?: { cert: string | Buffer; key: string | Buffer };
+  /** Connections beyond this are dropped on accept. */
+  maxConns: number;
+  /** Time allowed for the request headers (slow clients get 408 or are closed). */
+  headersTimeoutMs: number;
+  /** Time allowed for the whole request. */
+  requestTimeoutMs: number;
+  /** How long an idle keep-alive connection stays open. */
+  keepAliveTimeoutMs: number;
+  /** Largest request header block, in bytes (431 beyond). */
+  maxHeaderSize: number;
+  /** Access log format, written to `logStream` (default stdout). */
+  log: LogFormatValue;
+  logStream?: NodeJS.WritableStream;
+}
+
+/** Any request/response pair the server hands to its handler. */
+export type AnyRequest = IncomingMessage | Http2ServerRequest;
+/** See {@link AnyRequest}. */
+export type AnyResponse = ServerResponse | Http2ServerResponse;
+/** The request handler: must never throw. */
+export type RequestHandler = (req: AnyRequest, res: AnyResponse) => void;
+
+/** A created (not yet listening) server with its shutdown component. */
+export interface HttpServerHandle {
+  /** Starts listening; resolves with the URL to print (`http://127.0.0.1:PORT`). */
+  listen(): Promise<{ url: string; port: number }>;
+  server: http.Server | http2.Http2SecureServer;
+  /** Stop accepting, close idle keep-alive connections, let transfers finish, then cut the rest and flush the log. */
+  closable: Closable;
+  accessLog: AccessLog | null;
+}
+
+function urlHost(host: string): string {
+  return host.includes(':') ? `[${host}]` : host;
+}
+
+/** Creates the server; call `listen()` and register `closable` with the process lifecycle. */
+export function createHttpServer(opts: HttpServerOptions, handler: RequestHandler): HttpServerHandle {
+  const accessLog = createAccessLog(opts.log, opts.logStream);
+  const tls = opts.tls !== undefined;
+  let closing = false;
+  // TLS only: per-socket in-flight counts, so idle HTTP/1.1 connections can be closed during a drain.
+  const inflight = new Map<Socket, number>();
+  const sessions = new Set<Http2Session>();
+
+  const wrapped = (req: AnyRequest, res: AnyResponse): void => {
+    if (accessLog !== null) accessLog.track(res);
+    if (closing && req.httpVersionMajor === 1) (res as ServerResponse).shouldKeepAlive = false;
+    if (tls && req.httpVersionMajor === 1) {
+      const sock = req.socket as Socket;
+      inflight.set(sock, (inflight.get(sock) ?? 0) + 1);
+      res.once('close', () => {
+        const n = (inflight.get(sock) ?? 1) - 1;
+        inflight.set(sock, n);
+        if (closing && n === 0) sock.end();
+      });
+    }
+    handler(req, res);
+  };
+
+  const checkEvery = Math.min(30_000, Math.max(100, Math.floor(opts.headersTimeoutMs / 4)));
+  let server: http.Server | http2.Http2SecureServer;
+  if (opts.tls) {
+    const s = http2.createSecureServer({
+      cert: opts.tls.cert,
+      key: opts.tls.key,
+      allowHTTP1: true,
+      maxHeaderSize: opts.maxHeaderSize,
+      settings: { maxHeaderListSize: opts.maxHeaderSize },
+    } as http2.SecureServerOptions);
+    const s1 = s as unknown as { headersTimeout: number; requestTimeout: number; keepAliveTimeout: number; connectionsCheckingInterval: number };
+    s1.headersTimeout = opts.headersTimeoutMs;
+    s1.requestTimeout = opts.requestTimeoutMs;
+    s1.keepAliveTimeout = opts.keepAliveTimeoutMs;
+    s1.connectionsCheckingInterval = checkEvery;
+    s.on('request', wrapped);
+    s.on('session', (session: Http2Session) => {
+      sessions.add(session);
+      session.once('close', () => sessions.delete(session));
+      if (closing) session.close();
+    });
+    s.on('secureConnection', (sock: Socket) => {
+      inflight.set(sock, 0);
+      sock.once('close', () => inflight.delete(sock));
+    });
+    // An idle HTTP/2 session or TLS socket is closed after the keep-alive timeout too.
+    s.setTimeout(Math.max(opts.keepAliveTimeoutMs, opts.requestTimeoutMs));
+    s.on('timeout', () => {});
+    server = s;
+  } else {
+    const s = http.createServer(
+      {
+        maxHeaderSize: opts.maxHeaderSize,
+        headersTimeout: opts.headersTimeoutMs,
+        requestTimeout: opts.requestTimeoutMs,
+        connectionsCheckingInterval: checkEvery,
+        keepAliveTimeout: opts.keepAliveTimeoutMs,
+        noDelay: true,
+      } as http.ServerOptions,
+      wrapped,
+    );
+    s.keepAliveTimeout = opts.keepAliveTimeoutMs;
+    server = s;
+  }
+  server.maxConnections = opts.maxConns;
+  server.on('error', () => {});
+
+  const closeIdle = (): void => {
+    if (server instanceof http.Server) {
+      server.closeIdleConnections();
+      return;
+    }
+    for (const session of sessions) session.close();
+    for (const [sock, n] of inflight) if (n === 0) sock.end();
+  };
+
+  let closed: Promise<void> = Promise.resolve();
+  const closable: Closable = {
+    name: tls ? 'https' : 'http',
+    stopAccepting() {
+      if (closing) return;
+      closing = true;
+      if (server.listening) closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      closeIdle();
+    },
+    async drain(deadline: number) {
+      const timer = setInterval(closeIdle, 50);
+      timer.unref();
+      let cut: NodeJS.Timeout | undefined;
+      const late = new Promise<void>((resolve) => {
+        cut = setTimeout(resolve, Math.max(0, deadline - Date.now()));
+        cut.unref();
+      });
+      try {
+        await Promise.race([closed, late]);
+      } finally {
+        clearInterval(timer);
+        clearTimeout(cut);
+      }
+    },
+    async close() {
+      if (server instanceof http.Server) server.closeAllConnections();
+      else {
+        for (const session of sessions) session.destroy();
+        for (const sock of inflight.keys()) sock.destroy();
+      }
+      await accessLog?.closable().close?.();
+    },
+  };
+
+  return {
+    server,
+    accessLog,
+    closable,
+    async listen() {
+      const onError = once(server, 'error').then(([err]) => {
+        throw new IoError(`cannot listen on ${urlHost(opts.host)}:${opts.port}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, { cause: err });
+      });
+      server.listen(opts.port, opts.host);
+      await Promise.race([once(server, 'listening'), onError]);
+      onError.catch(() => {});
+      const addr = server.address();
+      const port = typeof addr === 'object' && addr !== null ? addr.port : opts.port;
+      return { url: `${tls ? 'https' : 'http'}://${urlHost(opts.host)}:${port}`, port };
+    },
+  };
+}

@@ -1,0 +1,261 @@
+// The static file handler: fast path for cached small files, then path resolution, directories, SPA, 404 pages.
+import { realpath, stat } from 'node:fs/promises';
+import type { Stats } from 'node:fs';
+import path from 'node:path';
+import { ServerResponse } from 'node:http';
+import { InvalidOptionError } from '../errors.js';
+import { resolvePath } from './resolve-path.js';
+import type { ResolvedPath } from './resolve-path.js';
+import { FileCache } from './file-cache.js';
+import type { FileEntry } from './file-cache.js';
+import { negotiateEncoding } from './compress.js';
+import { DEFAULT_MAX_RANGES } from './range.js';
+import { createCorsPolicy, corsHeadersFor, preflight, staticCorsHeaders, variesByOrigin, CORS_METHODS } from './cors.js';
+import { readListing, renderListingHtml, wantsJson } from './listing.js';
+import { sendFile } from './send-file.js';
+import { encodePath, endWith, failResponse, sendStatus, writeHead } from './respond.js';
+import type { Req, Res } from './respond.js';
+
+/** How the static handler serves a folder. */
+export interface StaticOptions {
+  /** Folder to serve. */
+  root: string;
+  /** Show directory listings for folders without an index file. */
+  listing: boolean;
+  /** Answer unknown navigations (GET, Accept: text/html, no extension) with the root index file. */
+  spa: boolean;
+  /** `deny` hides every path segment starting with `.` (except `/.well-known/`). */
+  dotfiles: 'deny' | 'allow';
+  /** `Cache-Control: public, max-age=N`. */
+  cacheSeconds: number;
+  /** Allowed CORS origins (`['*']` for any), or null for no CORS headers. */
+  cors: string[] | null;
+  /** Index file name for directories. Default `index.html`. */
+  index?: string;
+  /** Compress compressible types on the fly (sidecars are used either way). Default true. */
+  compress?: boolean;
+  /** Most ranges in one Range header before 416. Default 16. */
+  maxRanges?: number;
+  /** Files up to this size are kept in memory. Default 1 MiB. */
+  cacheMaxFileBytes?: number;
+  /** Cap on memory for cached bodies. Default 64 MiB. */
+  cacheMaxBytes?: number;
+  /** How long a cached file is trusted before it is stat'ed again, in ms. Default 1000. */
+  statTtlMs?: number;
+}
+
+/** Answers one request. Never throws and never rejects: failures become 500 or a cut connection. */
+export type StaticHandler = (req: Req, res: Res) => void;
+
+const ALLOW = 'GET, HEAD, OPTIONS';
+const MAX_FAST_ENTRIES = 4096;
+
+/** Creates the handler for a folder; rejects with InvalidOptionError when the root is not a readable directory. */
+export async function createStaticHandler(opts: StaticOptions): Promise<StaticHandler> {
+  let root: string;
+  try {
+    root = await realpath(path.resolve(opts.root));
+    if (!(await stat(root)).isDirectory()) throw new Error('not a directory');
+  } catch {
+    throw new InvalidOptionError(`cannot serve ${JSON.stringify(opts.root)}: not a readable directory`);
+  }
+  const server = new StaticServer(root, opts);
+  return (req, res) => server.handle(req, res);
+}
+
+class StaticServer {
+  private readonly cache: FileCache;
+  /** Raw request target → entry of a small file answered 200 (the directory index included). */
+  private readonly fast = new Map<string, FileEntry>();
+  private seenEvictions = 0;
+  private readonly cors;
+  private readonly ttl: number;
+  private readonly maxRanges: number;
+  private readonly index: string;
+  private readonly rootPrefix: string;
+  private readonly listingHeaders: string[];
+
+  constructor(
+    private readonly root: string,
+    private readonly o: StaticOptions,
+  ) {
+    this.cors = createCorsPolicy(o.cors);
+    this.ttl = o.statTtlMs ?? 1000;
+    this.maxRanges = o.maxRanges ?? DEFAULT_MAX_RANGES;
+    this.index = o.index ?? 'index.html';
+    this.rootPrefix = root.endsWith(path.sep) ? root : root + path.sep;
+    const extraHeaders = [
+      'Cache-Control', `public, max-age=${o.cacheSeconds}`,
+      'X-Content-Type-Options', 'nosniff',
+      ...staticCorsHeaders(this.cors),
+    ];
+    this.listingHeaders = ['Cache-Control', 'no-cache', 'X-Content-Type-Options', 'nosniff', ...staticCorsHeaders(this.cors)];
+    this.cache = new FileCache({
+      maxFileBytes: o.cacheMaxFileBytes ?? 1024 * 1024,
+      maxTotalBytes: o.cacheMaxBytes ?? 64 * 1024 * 1024,
+      extraHeaders,
+      extraVary: variesByOrigin(this.cors) ? ['Origin'] : [],
+      compress: o.compress ?? true,
+    });
+  }
+
+  handle(req: Req, res: Res): void {
+    try {
+      const method = req.method;
+      if (method === 'GET' || method === 'HEAD') {
+        const entry = this.fast.get(req.url ?? '');
+        if (entry !== undefined && Date.now() - entry.checkedAt < this.ttl && this.tryFast(req, res, entry)) return;
+      }
+      this.slow(req, res).catch(() => failResponse(req, res));
+    } catch {
+      failResponse(req, res);
+    }
+  }
+
+  /** Answers from memory when the request carries nothing that needs the slow path. */
+  private tryFast(req: Req, res: Res, entry: FileEntry): boolean {
+    const raw = req.rawHeaders;
+    let acceptEncoding: string | undefined;
+    for (let i = 0; i < raw.length; i += 2) {
+      const name = raw[i]!;
+      const c = name.charCodeAt(0) | 0x20;
+      if (c === 0x69 /* i */) {
+        if ((name.charCodeAt(1) | 0x20) === 0x66 && name.charCodeAt(2) === 45) return false; // If-*
+      } else if (c === 0x72 /* r */) {
+        if (name.length === 5 && name.toLowerCase() === 'range') return false;
+      } else if (c === 0x61 /* a */) {
+        if (name.length === 15 && name.toLowerCase() === 'accept-encoding') {
+          if (acceptEncoding !== undefined) return false;
+          acceptEncoding = raw[i + 1];
+        }
+      } else if (c === 0x6f /* o */) {
+        if (name.length === 6 && this.cors !== null && !this.cors.anyOrigin && name.toLowerCase() === 'origin') return false;
+      }
+    }
+    let headers = entry.headers;
+    let body = entry.body!;
+    if (entry.negotiates) {
+      const enc = negotiateEncoding(acceptEncoding);
+      if (enc !== null) {
+        const v = entry.variants.get(enc);
+        if (v === undefined || v instanceof Promise) return false;
+        if (v !== null) {
+          headers = v.headers;
+          body = v.body;
+        }
+      }
+    }
+    if (res instanceof ServerResponse) res.writeHead(200, headers as string[]);
+    else writeHead(res, 200, headers);
+    endWith(req, res, body);
+    return true;
+  }
+
+  private async slow(req: Req, res: Res): Promise<void> {
+    const method = req.method ?? '';
+    const url = req.url ?? '';
+    const origin = req.headers.origin;
+    const extra = corsHeadersFor(this.cors, origin);
+    if (method === 'OPTIONS') return this.options(req, res, extra);
+    if (method !== 'GET' && method !== 'HEAD') return sendStatus(req, res, 405, ['Allow', ALLOW, ...extra]);
+    const resolved = resolvePath(url, { dotfiles: this.o.dotfiles });
+    if (!resolved.ok) {
+      if (resolved.status === 400) return sendStatus(req, res, 400, extra);
+      return this.notFound(req, res, null, extra);
+    }
+    if (this.cache.evictions !== this.seenEvictions) this.sweepFast();
+    const found = await this.lookup(path.join(this.root, ...resolved.segments));
+    if (found === null) return this.notFound(req, res, resolved, extra);
+    if (found.st.isDirectory()) {
+      if (!resolved.trailingSlash) {
+        const query = /^[\x21-\x7e]*$/.test(resolved.query) ? resolved.query : '';
+        const location = `${encodePath(resolved.segments)}/${query}`.replace(/^\/\/+/, '/');
+        return sendStatus(req, res, 301, ['Location', location, ...extra]);
+      }
+      const index = await this.lookup(path.join(found.real, this.index));
+      if (index !== null && index.st.isFile()) return this.serve(req, res, index, url, extra);
+      if (this.o.listing) return this.listing(req, res, found.real, resolved, extra);
+      return this.notFound(req, res, resolved, extra);
+    }
+    if (!found.st.isFile() || resolved.trailingSlash) return this.notFound(req, res, resolved, extra);
+    return this.serve(req, res, found, url, extra);
+  }
+
+  /** stat + realpath; null when missing, unreadable, or resolving outside the root (symlinks). */
+  private async lookup(abs: string): Promise<{ real: string; st: Stats } | null> {
+    try {
+      const real = await realpath(abs);
+      if (real !== this.root && !real.startsWith(this.rootPrefix)) return null;
+      return { real, st: await stat(real) };
+    } catch {
+      return null;
+    }
+  }
+
+  private async serve(req: Req, res: Res, found: { real: string; st: Stats }, url: string, extra: readonly string[]): Promise<void> {
+    const entry = await this.cache.open(found.real, found.st);
+    if (entry.body !== null && this.fast.size < MAX_FAST_ENTRIES) this.fast.set(url, entry);
+    return sendFile(req, res, entry, { cache: this.cache, maxRanges: this.maxRanges, extra });
+  }
+
+  private sweepFast(): void {
+    this.seenEvictions = this.cache.evictions;
+    for (const [k, e] of this.fast) if (e.checkedAt < 0) this.fast.delete(k);
+  }
+
+  private options(req: Req, res: Res, extra: readonly string[]): void {
+    const origin = req.headers.origin;
+    const requested = req.headers['access-control-request-method'];
+    if (this.cors !== null && origin !== undefined && requested !== undefined) {
+      const p = preflight(this.cors, origin, requested, req.headers['access-control-request-headers']);
+      if (p.status === 403) return sendStatus(req, res, 403, p.headers);
+      writeHead(res, 204, ['Allow', ALLOW, ...p.headers]);
+      return endWith(req, res, undefined);
+    }
+    writeHead(res, 204, ['Allow', ALLOW, ...(this.cors?.anyOrigin ? ['Access-Control-Allow-Origin', '*', 'Access-Control-Allow-Methods', CORS_METHODS] : extra)]);
+    endWith(req, res, undefined);
+  }
+
+  private async listing(req: Req, res: Res, dirAbs: string, resolved: ResolvedPath, extra: readonly string[]): Promise<void> {
+    const rows = await readListing(dirAbs, this.o.dotfiles === 'allow');
+    const urlPath = resolved.segments.length === 0 ? '/' : `${resolved.path}/`;
+    const json = wantsJson(req.headers.accept);
+    const body = Buffer.from(json ? `${JSON.stringify({ path: urlPath, entries: rows })}\n` : renderListingHtml(urlPath, rows));
+    writeHead(res, 200, [
+      'Content-Type', json ? 'application/json; charset=utf-8' : 'text/html; charset=utf-8',
+      'Content-Length', String(body.length),
+      'Vary', 'Accept',
+      ...this.listingHeaders,
+      ...extra,
+    ]);
+    endWith(req, res, body);
+  }
+
+  private async notFound(req: Req, res: Res, resolved: ResolvedPath | null, extra: readonly string[]): Promise<void> {
+    const url = req.url ?? '';
+    this.fast.delete(url);
+    if (this.o.spa && resolved !== null && req.method === 'GET' && isNavigation(req, resolved)) {
+      const index = await this.lookup(path.join(this.root, this.index));
+      if (index !== null && index.st.isFile()) {
+        const entry = await this.cache.open(index.real, index.st);
+        return sendFile(req, res, entry, { cache: this.cache, maxRanges: this.maxRanges, extra });
+      }
+    }
+    const custom = await this.lookup(path.join(this.root, '404.html'));
+    if (custom !== null && custom.st.isFile()) {
+      const entry = await this.cache.open(custom.real, custom.st);
+      if (entry.body !== null) {
+        return sendFile(req, res, entry, { cache: this.cache, maxRanges: this.maxRanges, extra, status: 404, conditional: false });
+      }
+    }
+    sendStatus(req, res, 404, extra);
+  }
+}
+
+/** A browser navigation: asks for HTML and names no file extension in its last segment. */
+function isNavigation(req: Req, resolved: ResolvedPath): boolean {
+  const accept = req.headers.accept;
+  if (accept === undefined || !accept.includes('text/html')) return false;
+  const last = resolved.segments[resolved.segments.length - 1] ?? '';
+  return !last.includes('.');
+}
