@@ -1,0 +1,167 @@
+// The collector's TCP server: accepts connections within --max-conns, survives EMFILE, shares one batcher with every source, shuts down in order.
+import net from 'node:net';
+import { once } from 'node:events';
+import { ErrorCode } from '../errors.js';
+import type { Closable } from '../lifecycle.js';
+import type { LogFn } from '../logger.js';
+import type { Sink } from '../journal/sink.js';
+import { errorLine, parseReply } from '../protocol/replies.js';
+import type { Reply } from '../protocol/replies.js';
+import { Batcher } from './batcher.js';
+import type { BatcherLimits } from './batcher.js';
+import { Connection } from './connection.js';
+import { DEFAULT_COLLECTOR_OPTIONS } from './options.js';
+import type { CollectorOptions } from './options.js';
+
+/** Where the collector listens, once it does. */
+export interface ListenInfo {
+  host: string;
+  port: number;
+  /** `tcp://HOST:PORT` */
+  url: string;
+}
+
+/** Counters for metrics and tests. */
+export interface CollectorStats {
+  connectionsCurrent: number;
+  connectionsTotal: number;
+  received: number;
+  acked: number;
+  rejected: Record<string, number>;
+}
+
+/** Listen backlog asked for; the kernel caps it at net.core.somaxconn. */
+export const LISTEN_BACKLOG = 65_535;
+
+/**
+ * Accepts TCP clients and turns their lines into journal batches through one fair {@link Batcher}.
+ * Also the entry point for other sources: `batcher` (the terminal) and `submit()` (HTTP).
+ */
+export class CollectorServer {
+  readonly opts: CollectorOptions;
+  readonly batcher: Batcher;
+  readonly closable: Closable;
+  private readonly server: net.Server;
+  private readonly connections = new Set<Connection>();
+  private connectionsTotal = 0;
+  private stopping = false;
+  private lastAcceptError = 0;
+  private acceptErrors = 0;
+
+  constructor(
+    opts: Partial<CollectorOptions> & { limits?: Partial<BatcherLimits> },
+    readonly sink: Sink,
+    private readonly log: LogFn,
+  ) {
+    this.opts = { ...DEFAULT_COLLECTOR_OPTIONS, ...opts };
+    this.batcher = new Batcher(sink, opts.limits ?? {}, log);
+    this.server = net.createServer({ allowHalfOpen: true, pauseOnConnect: false }, (socket) => this.serverOnConnection(socket));
+    this.server.on('error', (err: NodeJS.ErrnoException) => this.serverOnError(err));
+    this.closable = {
+      name: 'collector',
+      stopAccepting: () => this.stopAccepting(),
+      drain: (deadline) => this.drain(deadline),
+      close: () => this.close(),
+    };
+  }
+
+  /** Live counters. */
+  get stats(): CollectorStats {
+    const s = this.batcher.stats;
+    return {
+      connectionsCurrent: this.connections.size,
+      connectionsTotal: this.connectionsTotal,
+      received: s.received,
+      acked: s.acked,
+      rejected: { ...s.rejected },
+    };
+  }
+
+  /** Starts listening with a large backlog so that a burst of connects is not dropped into SYN retries. */
+  async listen(): Promise<ListenInfo> {
+    this.server.listen({ host: this.opts.host, port: this.opts.port, backlog: LISTEN_BACKLOG });
+    await once(this.server, 'listening');
+    const addr = this.server.address() as net.AddressInfo;
+    const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
+    return { host: addr.address, port: addr.port, url: `tcp://${host}:${addr.port}` };
+  }
+
+  /**
+   * Journals messages from a non-TCP source (the HTTP ingest endpoint) with the same limits, batching and
+   * durability as TCP lines. Resolves with one result per message, in order.
+   */
+  submit(src: string, messages: Buffer[]): Promise<Array<{ seq: number } | { code: string; message: string }>> {
+    return new Promise((resolve) => {
+      if (this.stopping) {
+        resolve(messages.map(() => ({ code: ErrorCode.SHUTTING_DOWN, message: 'server is shutting down' })));
+        return;
+      }
+      let text = '';
+      const source = this.batcher.createSource(src, {
+        reply: (t) => (text += t),
+        pause: () => {},
+        resume: () => {},
+        settled: () => resolve(text.split('\n').filter(Boolean).map((l): Reply => parseReply(l))),
+      });
+      for (const m of messages) {
+        if (m.length > this.opts.maxMessage) source.pushError(ErrorCode.MESSAGE_TOO_LONG, `message longer than ${this.opts.maxMessage} bytes`);
+        else source.push(m);
+      }
+      if (messages.length === 0) resolve([]);
+      this.batcher.kick();
+    });
+  }
+
+  private serverOnConnection(socket: net.Socket): void {
+    socket.on('error', () => {});
+    if (this.stopping) {
+      socket.end(errorLine(ErrorCode.SHUTTING_DOWN, 'server is shutting down'));
+      return;
+    }
+    if (this.connections.size >= this.opts.maxConns) {
+      this.batcher.stats.rejected[ErrorCode.BUSY] = (this.batcher.stats.rejected[ErrorCode.BUSY] ?? 0) + 1;
+      socket.end(errorLine(ErrorCode.BUSY, `too many connections (max ${this.opts.maxConns})`));
+      setTimeout(() => socket.destroy(), 2000).unref();
+      return;
+    }
+    this.connectionsTotal++;
+    const conn = new Connection(socket, this.batcher, this.opts, (c) => this.connections.delete(c));
+    this.connections.add(conn);
+  }
+
+  /** EMFILE/ENFILE on accept: libuv keeps listening; log (at most once a second) and keep serving. */
+  private serverOnError(err: NodeJS.ErrnoException): void {
+    if (err.code === 'EMFILE' || err.code === 'ENFILE') {
+      this.acceptErrors++;
+      const now = Date.now();
+      if (now - this.lastAcceptError >= 1000) {
+        this.log(`accept failed (${err.code}, ${this.acceptErrors} times): out of file descriptors; existing clients are still served`);
+        this.lastAcceptError = now;
+        this.acceptErrors = 0;
+      }
+      return;
+    }
+    this.log(`listener error: ${err.code ?? err.message}`);
+  }
+
+  private stopAccepting(): void {
+    if (this.stopping) return;
+    this.stopping = true;
+    this.server.close();
+  }
+
+  /** Stops reading, journals what was received, writes every pending reply, then ends each connection. */
+  private async drain(_deadline: number): Promise<void> {
+    this.stopAccepting();
+    for (const c of this.connections) c.stop();
+    await this.batcher.drain();
+    const closing = [...this.connections].map((c) => once(c.socket, 'close').catch(() => {}));
+    await Promise.all(closing);
+  }
+
+  private async close(): Promise<void> {
+    this.stopAccepting();
+    for (const c of this.connections) c.destroy();
+    this.connections.clear();
+  }
+}

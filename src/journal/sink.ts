@@ -1,0 +1,25 @@
+// The small interface between the collector and wherever messages become durable (the journal today, JetStream later).
+
+/** One message to make durable. `msg` holds the raw bytes of the line, without its LF. */
+export interface MessageInput {
+  /** Where the message came from: `tcp:IP:PORT`, `stdin`, `http:IP:PORT`, … */
+  src: string;
+  msg: Buffer;
+  /** True for a line cut off by a disconnect before its LF arrived. */
+  partial?: boolean;
+}
+
+/**
+ * A destination for batches of messages. The collector keeps at most one `append` in flight and
+ * answers its clients from the result, so an implementation only has to make one batch durable at a time.
+ */
+export interface Sink {
+  /**
+   * Makes the batch durable in order. Resolves with the sequence number of the FIRST message once the
+   * batch is durable under the sink's sync policy; the batch has consecutive numbers. Rejects with an
+   * `IoError` when nothing of the batch may be acknowledged.
+   */
+  append(batch: MessageInput[]): Promise<number>;
+  /** Waits for appends in flight, makes everything durable and releases the sink. Safe to call twice. */
+  close(): Promise<void>;
+}
