@@ -1,0 +1,136 @@
+// Prometheus metrics for /_muxd/metrics on a private prom-client registry; counters are read at scrape time, never on the hot path.
+import type { EventEmitter } from 'node:events';
+import type { ServerResponse } from 'node:http';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** The collector's counters, as `CollectorServer.stats` exposes them. */
+export interface CollectorStatsLike {
+  connectionsCurrent: number;
+  connectionsTotal: number;
+  received: number;
+  acked: number;
+  /** Rejected messages by error code. */
+  rejected: Record<string, number> | Map<string, number>;
+}
+
+/** The journal's counters and its per-batch 'sync' event `(durationMs, batchSize, bytes)`. */
+export interface JournalStatsLike extends EventEmitter {
+  stats: { bytesWritten: number; size: number; lastSeq: number; syncs?: number; ioErrors?: number };
+}
+
+/** Counts responses by status with one shared 'finish' listener (no closure per request). */
+export class HttpStatusCounter {
+  /** Responses finished, by status code. */
+  readonly byStatus = new Map<number, number>();
+  private readonly resOnFinish: (this: ServerResponse) => void;
+
+  constructor() {
+    const counts = this.byStatus;
+    this.resOnFinish = function resOnFinish(this: ServerResponse): void {
+      counts.set(this.statusCode, (counts.get(this.statusCode) ?? 0) + 1);
+    };
+  }
+
+  /** Counts this response once it finishes. */
+  track(res: ServerResponse): void {
+    res.once('finish', this.resOnFinish);
+  }
+}
+
+/** Everything the metrics read; each source is optional so parts can be tested alone. */
+export interface MetricsSources {
+  collector?: () => CollectorStatsLike;
+  /** Rejections decided outside the collector (e.g. by the HTTP ingest endpoint), added to the collector's by code. */
+  rejectedElsewhere?: () => Record<string, number>;
+  journal?: JournalStatsLike;
+  sseClients?: () => number;
+  http?: HttpStatusCounter;
+  /** Also export Node's default process metrics (event-loop lag, heap, CPU). Default true. */
+  defaultMetrics?: boolean;
+}
+
+/** The metrics registry plus its text rendering. */
+export interface Metrics {
+  readonly registry: Registry;
+  /** Prometheus text exposition and its content type. */
+  render(): Promise<{ contentType: string; body: string }>;
+  /** Stops listening to the journal. */
+  close(): void;
+}
+
+function entries(rejected: CollectorStatsLike['rejected']): Array<[string, number]> {
+  return rejected instanceof Map ? [...rejected.entries()] : Object.entries(rejected);
+}
+
+/** Builds a private registry (never the global one) wired to the given sources. */
+export function createMetrics(src: MetricsSources): Metrics {
+  const registry = new Registry();
+  if (src.defaultMetrics !== false) collectDefaultMetrics({ register: registry, prefix: 'muxd_', eventLoopMonitoringPrecision: 20 });
+  const collector = src.collector;
+  if (collector) {
+    new Gauge({ name: 'muxd_connections_current', help: 'Collector TCP connections open now.', registers: [registry], collect() { this.set(collector().connectionsCurrent); } });
+    new Counter({ name: 'muxd_connections_total', help: 'Collector TCP connections accepted.', registers: [registry], collect() { this.reset(); this.inc(collector().connectionsTotal); } });
+    new Counter({ name: 'muxd_messages_received_total', help: 'Messages received from every source.', registers: [registry], collect() { this.reset(); this.inc(collector().received); } });
+    new Counter({ name: 'muxd_messages_acked_total', help: 'Messages acknowledged as durable.', registers: [registry], collect() { this.reset(); this.inc(collector().acked); } });
+    new Counter({
+      name: 'muxd_messages_rejected_total',
+      help: 'Messages answered with an error, by code.',
+      labelNames: ['code'],
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const [code, n] of entries(collector().rejected)) this.inc({ code }, n);
+        for (const [code, n] of Object.entries(src.rejectedElsewhere?.() ?? {})) this.inc({ code }, n);
+      },
+    });
+  }
+  const journal = src.journal;
+  let journalOnSync: ((durationMs: number, batchSize: number) => void) | null = null;
+  if (journal) {
+    new Counter({ name: 'muxd_journal_bytes_written_total', help: 'Bytes written to the journal.', registers: [registry], collect() { this.reset(); this.inc(journal.stats.bytesWritten); } });
+    new Gauge({ name: 'muxd_journal_size_bytes', help: 'Size of the current journal file.', registers: [registry], collect() { this.set(journal.stats.size); } });
+    new Gauge({ name: 'muxd_journal_last_seq', help: 'Seq of the last record written.', registers: [registry], collect() { this.set(journal.stats.lastSeq); } });
+    new Counter({ name: 'muxd_journal_io_errors_total', help: 'Failed journal writes or syncs.', registers: [registry], collect() { this.reset(); this.inc(journal.stats.ioErrors ?? 0); } });
+    const syncSeconds = new Histogram({
+      name: 'muxd_journal_fdatasync_seconds',
+      help: 'Latency of each journal fdatasync (one per group commit).',
+      buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+      registers: [registry],
+    });
+    const batchSize = new Histogram({
+      name: 'muxd_journal_batch_messages',
+      help: 'Messages per group commit.',
+      buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 4096, 16384],
+      registers: [registry],
+    });
+    journalOnSync = (durationMs, size) => {
+      syncSeconds.observe(durationMs / 1000);
+      batchSize.observe(size);
+    };
+    journal.on('sync', journalOnSync);
+  }
+  const sse = src.sseClients;
+  if (sse) new Gauge({ name: 'muxd_sse_clients', help: 'Live journal viewers connected.', registers: [registry], collect() { this.set(sse()); } });
+  const http = src.http;
+  if (http) {
+    new Counter({
+      name: 'muxd_http_requests_total',
+      help: 'HTTP responses sent, by status.',
+      labelNames: ['status'],
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const [status, n] of http.byStatus) this.inc({ status: String(status) }, n);
+      },
+    });
+  }
+  return {
+    registry,
+    async render() {
+      return { contentType: registry.contentType, body: await registry.metrics() };
+    },
+    close() {
+      if (journal && journalOnSync) journal.removeListener('sync', journalOnSync);
+    },
+  };
+}
