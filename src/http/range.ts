@@ -48,7 +48,7 @@ export function parseRange(header: string | undefined, size: number, maxRanges =
       continue;
     }
     const start = Number(a);
-    const last = b === '' ? size - 1 : Number(b);
+    const last = b === '' ? Number.MAX_SAFE_INTEGER : Number(b);
     if (!Number.isSafeInteger(start) || !Number.isSafeInteger(last) || last < start) return NONE;
     if (start >= size) continue;
     ranges.push({ start, end: Math.min(last, size - 1) });

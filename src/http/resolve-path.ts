@@ -44,6 +44,7 @@ export function resolvePath(target: string, options: ResolveOptions): ResolvedPa
     // Absolute-form (`http://host/path`) is legal HTTP/1.1; anything else (`*`, `foo`) is not a file.
     const m = /^https?:\/\/[^/?#]*/i.exec(raw);
     if (!m) return reject(400, 'not an origin-form target');
+    if (FORBIDDEN_RAW.test(m[0])) return reject(400, 'forbidden character');
     raw = raw.slice(m[0].length) || '/';
     if (raw.charCodeAt(0) !== 47) raw = `/${raw}`;
   }
