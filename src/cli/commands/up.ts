@@ -1,0 +1,85 @@
+// `muxd up [DIR]`: files, collector, terminal and the live journal page on one loop, one journal, one shutdown routine.
+import { readFile } from 'node:fs/promises';
+import { UsageError } from '../../errors.js';
+import { collectConfigFrom, collectFlags } from '../../collector/options.js';
+import { resolveServeOptions, serveOptionSpecs } from '../../http/options.js';
+import { startUp } from '../../web/app.js';
+import { isLoopbackHost } from '../../web/security.js';
+import { parseCommand, renderHelp, stringOption } from '../args.js';
+import type { CommandSpec, OptionSpec } from '../args.js';
+import { createProcessLifecycle } from '../exit.js';
+import { announceListening } from '../output.js';
+
+const { host: _collectHost, port: collectPort, 'max-conns': _collectMaxConns, ...collectRest } = collectFlags;
+
+/** Every flag of serve and collect; collect's `--port` is `--collect-port`, `--host` and `--max-conns` are shared. */
+const options: Record<string, OptionSpec> = {
+  ...serveOptionSpecs,
+  'max-conns': { type: 'string', arg: 'N', default: '10000', description: 'Most simultaneous connections, for the HTTP server and for the collector each.' },
+  'collect-port': { type: 'string', arg: 'PORT', default: collectPort?.default ?? '6666', description: 'TCP port of the collector (0 picks a free one).' },
+  ...collectRest,
+  token: {
+    type: 'string',
+    arg: 'TOKEN',
+    description: 'Secret for POST /_muxd/messages, /_muxd/journal and /_muxd/events (Bearer header or ?token=); required when --host is not loopback.',
+  },
+};
+
+/** Flags, usage and examples of `muxd up`. */
+export const spec: CommandSpec = {
+  name: 'up',
+  summary:
+    'Serve DIR over HTTP, collect lines from TCP clients and this terminal into the journal, and show the journal live at /_muxd/ ' +
+    '(also at / when no DIR is given), all in one process.',
+  usage: 'up [options] [DIR]',
+  options,
+  examples: [
+    'muxd up public --journal ./data/journal.jsonl     # what npm start runs',
+    'muxd up                                           # just the live page, at http://127.0.0.1:8000/',
+    'muxd up site --port 8080 --collect-port 7000 --no-stdin',
+    'muxd up public --host 0.0.0.0 --token "$(openssl rand -hex 16)"',
+  ],
+  maxPositionals: 1,
+};
+
+async function packageVersion(): Promise<string> {
+  try {
+    const pkg = JSON.parse(await readFile(new URL('../../../package.json', import.meta.url), 'utf8')) as { version?: string };
+    return pkg.version ?? '0.0.0';
+  } catch {
+    return '0.0.0';
+  }
+}
+
+/** Runs `muxd up`: resolves once both listeners are up; the lifecycle ends the process on a signal. */
+export async function run(argv: string[]): Promise<void> {
+  const parsed = parseCommand(spec, argv);
+  if (parsed.help) {
+    process.stdout.write(renderHelp(spec));
+    return;
+  }
+  const values = parsed.values;
+  const dir = parsed.positionals[0];
+  const { staticOptions, serverOptions } = await resolveServeOptions(values, dir ?? '.');
+  const config = collectConfigFrom({ ...values, port: values['collect-port'] });
+  const token = stringOption(values, 'token');
+  if (!isLoopbackHost(serverOptions.host) && (token === undefined || token === '')) {
+    throw new UsageError(`--host ${serverOptions.host} is reachable from other machines: set --token TOKEN (writes and the journal need it)`);
+  }
+  const lifecycle = createProcessLifecycle();
+  const app = await startUp({
+    staticOptions: dir === undefined ? null : staticOptions,
+    serverOptions,
+    collect: config,
+    token,
+    lifecycle,
+    version: await packageVersion(),
+  });
+  announceListening(serverOptions.tls ? 'https' : 'http', app.httpUrl);
+  announceListening('collect', app.collectUrl);
+  if (process.stdout.isTTY) {
+    const page = `${app.httpUrl}${dir === undefined ? '/' : '/_muxd/'}${token ? `?token=${encodeURIComponent(token)}` : ''}`;
+    process.stdout.write(`Live journal: ${page}\nSend lines with: muxd send ${app.collectPort}${app.stdin ? ', or type them here' : ''}.\n`);
+  }
+  app.stdin?.start();
+}

@@ -1,0 +1,128 @@
+// Wires `muxd up` as a library: one journal, the collector, the SSE hub, history, ingest, metrics and the HTTP server, on one lifecycle.
+import { CollectorServer } from '../collector/server.js';
+import type { CollectConfig } from '../collector/options.js';
+import { StdinSource } from '../collector/stdin-source.js';
+import { createHttpServer } from '../http/server.js';
+import type { HttpServerHandle, HttpServerOptions, RequestHandler } from '../http/server.js';
+import { createStaticHandler } from '../http/static-handler.js';
+import type { StaticOptions } from '../http/static-handler.js';
+import { openJournal } from '../journal/journal.js';
+import type { Journal } from '../journal/journal.js';
+import type { Lifecycle } from '../lifecycle.js';
+import { createLogger, silentLog } from '../logger.js';
+import type { LogFn } from '../logger.js';
+import { loadAssets } from './assets.js';
+import { healthBody } from './health.js';
+import { JournalHistory } from './history.js';
+import { createIngestHandler } from './ingest.js';
+import { HttpStatusCounter, createMetrics } from './metrics.js';
+import type { Metrics } from './metrics.js';
+import { createWebRouter } from './router.js';
+import type { Handler } from './router.js';
+import { createAccessPolicy } from './security.js';
+import { SseHub } from './sse.js';
+import type { LiveRecord, SseHubOptions } from './sse.js';
+
+/** Everything `muxd up` needs, already validated. */
+export interface UpOptions {
+  /** Static file options, or null to serve only the page (which then also answers at `/`). */
+  staticOptions: StaticOptions | null;
+  serverOptions: HttpServerOptions;
+  collect: CollectConfig;
+  token?: string | undefined;
+  /** The shared shutdown routine; the journal is registered first so it closes last. */
+  lifecycle: Lifecycle;
+  /** Terminal source streams when `collect.stdin` is true (default process.stdin/stdout). */
+  stdin?: { input: NodeJS.ReadableStream; output: NodeJS.WritableStream };
+  /** Diagnostics (default: stderr loggers per component). */
+  log?: LogFn | null;
+  version?: string;
+  /** Overrides for the SSE hub (tests). */
+  hub?: Partial<Omit<SseHubOptions, 'source' | 'startSeq'>>;
+}
+
+/** A running `up`: its parts, for the CLI to announce and for tests to inspect. */
+export interface UpApp {
+  journal: Journal;
+  collector: CollectorServer;
+  hub: SseHub;
+  history: JournalHistory | null;
+  metrics: Metrics;
+  http: HttpServerHandle;
+  /** `http://HOST:PORT` (or https) */
+  httpUrl: string;
+  /** `tcp://HOST:PORT` */
+  collectUrl: string;
+  collectPort: number;
+  stdin: StdinSource | null;
+  /** Resolves once the history index is built and the resume ring seeded. */
+  indexed: Promise<void>;
+}
+
+/** Opens the journal, starts both listeners and registers everything with the lifecycle. On failure, shuts down what started. */
+export async function startUp(o: UpOptions): Promise<UpApp> {
+  const logFor = (component: string): LogFn => (o.log === null ? silentLog : (o.log ?? createLogger(component)));
+  const staticHandler = o.staticOptions === null ? null : await createStaticHandler(o.staticOptions);
+  const assets = await loadAssets();
+  const journal = await openJournal({ ...o.collect.journal, log: logFor('journal') });
+  logFor('up')(`journal ${o.collect.journal.path} (${o.collect.journal.format}, sync ${o.collect.journal.sync}), next seq ${journal.stats.lastSeq + 1}`);
+  const { lifecycle } = o;
+  lifecycle.register(journal);
+  try {
+    const collector = new CollectorServer(o.collect.collector, journal, logFor('collect'));
+    lifecycle.register(collector.closable);
+    const stdin = o.collect.stdin
+      ? new StdinSource(collector, (o.stdin?.input ?? process.stdin) as never, (o.stdin?.output ?? process.stdout) as never, logFor('stdin'))
+      : null;
+    if (stdin) lifecycle.register(stdin.closable);
+    const hub = new SseHub({ ...o.hub, source: journal, startSeq: journal.stats.lastSeq });
+    const history = o.collect.journal.format === 'json' ? new JournalHistory({ listFiles: () => journal.files(), maxSeq: () => journal.stats.lastSeq }) : null;
+    const ingest = createIngestHandler({ submitter: collector, maxMessageBytes: o.collect.collector.maxMessage });
+    const httpCounter = new HttpStatusCounter();
+    const metrics = createMetrics({
+      collector: () => collector.stats,
+      rejectedElsewhere: () => ingest.stats.rejected,
+      journal,
+      sseClients: () => hub.clientCount,
+      http: httpCounter,
+    });
+    const startedAt = Date.now();
+    const router = createWebRouter({
+      staticHandler: staticHandler as Handler | null,
+      assets,
+      hub,
+      history,
+      ingest,
+      metrics,
+      health: () =>
+        healthBody({
+          version: o.version ?? '0.0.0',
+          startedAt,
+          lastSeq: () => journal.stats.lastSeq,
+          sseClients: () => hub.clientCount,
+          connections: () => collector.stats.connectionsCurrent,
+          stopping: () => lifecycle.stopping || !journal.healthy,
+        }),
+      access: createAccessPolicy({ host: o.serverOptions.host, token: o.token }),
+      httpCounter,
+    });
+    const http = createHttpServer(o.serverOptions, router as unknown as RequestHandler);
+    lifecycle.register(hub.closable);
+    lifecycle.register(http.closable);
+    lifecycle.register({ name: 'metrics', close: async () => metrics.close() });
+    const web = await http.listen();
+    const tcp = await collector.listen();
+    // One streaming scan builds the history index; the newest records seed the resume ring.
+    const indexed = history
+      ? history
+          .start()
+          .then(() => history.page(journal.stats.lastSeq + 1, 1000))
+          .then((page) => hub.prefill(page.lines.map((l) => JSON.parse(l) as LiveRecord)))
+          .catch((err: unknown) => logFor('up')(`history index: ${err instanceof Error ? err.message : String(err)}`))
+      : Promise.resolve();
+    return { journal, collector, hub, history, metrics, http, httpUrl: web.url, collectUrl: tcp.url, collectPort: tcp.port, stdin, indexed };
+  } catch (err) {
+    await lifecycle.shutdown();
+    throw err;
+  }
+}
