@@ -135,11 +135,12 @@ export async function startWebStack(opts: { token?: string; withStatic?: boolean
 }
 
 /** Reads an SSE stream and collects events until `until` says stop. */
-export async function readEvents(url: string, headers: Record<string, string>, until: (events: SseEvent[]) => boolean, signal?: AbortSignal): Promise<SseEvent[]> {
+export async function readEvents(url: string, headers: Record<string, string>, until: (events: SseEvent[]) => boolean, onOpen?: () => void): Promise<SseEvent[]> {
   const ac = new AbortController();
-  signal?.addEventListener('abort', () => ac.abort());
   const res = await fetch(url, { headers, signal: ac.signal });
   if (!res.ok || !res.body) throw new Error(`HTTP ${res.status}`);
+  // The hub registers a viewer before it sends the headers: from here on, nothing new is missed.
+  onOpen?.();
   const events: SseEvent[] = [];
   const decoder = new TextDecoder();
   let buf = '';
