@@ -18,6 +18,8 @@ export interface BatcherLimits {
   maxSourceBytes: number;
   /** Every source stops reading while the whole server holds this many unanswered bytes; resume below half. */
   maxPendingBytes: number;
+  /** Batches handed to the sink and not settled yet: 2 lets one batch be written while the previous one syncs. */
+  maxInflight: number;
 }
 
 /** Defaults chosen so that one flooder cannot make a batch (and everyone's ack latency) grow without bound. */
@@ -28,6 +30,7 @@ export const DEFAULT_BATCHER_LIMITS: BatcherLimits = {
   maxSourceMessages: 8192,
   maxSourceBytes: 1024 * 1024,
   maxPendingBytes: 64 * 1024 * 1024,
+  maxInflight: 2,
 };
 
 /** What a source does with its results. */
@@ -54,11 +57,13 @@ type Item = MessageInput | string;
 
 /** One producer of messages (a TCP connection, the terminal, an HTTP request). */
 export class Source {
-  /** Items not yet answered: [head, next) are in the batch in flight, [next, length) are waiting. */
+  /** Items not yet answered: [head, next) are in batches in flight, [next, length) are waiting. */
   private items: Item[] = [];
   private head = 0;
-  /** @internal */ next = 0;
-  /** @internal */ batchOffset = 0;
+  private next = 0;
+  /** Per batch in flight, oldest first: where this source's items end, and its first message's index in the batch. */
+  private takenEnds: number[] = [];
+  private offsets: number[] = [];
   /** @internal */ inReady = false;
   private bytes = 0;
   private messages = 0;
@@ -133,7 +138,7 @@ export class Source {
 
   /** @internal Moves up to `budget` messages into `batch`; returns the message bytes taken. */
   take(batch: MessageInput[], budget: number, maxMessages: number, maxBytes: number, bytesSoFar: number): number {
-    this.batchOffset = batch.length;
+    this.offsets.push(batch.length);
     const items = this.items;
     let j = this.next;
     let n = 0;
@@ -147,6 +152,7 @@ export class Source {
       }
     }
     this.next = j;
+    this.takenEnds.push(j);
     return bytes - bytesSoFar;
   }
 
@@ -155,11 +161,11 @@ export class Source {
     return this.next < this.items.length;
   }
 
-  /** @internal Answers [head, next) with seqs from `first` (or the error), frees their memory. */
+  /** @internal Answers the oldest batch's items with seqs from `first` (or the error), frees their memory. */
   settle(first: number, err: unknown): void {
     const items = this.items;
-    const end = this.next;
-    let seq = first + this.batchOffset;
+    const end = this.takenEnds.shift()!;
+    let seq = first + this.offsets.shift()!;
     let text = '';
     let freed = 0;
     let count = 0;
@@ -188,7 +194,8 @@ export class Source {
     } else if (end > 4096) {
       this.items = items.slice(end);
       this.head = 0;
-      this.next = 0;
+      this.next -= end;
+      for (let i = 0; i < this.takenEnds.length; i++) this.takenEnds[i]! -= end;
     } else this.head = end;
     if (text !== '') this.handler.reply(text);
     if (this.paused && this.maybeResume()) this.batcher.pausedSources.delete(this);
@@ -197,7 +204,7 @@ export class Source {
 }
 
 /**
- * Keeps at most one `sink.append` in flight. When it settles, the next batch takes up to `budget`
+ * Keeps at most `maxInflight` `sink.append` calls in flight. Each new batch takes up to `budget`
  * messages from each waiting source in round-robin order, until the batch caps are reached.
  */
 export class Batcher {
@@ -206,7 +213,8 @@ export class Batcher {
   /** @internal */ readonly pausedSources = new Set<Source>();
   readonly stats: CollectStats = { received: 0, acked: 0, rejected: {} };
   readonly limits: BatcherLimits;
-  private inflight = false;
+  private inflight = 0;
+  private tail: Promise<void> = Promise.resolve();
   private scheduled = false;
   private idleWaiters: Array<() => void> = [];
 
@@ -225,7 +233,7 @@ export class Batcher {
 
   /** Schedules a batch after the current I/O callbacks, so that one poll's reads share it. */
   kick(): void {
-    if (this.scheduled || this.inflight || this.ready.length === 0) return;
+    if (this.scheduled || this.inflight >= this.limits.maxInflight || this.ready.length === 0) return;
     this.scheduled = true;
     setImmediate(() => {
       this.scheduled = false;
@@ -235,7 +243,7 @@ export class Batcher {
 
   /** True when nothing is queued or in flight. */
   get idle(): boolean {
-    return !this.inflight && this.ready.length === 0;
+    return this.inflight === 0 && this.ready.length === 0;
   }
 
   /** Resolves once everything queued so far is answered. */
@@ -245,7 +253,7 @@ export class Batcher {
   }
 
   private flush(): void {
-    if (this.inflight || this.ready.length === 0) return this.notifyIdle();
+    if (this.inflight >= this.limits.maxInflight || this.ready.length === 0) return this.notifyIdle();
     const { budget, maxBatchMessages, maxBatchBytes } = this.limits;
     const batch: MessageInput[] = [];
     const taken: Source[] = [];
@@ -261,22 +269,26 @@ export class Batcher {
       else s.inReady = false;
     }
     this.ready = i < ready.length ? ready.slice(i).concat(carry) : carry;
-    if (batch.length === 0) {
-      this.settle(taken, 0, null);
-      return;
-    }
-    this.inflight = true;
-    this.sink.append(batch).then(
-      (first) => this.settle(taken, first, null),
-      (err: unknown) => {
-        this.log(`${batch.length} messages answered ${codeOf(err)}: ${err instanceof Error ? err.message : String(err)}`);
-        this.settle(taken, 0, err ?? new Error(ErrorCode.IO));
-      },
-    );
+    this.inflight++;
+    // Batches settle strictly in order (replies of one source must stay ordered), whatever order the sink answers in.
+    const result: Promise<{ first: number; err: unknown }> =
+      batch.length === 0
+        ? Promise.resolve({ first: 0, err: null })
+        : this.sink.append(batch).then(
+            (first) => ({ first, err: null }),
+            (err: unknown) => {
+              this.log(`${batch.length} messages answered ${codeOf(err)}: ${err instanceof Error ? err.message : String(err)}`);
+              return { first: 0, err: err ?? new Error(ErrorCode.IO) };
+            },
+          );
+    this.tail = this.tail
+      .then(() => result)
+      .then((r) => this.settle(taken, r.first, r.err))
+      .catch((err: unknown) => this.log(`internal error while answering a batch: ${String(err)}`));
   }
 
   private settle(taken: Source[], first: number, err: unknown): void {
-    this.inflight = false;
+    this.inflight--;
     for (const s of taken) s.settle(first, err);
     if (this.pausedSources.size > 0 && this.pendingBytes <= this.limits.maxPendingBytes / 2) {
       for (const s of this.pausedSources) if (s.maybeResume()) this.pausedSources.delete(s);

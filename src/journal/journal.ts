@@ -1,16 +1,17 @@
-// The file journal: group commit (one write plus one fdatasync per batch), I/O failure handling with retry, rotation.
+// The file journal: pipelined group commit (one write per batch, one fdatasync covering every batch written), failure retry, rotation.
 import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
-import { mkdir, rename, stat, writeFile } from 'node:fs/promises';
+import { mkdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { IoError } from '../errors.js';
 import type { Closable } from '../lifecycle.js';
 import { silentLog } from '../logger.js';
 import type { LogFn } from '../logger.js';
-import { fsyncDir, journalFiles, rotatedName, seqBaseName } from './files.js';
+import { fsyncDir, journalFiles } from './files.js';
 import { JournalFormat, RecordEncoder, toRecord } from './record.js';
 import type { JournalFormatValue, JournalRecord } from './record.js';
 import { recoverJournal } from './recover.js';
+import { openAppend, rotateFiles } from './rotation.js';
 import type { MessageInput, Sink } from './sink.js';
 
 export { journalFiles } from './files.js';
@@ -54,6 +55,10 @@ interface Job {
   batch: MessageInput[];
   resolve: (firstSeq: number) => void;
   reject: (err: Error) => void;
+  first: number;
+  /** File offset after this job's records. */
+  end: number;
+  ts: string;
 }
 
 /** Default number of rotated files kept. */
@@ -63,10 +68,17 @@ function errnoOf(err: unknown): string {
   return (err as NodeJS.ErrnoException | null)?.code ?? 'unknown error';
 }
 
+function countOf(jobs: Job[]): number {
+  let n = 0;
+  for (const j of jobs) n += j.batch.length;
+  return n;
+}
+
 /**
- * An append-only journal file. `append()` batches are committed in order; batches that arrive while a
- * commit runs are merged into the next commit (group commit). Emits `'durable'` (records) after each
- * durable commit when someone listens, `'sync'` (durationMs, batchSize, bytes), `'failing'` and `'recovered'`.
+ * An append-only journal file. Batches are written in order, one write(2) at a time; an fdatasync runs
+ * as soon as the previous one ends and covers every batch written so far, so batches arriving during a
+ * sync are written meanwhile (group commit). Emits `'durable'` (records) after each durable group when
+ * someone listens, `'sync'` (durationMs, batchSize, bytes), `'failing'` and `'recovered'`.
  */
 export class Journal extends EventEmitter implements Sink, Closable {
   readonly name = 'journal';
@@ -76,8 +88,16 @@ export class Journal extends EventEmitter implements Sink, Closable {
   readonly stats: JournalStats = { bytesWritten: 0, size: 0, lastSeq: 0, syncs: 0, ioErrors: 0 };
   private fd: number;
   private queue: Job[] = [];
-  private committing = false;
+  private written: Job[] = [];
+  private writing = false;
+  private syncing = false;
+  private rotating = false;
   private failing = false;
+  /** A sync failed while a write was in flight: that write's batches fail too. */
+  private poisoned = false;
+  /** Last seq handed out / written; `stats.lastSeq` is the last durable one. */
+  private writtenSeq: number;
+  private durableSize: number;
   private retryDelay: number;
   private closePromise: Promise<void> | null = null;
   private idleWaiters: Array<() => void> = [];
@@ -102,7 +122,9 @@ export class Journal extends EventEmitter implements Sink, Closable {
     this.retryDelay = this.retryMinMs;
     this.fd = fd;
     this.stats.lastSeq = lastSeq;
+    this.writtenSeq = lastSeq;
     this.stats.size = size;
+    this.durableSize = size;
     this.encoder = new RecordEncoder(this.format);
   }
 
@@ -120,14 +142,18 @@ export class Journal extends EventEmitter implements Sink, Closable {
   append(batch: MessageInput[]): Promise<number> {
     if (this.closePromise) return Promise.reject(new IoError('journal is closed'));
     return new Promise<number>((resolve, reject) => {
-      this.queue.push({ batch, resolve, reject });
-      this.pump();
+      this.queue.push({ batch, resolve, reject, first: 0, end: 0, ts: '' });
+      this.pumpWrite();
     });
   }
 
-  /** Resolves once every queued batch is committed (or failed). */
+  private get busy(): boolean {
+    return this.writing || this.syncing || this.rotating || this.queue.length > 0 || this.written.length > 0;
+  }
+
+  /** Resolves once every queued batch is durable (or failed). */
   drain(_deadline?: number): Promise<void> {
-    if (!this.committing && this.queue.length === 0) return Promise.resolve();
+    if (!this.busy) return Promise.resolve();
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
@@ -159,37 +185,48 @@ export class Journal extends EventEmitter implements Sink, Closable {
   }
 
   private notifyIdle(): void {
-    if (this.committing || this.queue.length > 0) return;
+    if (this.busy) return;
     const waiters = this.idleWaiters;
     this.idleWaiters = [];
     for (const w of waiters) w();
   }
 
-  private pump(): void {
-    if (this.committing || this.failing || this.queue.length === 0) {
-      this.notifyIdle();
-      return;
-    }
-    this.committing = true;
+  private pumpWrite(): void {
+    if (this.writing || this.rotating || this.failing || this.queue.length === 0) return this.notifyIdle();
+    this.writing = true;
     const jobs = this.queue;
     this.queue = [];
     const ts = new Date().toISOString();
     const enc = this.encoder;
     enc.begin(ts);
-    const firstSeq = this.stats.lastSeq + 1;
-    let seq = this.stats.lastSeq;
-    let count = 0;
+    let seq = this.writtenSeq;
     for (const job of jobs) {
+      job.first = seq + 1;
+      job.ts = ts;
       for (const m of job.batch) enc.add(++seq, m);
-      count += job.batch.length;
     }
     const bytes = enc.bytes();
-    const started = performance.now();
-    this.writeAll(bytes, 0, (werr) => {
-      if (werr) return this.fail(jobs, werr, 'write');
-      const done = (): void => this.committed(jobs, firstSeq, seq, ts, count, bytes.length, started);
-      if (this.sync === SyncPolicy.NONE) return done();
-      fs.fdatasync(this.fd, (serr) => (serr ? this.fail(jobs, serr, 'fdatasync') : done()));
+    const start = this.stats.size;
+    this.writeAll(bytes, 0, (err) => {
+      this.writing = false;
+      this.encoder.reset();
+      if (this.poisoned) {
+        this.poisoned = false;
+        this.rejectJobs(jobs, new IoError('fdatasync failed'));
+        return this.notifyIdle();
+      }
+      if (err) return this.failed(jobs, err, 'write', start);
+      this.writtenSeq = seq;
+      this.stats.size = start + bytes.length;
+      this.stats.bytesWritten += bytes.length;
+      for (const job of jobs) job.end = this.stats.size;
+      if (this.sync === SyncPolicy.NONE) {
+        this.durable(jobs, 0);
+      } else {
+        for (const job of jobs) this.written.push(job);
+        this.pumpSync();
+      }
+      if (!this.maybeRotate()) this.pumpWrite();
     });
   }
 
@@ -201,55 +238,92 @@ export class Journal extends EventEmitter implements Sink, Closable {
     });
   }
 
-  private committed(jobs: Job[], firstSeq: number, lastSeq: number, ts: string, count: number, bytes: number, started: number): void {
-    this.stats.lastSeq = lastSeq;
-    this.stats.size += bytes;
-    this.stats.bytesWritten += bytes;
+  private pumpSync(): void {
+    if (this.syncing || this.written.length === 0) return this.notifyIdle();
+    this.syncing = true;
+    const jobs = this.written;
+    this.written = [];
+    const started = performance.now();
+    fs.fdatasync(this.fd, (err) => {
+      this.syncing = false;
+      if (err) return this.failed(jobs, err, 'fdatasync', this.durableSize);
+      this.durable(jobs, started);
+      if (!this.maybeRotate()) this.pumpSync();
+    });
+  }
+
+  /** Resolves jobs whose records are durable under the policy, in order. */
+  private durable(jobs: Job[], started: number): void {
+    const last = jobs[jobs.length - 1]!;
+    const bytes = last.end - this.durableSize;
+    this.stats.lastSeq = last.first + last.batch.length - 1;
+    this.durableSize = last.end;
     this.stats.syncs++;
     this.retryDelay = this.retryMinMs;
-    let next = firstSeq;
     let records: JournalRecord[] | null = null;
     if (this.listenerCount('durable') > 0) records = [];
     for (const job of jobs) {
-      job.resolve(next);
-      if (records) for (let i = 0; i < job.batch.length; i++) records.push(toRecord(next + i, ts, job.batch[i]!));
-      next += job.batch.length;
+      job.resolve(job.first);
+      if (records) for (let i = 0; i < job.batch.length; i++) records.push(toRecord(job.first + i, job.ts, job.batch[i]!));
     }
-    this.encoder.reset();
-    this.emit('sync', performance.now() - started, count, bytes);
+    this.emit('sync', started === 0 ? 0 : performance.now() - started, countOf(jobs), bytes);
     if (records) this.emit('durable', records);
-    if (this.rotateSize > 0 && this.stats.size >= this.rotateSize) {
-      this.rotate().then(
-        () => {
-          this.committing = false;
-          this.pump();
-        },
-        (err: unknown) => {
-          this.log(`rotation failed: ${errnoOf(err)}; writes paused, retrying`);
-          this.committing = false;
-          this.startFailing();
-        },
-      );
-      return;
-    }
-    this.committing = false;
-    this.pump();
   }
 
-  private fail(jobs: Job[], err: Error, op: string): void {
+  /** Rotates once the file is large enough and nothing is in flight. Returns true if it took over the pumps. */
+  private maybeRotate(): boolean {
+    if (this.rotateSize <= 0 || this.stats.size < this.rotateSize || this.rotating) return false;
+    if (this.writing || this.syncing || this.written.length > 0 || this.failing) return this.writing || this.syncing;
+    this.rotating = true;
+    const fd = this.fd;
+    this.fd = -1;
+    rotateFiles(this.path, fd, this.keep, this.format, this.stats.lastSeq).then(
+      (next) => {
+        this.fd = next;
+        this.stats.size = 0;
+        this.durableSize = 0;
+        this.rotating = false;
+        this.log(`rotated the journal after seq ${this.stats.lastSeq}`);
+        this.pumpWrite();
+      },
+      (err: unknown) => {
+        this.rotating = false;
+        this.log(`rotation failed (${errnoOf(err)}); writes paused, retrying`);
+        this.startFailing();
+      },
+    );
+    return true;
+  }
+
+  private rejectJobs(jobs: Job[], err: Error): void {
+    for (const j of jobs) j.reject(err);
+  }
+
+  /**
+   * A write or fdatasync failed. Nothing after the last durable point may be acknowledged: those batches
+   * fail, the file is cut back, and their sequence numbers are handed out again once the disk works.
+   */
+  private failed(jobs: Job[], err: Error, op: string, keepSize: number): void {
     this.stats.ioErrors++;
-    this.encoder.reset();
-    const count = jobs.reduce((n, j) => n + j.batch.length, 0);
-    this.log(`${op} failed (${errnoOf(err)}): ${count} messages not acknowledged; writes paused, retrying`);
-    const ioErr = new IoError(`${op} failed`, { cause: err });
-    for (const j of jobs) j.reject(ioErr);
-    this.committing = false;
+    let victims = jobs;
+    if (op === 'fdatasync') {
+      victims = jobs.concat(this.written);
+      this.written = [];
+      if (this.writing) this.poisoned = true;
+      this.writtenSeq = this.stats.lastSeq;
+    } else {
+      this.writtenSeq = jobs[0]!.first - 1;
+    }
+    this.stats.size = keepSize;
+    this.log(`${op} failed (${errnoOf(err)}): ${countOf(victims)} messages not acknowledged; writes paused, retrying`);
+    this.rejectJobs(victims, new IoError(`${op} failed`, { cause: err }));
     this.startFailing();
   }
 
   private startFailing(): void {
-    if (!this.failing) this.emit('failing');
+    if (this.failing) return;
     this.failing = true;
+    this.emit('failing');
     const failedAt = Date.now();
     const attempt = (): void => {
       if (this.closePromise) {
@@ -257,6 +331,7 @@ export class Journal extends EventEmitter implements Sink, Closable {
         this.rejectQueued(new IoError('journal closed while writes were failing'));
         return;
       }
+      if (this.writing || this.syncing) return void setTimeout(attempt, this.retryDelay).unref();
       this.probe((err) => {
         if (err) {
           this.retryDelay = Math.min(this.retryDelay * 2, this.retryMaxMs);
@@ -266,7 +341,7 @@ export class Journal extends EventEmitter implements Sink, Closable {
         this.failing = false;
         this.log(`journal writes work again after ${Date.now() - failedAt} ms`);
         this.emit('recovered');
-        this.pump();
+        this.pumpWrite();
       });
     };
     setTimeout(attempt, this.retryDelay).unref();
@@ -292,39 +367,6 @@ export class Journal extends EventEmitter implements Sink, Closable {
       });
     });
   }
-
-  private async rotate(): Promise<void> {
-    const fd = this.fd;
-    this.fd = -1;
-    await new Promise<void>((resolve, reject) => {
-      fs.fdatasync(fd, (err) => fs.close(fd, () => (err ? reject(err) : resolve())));
-    });
-    for (let n = this.keep - 1; n >= 1; n--) {
-      await rename(rotatedName(this.path, n), rotatedName(this.path, n + 1)).catch((err: NodeJS.ErrnoException) => {
-        if (err.code !== 'ENOENT') throw err;
-      });
-    }
-    await rename(this.path, rotatedName(this.path, 1));
-    if (this.format === JournalFormat.RAW) {
-      const tmp = `${seqBaseName(this.path)}.tmp`;
-      await writeFile(tmp, `${this.stats.lastSeq}\n`, { flag: 'w' });
-      await syncFile(tmp);
-      await rename(tmp, seqBaseName(this.path));
-    }
-    this.fd = await openAppend(this.path);
-    this.stats.size = 0;
-    await fsyncDir(path.dirname(this.path));
-    this.log(`rotated the journal at seq ${this.stats.lastSeq}`);
-  }
-}
-
-function openAppend(file: string): Promise<number> {
-  return new Promise((resolve, reject) => fs.open(file, 'a', (err, fd) => (err ? reject(err) : resolve(fd))));
-}
-
-async function syncFile(file: string): Promise<void> {
-  const fd = await new Promise<number>((resolve, reject) => fs.open(file, 'r', (err, f) => (err ? reject(err) : resolve(f))));
-  await new Promise<void>((resolve, reject) => fs.fsync(fd, (err) => fs.close(fd, () => (err ? reject(err) : resolve()))));
 }
 
 /**
