@@ -1,6 +1,8 @@
 // Sends one file: preconditions (304/412), ranges (206/416, multipart), encoding (sidecar, cached, streamed), HEAD.
 import { createReadStream } from 'node:fs';
 import { pipeline } from 'node:stream';
+import type { Writable } from 'node:stream';
+import { sendFileRange } from './file-sender.js';
 import { randomBytes } from 'node:crypto';
 import { evaluatePreconditions, ifRangeHolds, Precondition } from './conditional.js';
 import { contentRange, parseRange } from './range.js';
@@ -36,15 +38,18 @@ function withExtra(headers: readonly string[], extra: readonly string[]): readon
   return extra.length === 0 ? headers : [...headers, ...extra];
 }
 
-/** Streams `[start, end]` of a file (optionally through a compressor) into the response; the fd closes on every exit. */
+/** Streams `[start, end]` of a file (pooled buffers, or through a compressor) into the response; the fd closes on every exit. */
 function streamFile(res: Res, absPath: string, start: number, end: number, encoding: EncodingValue | null, size: number): void {
+  if (encoding === null) {
+    sendFileRange(res as unknown as Writable, absPath, start, end);
+    return;
+  }
   const src = createReadStream(absPath, { start, end, highWaterMark: STREAM_CHUNK_BYTES });
   const done = (err: NodeJS.ErrnoException | null): void => {
     // pipeline already destroyed every stream (and so closed the fd); a failed response is cut, never retried.
     if (err && !res.destroyed) res.destroy();
   };
-  if (encoding === null) pipeline(src, res, done);
-  else pipeline(src, createCompressor(encoding, size), res, done);
+  pipeline(src, createCompressor(encoding, size), res, done);
 }
 
 function notModifiedHeaders(entry: FileEntry, etag: string, extra: readonly string[]): string[] {

@@ -3,7 +3,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { once } from 'node:events';
-import { makeDocroot, startServer, rawExchange, request } from '../helpers/http-fixtures.js';
+import { makeDocroot, startServer, rawExchange } from '../helpers/http-fixtures.js';
 import type { Docroot, TestServer } from '../helpers/http-fixtures.js';
 
 let root: Docroot;

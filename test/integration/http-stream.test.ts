@@ -104,3 +104,30 @@ test('a file that vanishes between stat and read ends the response, never the pr
   assert.ok(r === null || r.status === 404 || r.status === 200);
   assert.equal((await request(srv.port, '/small.txt')).status, 200);
 });
+
+test('a file truncated mid-transfer cuts the response (short body, connection closed) and releases the fd', async () => {
+  const { open, rm } = await import('node:fs/promises');
+  const path = await import('node:path');
+  const file = path.join(root.dir, 'shrinks.bin');
+  let fh = await open(file, 'w');
+  await fh.truncate(32 * 1024 * 1024);
+  await fh.close();
+  const before = await openFds();
+  const sock = net.connect(srv.port, '127.0.0.1');
+  await once(sock, 'connect');
+  sock.write('GET /shrinks.bin HTTP/1.1\r\nHost: x\r\n\r\n');
+  const [first] = (await once(sock, 'data')) as [Buffer];
+  sock.pause();
+  fh = await open(file, 'r+');
+  await fh.truncate(0);
+  await fh.close();
+  let received = first.length - (first.indexOf('\r\n\r\n') + 4);
+  sock.on('data', (c: Buffer) => (received += c.length));
+  sock.on('error', () => {});
+  sock.resume();
+  await once(sock, 'close');
+  assert.ok(received < 32 * 1024 * 1024, 'short body');
+  assert.ok((await settle(before)) <= before, 'fd released');
+  assert.equal((await request(srv.port, '/small.txt')).status, 200);
+  await rm(file);
+});

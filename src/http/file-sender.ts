@@ -1,0 +1,95 @@
+// Streams a byte range of a file into a response with pooled read buffers, backpressure and an fd closed on every exit.
+import { open, read, close } from 'node:fs';
+import type { Writable } from 'node:stream';
+
+/** Size of each pooled read buffer: big reads mean few syscalls and few socket writes. */
+export const SEND_CHUNK_BYTES = 1024 * 1024;
+/** Most idle buffers kept for reuse (16 MiB); beyond that they are left to the GC. */
+const MAX_POOLED = 16;
+const pool: Buffer[] = [];
+
+function take(): Buffer {
+  return pool.pop() ?? Buffer.allocUnsafeSlow(SEND_CHUNK_BYTES);
+}
+
+function give(buf: Buffer): void {
+  if (pool.length < MAX_POOLED) pool.push(buf);
+}
+
+/** Something the sender can write to: a ServerResponse or an Http2ServerResponse. */
+type Sink = Writable;
+
+/**
+ * Sends bytes `[start, end]` (inclusive) of `absPath`, then ends the response. A buffer goes back to the pool only
+ * once the socket has taken it (write callback), so reuse never corrupts data in flight. On a read error or a short
+ * file the response is destroyed; on client abort the reads stop. The fd is closed in every case.
+ */
+export function sendFileRange(res: Sink, absPath: string, start: number, end: number): void {
+  let fd = -1;
+  let pos = start;
+  let remaining = end - start + 1;
+  let reading = false;
+  let finished = false;
+
+  const closeFd = (): void => {
+    if (fd !== -1) {
+      const f = fd;
+      fd = -1;
+      close(f, () => {});
+    }
+  };
+  const stop = (err: Error | null): void => {
+    if (finished) return;
+    finished = true;
+    res.removeListener('close', resOnClose);
+    if (!reading) closeFd();
+    if (err !== null && !res.destroyed) res.destroy();
+  };
+  function resOnClose(): void {
+    // The client left (or the response was destroyed) before we were done.
+    stop(null);
+  }
+  const pump = (): void => {
+    if (finished) return;
+    const buf = take();
+    reading = true;
+    read(fd, buf, 0, Math.min(buf.length, remaining), pos, (err, n) => {
+      reading = false;
+      if (finished) {
+        give(buf);
+        closeFd();
+        return;
+      }
+      if (err !== null || n === 0) {
+        give(buf);
+        stop(err ?? new Error('file shrank while sending'));
+        return;
+      }
+      pos += n;
+      remaining -= n;
+      const ok = res.write(n === buf.length ? buf : buf.subarray(0, n), () => give(buf));
+      if (remaining === 0) {
+        stop(null);
+        res.end();
+      } else if (ok) {
+        pump();
+      } else {
+        res.once('drain', pump);
+      }
+    });
+  };
+
+  res.on('close', resOnClose);
+  open(absPath, 'r', (err, f) => {
+    if (err !== null) {
+      stop(err);
+      return;
+    }
+    if (finished) {
+      close(f, () => {});
+      return;
+    }
+    fd = f;
+    pump();
+  });
+}
