@@ -1,0 +1,148 @@
+// Collector limits in-process: ERR_BUSY past --max-conns, ERR_IDLE_TIMEOUT, per-connection caps pause the socket, shutdown answers everything.
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import net from 'node:net';
+import path from 'node:path';
+import { CollectorServer } from '../../src/collector/server.js';
+import type { CollectorOptions } from '../../src/collector/options.js';
+import type { BatcherLimits } from '../../src/collector/batcher.js';
+import { openJournal } from '../../src/journal/journal.js';
+import type { Journal } from '../../src/journal/journal.js';
+import { silentLog } from '../../src/logger.js';
+import { exchange, readJournal, tempDir } from '../helpers/collect.js';
+
+const teardown: Array<() => Promise<void>> = [];
+after(async () => {
+  for (const t of teardown.reverse()) await t();
+});
+
+async function start(opts: Partial<CollectorOptions> & { limits?: Partial<BatcherLimits> }): Promise<{ server: CollectorServer; port: number; file: string; journal: Journal }> {
+  const t = await tempDir();
+  const file = path.join(t.dir, 'j.jsonl');
+  const journal = await openJournal({ path: file });
+  const server = new CollectorServer({ port: 0, ...opts }, journal, silentLog);
+  const { port } = await server.listen();
+  teardown.push(async () => {
+    server.closable.stopAccepting?.();
+    await server.closable.drain?.(Date.now() + 1000);
+    await server.closable.close?.();
+    await journal.close();
+    await t.cleanup();
+  });
+  return { server, port, file, journal };
+}
+
+function connect(port: number): Promise<net.Socket> {
+  const s = net.connect(port, '127.0.0.1');
+  s.setEncoding('utf8');
+  return once(s, 'connect').then(() => s);
+}
+
+test('past --max-conns a new connection gets ERR_BUSY and is closed; the others keep working', async () => {
+  const { server, port } = await start({ maxConns: 2 });
+  const a = await connect(port);
+  const b = await connect(port);
+  while (server.stats.connectionsCurrent < 2) await new Promise((r) => setTimeout(r, 5));
+  const third = await exchange(port, '');
+  assert.equal(third.replies.length, 1);
+  assert.match(third.replies[0]!, /^error ERR_BUSY \S/);
+  assert.ok(third.closedByServer);
+  a.write('still fine\n');
+  const [reply] = (await once(a, 'data')) as [string];
+  assert.match(reply, /^ok \d+\n$/);
+  assert.equal(server.stats.rejected.ERR_BUSY, 1);
+  a.destroy();
+  b.destroy();
+});
+
+test('an idle connection gets ERR_IDLE_TIMEOUT and is closed; a partial line it left is journaled', async () => {
+  const { port, file } = await start({ idleTimeout: 1 });
+  const sock = await connect(port);
+  sock.write('first\nleft-hanging');
+  let text = '';
+  sock.on('data', (d: string) => (text += d));
+  const t0 = Date.now();
+  await once(sock, 'end');
+  assert.ok(Date.now() - t0 >= 900, 'not closed before the timeout');
+  assert.match(text, /^ok \d+\nerror ERR_IDLE_TIMEOUT \S.*\n$/);
+  sock.end();
+  await once(sock, 'close');
+  for (let i = 0; i < 50 && (await readJournal(file)).length < 2; i++) await new Promise((r) => setTimeout(r, 20));
+  const records = await readJournal(file);
+  assert.deepEqual(
+    records.map((r) => [r.msg, r.partial]),
+    [
+      ['first', undefined],
+      ['left-hanging', true],
+    ],
+  );
+});
+
+test('while the disk holds a batch, a sender is paused at its in-flight cap (memory stays bounded), then resumes', async () => {
+  // A sink that holds every append until released, like a disk that stalls.
+  let hold = true;
+  let seq = 0;
+  const waiting: Array<() => void> = [];
+  const sink = {
+    append: (batch: unknown[]): Promise<number> =>
+      new Promise<number>((resolve) => {
+        const go = (): void => {
+          const first = seq + 1;
+          seq += batch.length;
+          resolve(first);
+        };
+        if (hold) waiting.push(go);
+        else go();
+      }),
+    close: async () => {},
+  };
+  const server = new CollectorServer({ port: 0, limits: { maxSourceMessages: 500, maxSourceBytes: 1024 * 1024 } }, sink, silentLog);
+  const { port } = await server.listen();
+  teardown.push(async () => {
+    server.closable.stopAccepting?.();
+    await server.closable.close?.();
+  });
+  const sock = await connect(port);
+  let replies = 0;
+  sock.on('data', (d: string) => {
+    for (let i = d.indexOf('\n'); i >= 0; i = d.indexOf('\n', i + 1)) replies++;
+  });
+  const total = 50_000;
+  sock.write(`${'p'.repeat(99)}\n`.repeat(total));
+  await new Promise((r) => setTimeout(r, 200));
+  const received = server.stats.received;
+  await new Promise((r) => setTimeout(r, 200));
+  assert.equal(server.stats.received, received, 'the server stopped reading');
+  // The cap, plus at most one read's worth of lines (64 KiB of 100-byte lines).
+  assert.ok(received <= 500 + 660, `received ${received} lines while the disk was stuck`);
+  hold = false;
+  for (const go of waiting.splice(0)) go();
+  while (replies < total) await new Promise((r) => setTimeout(r, 20));
+  assert.equal(server.stats.acked, total);
+  sock.destroy();
+});
+
+test('shutdown: stop accepting, journal and answer what was received, then close every connection', async () => {
+  const { server, port, file, journal } = await start({});
+  const sock = await connect(port);
+  let text = '';
+  sock.on('data', (d: string) => (text += d));
+  sock.write('x1\nx2\nx3-partial');
+  while (server.stats.received < 2) await new Promise((r) => setTimeout(r, 5));
+  server.closable.stopAccepting?.();
+  await server.closable.drain?.(Date.now() + 2000);
+  assert.equal(text.split('\n').filter(Boolean).length, 3);
+  assert.ok(sock.readableEnded || sock.destroyed);
+  await assert.rejects(connect(port));
+  await journal.drain();
+  assert.deepEqual(
+    (await readJournal(file)).map((r) => [r.msg, r.partial ?? false]),
+    [
+      ['x1', false],
+      ['x2', false],
+      ['x3-partial', true],
+    ],
+  );
+  sock.destroy();
+});
