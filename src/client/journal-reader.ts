@@ -1,0 +1,255 @@
+// Streams a journal's lines across its rotated files (FILE.N … FILE.1, FILE) and follows the live file through rotation.
+import { open, readdir, stat } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
+import { watch } from 'node:fs';
+import type { FSWatcher } from 'node:fs';
+import path from 'node:path';
+import { IoError } from '../errors.js';
+import { LineDecoder } from '../protocol/line-decoder.js';
+
+/** Yielded once the existing content has been read; what follows is new (only when following). */
+export const CAUGHT_UP = Symbol('caught-up');
+
+/** Options for {@link readJournal}. */
+export interface ReadJournalOptions {
+  /** The live journal file; rotated files are FILE.1 (newest) … FILE.N (oldest). */
+  file: string;
+  /** Keep reading as the file grows and rotates, until `signal` aborts. */
+  follow?: boolean;
+  /** How often to look for new data and rotation while following. Default 200 ms. */
+  pollMs?: number;
+  signal?: AbortSignal;
+  /** Longer lines are skipped (and reported through onNotice). Default 16 MiB. */
+  maxLineBytes?: number;
+  /** Things worth telling the user on stderr (truncation, skipped lines). */
+  onNotice?: (text: string) => void;
+}
+
+const CHUNK = 65_536;
+
+/**
+ * Orders the rotated siblings of `base` among `names` oldest first: `base.3`, `base.2`, `base.1`.
+ * Other names (`base.torn`, `base.tmp`, `base.01`) are ignored.
+ */
+export function rotatedNames(base: string, names: readonly string[]): string[] {
+  const found: Array<[number, string]> = [];
+  for (const name of names) {
+    if (!name.startsWith(`${base}.`)) continue;
+    const suffix = name.slice(base.length + 1);
+    if (/^[1-9]\d{0,8}$/.test(suffix)) found.push([Number(suffix), name]);
+  }
+  return found.sort((a, b) => b[0] - a[0]).map(([, name]) => name);
+}
+
+interface Opened {
+  fh: FileHandle;
+  ino: number;
+}
+
+async function openIfExists(file: string): Promise<Opened | null> {
+  try {
+    const fh = await open(file, 'r');
+    return { fh, ino: (await fh.stat()).ino };
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw new IoError(`cannot open journal file: ${(err as NodeJS.ErrnoException).code ?? 'error'}`, { cause: err });
+  }
+}
+
+/** Rotated files with their inodes, oldest first. */
+async function listRotated(file: string): Promise<Array<{ file: string; ino: number }>> {
+  const dir = path.dirname(file);
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch {
+    return [];
+  }
+  const out: Array<{ file: string; ino: number }> = [];
+  for (const name of rotatedNames(path.basename(file), names)) {
+    try {
+      out.push({ file: path.join(dir, name), ino: (await stat(path.join(dir, name))).ino });
+    } catch {
+      // Renamed or deleted since readdir: rotation is running; the follow loop catches up.
+    }
+  }
+  return out;
+}
+
+/**
+ * Yields batches of complete lines (LF-framed, CR stripped, empty lines skipped), oldest first, then CAUGHT_UP.
+ * A batch's buffers are only valid until the next iteration: copy what you keep.
+ * While following, rotation (a new inode at FILE) is handled by finishing the old file through its
+ * open handle, reading any rotated file newer than it, then continuing at the start of the new FILE.
+ */
+export async function* readJournal(options: ReadJournalOptions): AsyncGenerator<Buffer[] | typeof CAUGHT_UP> {
+  const { file, signal } = options;
+  const maxLine = options.maxLineBytes ?? 16 * 1024 * 1024;
+  const notice = options.onNotice ?? (() => {});
+  const buf = Buffer.allocUnsafe(CHUNK);
+  let batch: Buffer[] = [];
+  const sink = {
+    line: (b: Buffer) => void batch.push(b),
+    tooLong: (n: number) => notice(`skipped a line of ${n} bytes (longer than ${maxLine})`),
+  };
+
+  async function* readFrom(fh: FileHandle, position: number, decoder: LineDecoder): AsyncGenerator<Buffer[], number> {
+    for (;;) {
+      const { bytesRead } = await fh.read(buf, 0, CHUNK, position);
+      if (bytesRead === 0) return position;
+      position += bytesRead;
+      batch = [];
+      decoder.push(buf.subarray(0, bytesRead), sink);
+      if (batch.length > 0) yield batch;
+    }
+  }
+  function* finishFile(decoder: LineDecoder): Generator<Buffer[]> {
+    batch = [];
+    const rest = decoder.end(sink);
+    if (rest) batch.push(rest);
+    if (batch.length > 0) yield batch;
+  }
+  async function* readWhole(fh: FileHandle): AsyncGenerator<Buffer[]> {
+    const decoder = new LineDecoder(maxLine);
+    yield* readFrom(fh, 0, decoder);
+    yield* finishFile(decoder);
+  }
+
+  // Open the live file first, then the rotated files older than it (checked by inode): a rotation
+  // while we read then neither skips nor repeats records.
+  let live: Opened | null = null;
+  let pending: Opened[] = [];
+  try {
+    live = await openIfExists(file);
+    pending = await openBetween(file, null, live?.ino);
+    if (!live && pending.length === 0 && !options.follow) throw new IoError(`no journal at ${file}`);
+    let lastIno: number | null = live?.ino ?? pending[pending.length - 1]?.ino ?? null;
+    const readPending = async function* (): AsyncGenerator<Buffer[]> {
+      while (pending.length > 0) {
+        const o = pending.shift() as Opened;
+        try {
+          yield* readWhole(o.fh);
+        } finally {
+          await o.fh.close();
+        }
+      }
+    };
+    yield* readPending();
+    let decoder = new LineDecoder(maxLine);
+    let position = 0;
+    if (live) position = yield* readFrom(live.fh, 0, decoder);
+    if (!options.follow) {
+      yield* finishFile(decoder);
+      yield CAUGHT_UP;
+      return;
+    }
+    yield CAUGHT_UP;
+
+    const wait = makeWaiter(path.dirname(file), options.pollMs ?? 200, signal);
+    try {
+      while (!signal?.aborted) {
+        if (live) position = yield* readFrom(live.fh, position, decoder);
+        const now = await stat(file).catch(() => null);
+        if (now && (!live || now.ino !== live.ino)) {
+          // Rotated (or created): finish the old file through its handle, which still reads it after the
+          // rename, then every rotated file newer than it and older than the new live file, then the new one.
+          if (live) {
+            yield* readFrom(live.fh, position, decoder);
+            yield* finishFile(decoder);
+            await live.fh.close();
+            live = null;
+          }
+          live = await openIfExists(file);
+          pending = await openBetween(file, lastIno, live?.ino);
+          yield* readPending();
+          lastIno = live?.ino ?? lastIno;
+          decoder = new LineDecoder(maxLine);
+          position = 0;
+          continue;
+        }
+        if (live && now && now.size < position) {
+          notice('journal file was truncated; reading it from the start');
+          decoder = new LineDecoder(maxLine);
+          position = 0;
+          continue;
+        }
+        await wait.next();
+      }
+    } finally {
+      wait.close();
+    }
+  } finally {
+    for (const o of pending) await o.fh.close().catch(() => {});
+    if (live) await live.fh.close().catch(() => {});
+  }
+}
+
+/**
+ * Opens the rotated files newer than inode `after` (all when null or gone) and older than inode `before`
+ * (the live file we hold), oldest first. Each handle is checked against the listed inode; if a rename
+ * raced the listing, it lists again.
+ */
+async function openBetween(file: string, after: number | null, before: number | undefined): Promise<Opened[]> {
+  for (let attempt = 0; attempt < 10; attempt++) {
+    // readdir then stat per name is not atomic: only trust a listing that two passes agree on.
+    const list = await listRotated(file);
+    const again = await listRotated(file);
+    if (list.length !== again.length || list.some((r, i) => r.file !== again[i]?.file || r.ino !== again[i]?.ino)) continue;
+    const a = after === null ? -1 : list.findIndex((r) => r.ino === after);
+    const b = before === undefined ? -1 : list.findIndex((r) => r.ino === before);
+    const slice = list.slice(a + 1, b === -1 ? list.length : b);
+    const opened: Opened[] = [];
+    let consistent = true;
+    for (const r of slice) {
+      const o = await openIfExists(r.file);
+      if (o) opened.push(o);
+      if (!o || o.ino !== r.ino) {
+        consistent = false;
+        break;
+      }
+    }
+    if (consistent) return opened;
+    for (const o of opened) await o.fh.close().catch(() => {});
+  }
+  throw new IoError('journal files kept changing while listing them');
+}
+
+/** Sleeps until the poll interval passes, the folder changes (inotify through fs.watch), or the signal aborts. */
+function makeWaiter(dir: string, pollMs: number, signal: AbortSignal | undefined): { next(): Promise<void>; close(): void } {
+  let wake: (() => void) | null = null;
+  let poked = false;
+  const poke = (): void => {
+    poked = true;
+    wake?.();
+  };
+  let watcher: FSWatcher | null = null;
+  try {
+    watcher = watch(dir, { persistent: false }, poke);
+    watcher.on('error', () => watcher?.close());
+  } catch {
+    // Polling alone still works where fs.watch does not.
+  }
+  signal?.addEventListener('abort', poke, { once: true });
+  return {
+    next: () => {
+      if (poked || signal?.aborted) {
+        poked = false;
+        return Promise.resolve();
+      }
+      return new Promise<void>((resolve) => {
+        const timer = setTimeout(done, pollMs);
+        function done(): void {
+          clearTimeout(timer);
+          wake = null;
+          poked = false;
+          resolve();
+        }
+        wake = done;
+      });
+    },
+    close: () => {
+      watcher?.close();
+      signal?.removeEventListener('abort', poke);
+    },
+  };
+}

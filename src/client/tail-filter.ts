@@ -1,0 +1,129 @@
+// Pure journal-record parsing, filters (--src, --since, --grep) and readable formatting for muxd tail.
+import { InvalidOptionError } from '../errors.js';
+
+/** One json-format journal record, as the collector writes it. */
+export interface JournalRecord {
+  seq: number;
+  ts: string;
+  src: string;
+  msg?: string;
+  b64?: string;
+  partial?: boolean;
+}
+
+/** A filter built from `--src`, `--since` and `--grep`; absent fields match everything. */
+export interface TailFilter {
+  /** Exact source, or a prefix ending at a `:` boundary (`tcp`, `tcp:127.0.0.1`). */
+  src?: string;
+  /** Epoch ms: records with an earlier `ts` are skipped. */
+  since?: number;
+  /** Matches message text (binary messages: their bytes decoded as UTF-8). */
+  grep?: (text: string) => boolean;
+}
+
+/** Parses one journal line; null when it is not a json record (a raw-format line, a torn record). */
+export function parseRecord(line: string): JournalRecord | null {
+  if (!line.startsWith('{')) return null;
+  let v: unknown;
+  try {
+    v = JSON.parse(line);
+  } catch {
+    return null;
+  }
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return null;
+  const r = v as Record<string, unknown>;
+  if (!Number.isSafeInteger(r.seq) || typeof r.ts !== 'string' || typeof r.src !== 'string') return null;
+  const hasMsg = typeof r.msg === 'string';
+  const hasB64 = typeof r.b64 === 'string';
+  if (hasMsg === hasB64) return null;
+  const rec: JournalRecord = { seq: r.seq as number, ts: r.ts, src: r.src };
+  if (hasMsg) rec.msg = r.msg as string;
+  else rec.b64 = r.b64 as string;
+  if (r.partial === true) rec.partial = true;
+  return rec;
+}
+
+const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** Parses `--since`: an ISO-8601 time, or a relative age like `90s`, `10m`, `2h`, `1d`. Returns epoch ms. */
+export function parseSince(raw: string, now: number = Date.now()): number {
+  const rel = /^(\d+)(ms|s|m|h|d)$/.exec(raw.trim());
+  if (rel) return now - Number(rel[1]) * (UNITS[rel[2] as string] as number);
+  // Only accept things that look like a date: Date.parse alone takes surprising inputs ("1", "May").
+  if (/^\d{4}-\d{2}-\d{2}([T ][\d:.]+)?(Z|[+-]\d{2}:?\d{2})?$/.test(raw.trim())) {
+    const t = Date.parse(raw.trim());
+    if (!Number.isNaN(t)) return t;
+  }
+  throw new InvalidOptionError(`--since must be an ISO-8601 time or an age like 10m, 2h, 1d, not ${JSON.stringify(raw)}`);
+}
+
+/** Parses `--grep`: `/regex/flags` is a regular expression, anything else a case-sensitive substring. */
+export function parseGrep(raw: string): (text: string) => boolean {
+  const re = /^\/(.*)\/([a-z]*)$/s.exec(raw);
+  if (re) {
+    let compiled: RegExp;
+    try {
+      compiled = new RegExp(re[1] as string, (re[2] as string).replace('g', ''));
+    } catch (err) {
+      throw new InvalidOptionError(`--grep has an invalid regular expression: ${(err as Error).message}`);
+    }
+    return (text) => compiled.test(text);
+  }
+  return (text) => text.includes(raw);
+}
+
+/** The message text a record carries; binary messages decode (lossily) as UTF-8 for matching. */
+export function recordText(rec: JournalRecord): string {
+  return rec.msg ?? Buffer.from(rec.b64 ?? '', 'base64').toString('utf8');
+}
+
+/** True when a record passes every filter. */
+export function matchRecord(rec: JournalRecord, filter: TailFilter): boolean {
+  if (filter.src !== undefined && rec.src !== filter.src && !rec.src.startsWith(filter.src.endsWith(':') ? filter.src : `${filter.src}:`)) {
+    return false;
+  }
+  if (filter.since !== undefined) {
+    const t = Date.parse(rec.ts);
+    if (Number.isNaN(t) || t < filter.since) return false;
+  }
+  if (filter.grep && !filter.grep(recordText(rec))) return false;
+  return true;
+}
+
+/** True when a raw (non-record) line passes: only --grep applies to raw lines. */
+export function matchRaw(line: string, filter: TailFilter): boolean {
+  return filter.grep ? filter.grep(line) : true;
+}
+
+/** Replaces control characters (ESC, CR, C1…) with visible escapes so a message cannot drive the terminal. */
+export function escapeControl(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/[\u0000-\u0008\u000a-\u001f\u007f-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+}
+
+/** Colours for the readable form; identity functions when colour is off. */
+export interface Painter {
+  ts(s: string): string;
+  seq(s: string): string;
+  src(s: string): string;
+  mark(s: string): string;
+}
+
+/** A painter that adds nothing. */
+export const plainPainter: Painter = { ts: (s) => s, seq: (s) => s, src: (s) => s, mark: (s) => s };
+
+/**
+ * Readable form: `2026-11-26T18:00:00.123Z  #42  tcp:127.0.0.1:5555  hello`.
+ * Binary messages show as `[binary N bytes] <base64>`; lines cut by a disconnect carry `[partial]`.
+ */
+export function formatRecord(rec: JournalRecord, paint: Painter = plainPainter): string {
+  let body: string;
+  if (rec.b64 !== undefined) {
+    const bytes = Buffer.from(rec.b64, 'base64').length;
+    body = `${paint.mark(`[binary ${bytes} bytes]`)} ${rec.b64}`;
+  } else {
+    body = escapeControl(rec.msg ?? '');
+  }
+  if (rec.partial) body = `${paint.mark('[partial]')} ${body}`;
+  return `${paint.ts(escapeControl(rec.ts))}  ${paint.seq(`#${rec.seq}`)}  ${paint.src(escapeControl(rec.src))}  ${body}`;
+}
