@@ -15,6 +15,8 @@ export interface FakeCollectorOptions {
   maxMessage?: number;
   /** Prepend this raw text before the first reply (to test protocol errors). */
   garbage?: string;
+  /** Broken numbering for checkers: each connection counts from 1, or counts down. Default: one global counter. */
+  seqMode?: 'global' | 'per-connection' | 'descending';
 }
 
 /** A running fake collector. */
@@ -36,6 +38,10 @@ export async function startFakeCollector(options: FakeCollectorOptions = {}): Pr
     socket.on('error', () => {});
     const decoder = new LineDecoder(options.maxMessage ?? 65_536);
     let replies = 0;
+    let ownSeq = 0;
+    let down = 1_000_000;
+    const nextSeq = (): number =>
+      options.seqMode === 'per-connection' ? ++ownSeq : options.seqMode === 'descending' ? down-- : ++seq;
     let garbageSent = false;
     const reply = (text: string): void => {
       if (socket.destroyed) return;
@@ -56,7 +62,7 @@ export async function startFakeCollector(options: FakeCollectorOptions = {}): Pr
           const line = b.toString('utf8');
           received.push(line);
           const code = options.errorFor?.(line) ?? null;
-          reply(code ? `error ${code} scripted failure` : `ok ${++seq}`);
+          reply(code ? `error ${code} scripted failure` : `ok ${nextSeq()}`);
         },
         tooLong: () => reply('error ERR_MESSAGE_TOO_LONG message too long'),
       });
@@ -65,7 +71,7 @@ export async function startFakeCollector(options: FakeCollectorOptions = {}): Pr
       const rest = decoder.end({ line: () => {}, tooLong: () => {} });
       if (rest) {
         received.push(rest.toString('utf8'));
-        reply(`ok ${++seq}`);
+        reply(`ok ${nextSeq()}`);
       }
       socket.end();
     });
