@@ -21,6 +21,11 @@ export interface ReadJournalOptions {
   signal?: AbortSignal;
   /** Longer lines are skipped (and reported through onNotice). Default 16 MiB. */
   maxLineBytes?: number;
+  /**
+   * Only the last this-many lines of the existing content are wanted (no filters): start near the end of
+   * the live file instead of reading every file. At least this many lines are still yielded when they exist.
+   */
+  lastLines?: number;
   /** Things worth telling the user on stderr (truncation, skipped lines). */
   onNotice?: (text: string) => void;
 }
@@ -134,10 +139,18 @@ export async function* readJournal(options: ReadJournalOptions): AsyncGenerator<
         }
       }
     };
+    let start = 0;
+    if (live && options.lastLines !== undefined) {
+      // Two spare lines: the last one may be unfinished, and the cut must fall just after an LF.
+      start = await offsetOfLastLines(live.fh, options.lastLines + 2, buf);
+      if (start > 0) {
+        for (const o of pending.splice(0)) await o.fh.close();
+      }
+    }
     yield* readPending();
     let decoder = new LineDecoder(maxLine);
-    let position = 0;
-    if (live) position = yield* readFrom(live.fh, 0, decoder);
+    let position = start;
+    if (live) position = yield* readFrom(live.fh, start, decoder);
     if (!options.follow) {
       yield* finishFile(decoder);
       yield CAUGHT_UP;
@@ -182,6 +195,25 @@ export async function* readJournal(options: ReadJournalOptions): AsyncGenerator<
     for (const o of pending) await o.fh.close().catch(() => {});
     if (live) await live.fh.close().catch(() => {});
   }
+}
+
+/**
+ * Scans a file backwards for `count` LFs and returns the offset just after the earliest of them,
+ * or 0 when the file holds fewer (then everything, rotated files included, is needed).
+ */
+export async function offsetOfLastLines(fh: FileHandle, count: number, buf: Buffer): Promise<number> {
+  let end = (await fh.stat()).size;
+  let seen = 0;
+  while (end > 0) {
+    const len = Math.min(buf.length, end);
+    const { bytesRead } = await fh.read(buf, 0, len, end - len);
+    if (bytesRead < len) return 0;
+    for (let i = len - 1; i >= 0; i--) {
+      if (buf[i] === 0x0a && ++seen === count) return end - len + i + 1;
+    }
+    end -= len;
+  }
+  return 0;
 }
 
 /**

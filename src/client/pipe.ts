@@ -1,15 +1,19 @@
 // Pipe mode of muxd send: stream lines from a readable (stdin, a file) through a windowed sender, then report.
-import type { Readable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 import type { Socket } from 'node:net';
 import { ErrorCode } from '../errors.js';
 import { LineDecoder } from '../protocol/line-decoder.js';
 import { WindowedSender } from './client.js';
 import type { SendSummary, SenderOptions } from './client.js';
+import { formatReply } from './reply-parser.js';
+import type { Reply } from './reply-parser.js';
 
 /** Options for {@link sendLines}. */
 export interface PipeOptions extends SenderOptions {
   /** Input lines longer than this are not sent and count as failed with ERR_MESSAGE_TOO_LONG. Default 1 MiB. */
   maxLineBytes?: number;
+  /** Print every reply line here (`--print-acks`); a full buffer there pauses sending. */
+  printTo?: Writable;
 }
 
 /** Default cap on one input line held by the client. */
@@ -21,7 +25,26 @@ export const DEFAULT_CLIENT_MAX_LINE = 1_048_576;
  * the server would not answer them. Stops reading input as soon as the connection is lost.
  */
 export async function sendLines(input: Readable, socket: Socket, options: PipeOptions = {}): Promise<SendSummary> {
-  const sender = new WindowedSender(socket, options);
+  let printBlocked: Promise<void> | null = null;
+  const printTo = options.printTo;
+  const onReply = printTo
+    ? (reply: Reply, latencyMs: number): void => {
+        options.onReply?.(reply, latencyMs);
+        if (!printTo.write(`${formatReply(reply)}\n`) && !printBlocked) {
+          printBlocked = new Promise((resolve) => {
+            const done = (): void => {
+              printTo.removeListener('drain', done);
+              printTo.removeListener('close', done);
+              printBlocked = null;
+              resolve();
+            };
+            printTo.once('drain', done);
+            printTo.once('close', done);
+          });
+        }
+      }
+    : options.onReply;
+  const sender = new WindowedSender(socket, { ...options, ...(onReply ? { onReply } : {}) });
   const decoder = new LineDecoder(options.maxLineBytes ?? DEFAULT_CLIENT_MAX_LINE);
   let tooLong = 0;
   const lines: Buffer[] = [];
@@ -29,6 +52,7 @@ export async function sendLines(input: Readable, socket: Socket, options: PipeOp
 
   const drainLines = async (): Promise<boolean> => {
     for (const line of lines) {
+      if (printBlocked) await printBlocked;
       if (!sender.writable && !(await sender.waitWritable())) return false;
       sender.send(line);
     }

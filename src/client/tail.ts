@@ -74,6 +74,8 @@ export async function tailJournal(options: TailOptions): Promise<{ printed: numb
     const reader = readJournal({
       file: options.file,
       follow: options.follow,
+      // Without filters the last N lines are the last N records: no need to read the whole history.
+      ...(options.lines !== null && filter.src === undefined && filter.since === undefined && !filter.grep ? { lastLines: options.lines } : {}),
       signal: stop.signal,
       onNotice: notice,
       ...(options.pollMs !== undefined ? { pollMs: options.pollMs } : {}),

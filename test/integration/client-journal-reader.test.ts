@@ -1,10 +1,10 @@
 // The journal reader on real files: rotated files in order, following through growth, rotation (even twice between polls), truncation.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile, appendFile, rename, truncate } from 'node:fs/promises';
+import { mkdtemp, open, rm, writeFile, appendFile, rename, truncate } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { CAUGHT_UP, readJournal } from '../../src/client/journal-reader.js';
+import { CAUGHT_UP, offsetOfLastLines, readJournal } from '../../src/client/journal-reader.js';
 
 const dirs: string[] = [];
 after(async () => {
@@ -128,4 +128,35 @@ test('follow: a journal that does not exist yet is picked up when it appears', {
   await fl.until(3);
   await fl.stop();
   assert.deepEqual(fl.seqs, [1, 2, 3]);
+});
+
+test('lastLines: starts near the end of a big live file and skips rotated files; falls back when the live file is short', async () => {
+  const d = await tmp();
+  const f = path.join(d, 'journal.jsonl');
+  await writeFile(`${f}.1`, recs(1, 100));
+  await writeFile(f, recs(101, 20_100));
+  const seen: number[] = [];
+  for await (const item of readJournal({ file: f, lastLines: 5 })) if (item !== CAUGHT_UP) for (const b of item) seen.push(seqOf(b));
+  assert.ok(seen.length >= 5 && seen.length <= 8, `read ${seen.length} lines`);
+  assert.deepEqual(seen.slice(-5), [20_096, 20_097, 20_098, 20_099, 20_100]);
+  const short: number[] = [];
+  for await (const item of readJournal({ file: f, lastLines: 50_000 })) if (item !== CAUGHT_UP) for (const b of item) short.push(seqOf(b));
+  assert.equal(short.length, 20_100);
+  assert.equal(short[0], 1);
+});
+
+test('offsetOfLastLines: the offset just after the Nth LF from the end, or 0', async () => {
+  const d = await tmp();
+  const f = path.join(d, 'small');
+  await writeFile(f, 'a\nbb\nccc\nunfinished');
+  const fh = await open(f, 'r');
+  try {
+    const buf = Buffer.alloc(2); // smaller than the file: the scan crosses block borders
+    assert.equal(await offsetOfLastLines(fh, 1, buf), 9);
+    assert.equal(await offsetOfLastLines(fh, 2, buf), 5);
+    assert.equal(await offsetOfLastLines(fh, 3, buf), 2);
+    assert.equal(await offsetOfLastLines(fh, 4, buf), 0);
+  } finally {
+    await fh.close();
+  }
 });

@@ -6,8 +6,7 @@ import { connectTo, DEFAULT_WINDOW } from '../../client/client.js';
 import type { SendSummary } from '../../client/client.js';
 import { allAcknowledged, DEFAULT_CLIENT_MAX_LINE, formatSummary, sendLines } from '../../client/pipe.js';
 import { runPrompt } from '../../client/prompt.js';
-import { formatReply, ReplyKind } from '../../client/reply-parser.js';
-import type { Reply } from '../../client/reply-parser.js';
+import { ReplyKind } from '../../client/reply-parser.js';
 import { boolOption, intOption, parseCommand, parseHostPort, renderHelp, stringOption } from '../args.js';
 import type { CommandSpec } from '../args.js';
 import { paint } from '../output.js';
@@ -85,8 +84,7 @@ export async function run(argv: string[]): Promise<void> {
     return;
   }
 
-  const onReply = printAcks ? (reply: Reply) => void process.stdout.write(`${formatReply(reply)}\n`) : undefined;
-  const summary = await sendLines(input, socket, { window, replyTimeoutMs, maxLineBytes, ...(onReply ? { onReply } : {}) });
+  const summary = await sendLines(input, socket, { window, replyTimeoutMs, maxLineBytes, ...(printAcks ? { printTo: process.stdout } : {}) });
   report(summary, quiet);
 }
 
