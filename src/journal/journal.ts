@@ -207,7 +207,7 @@ export class Journal extends EventEmitter implements Sink, Closable {
     }
     const bytes = enc.bytes();
     const start = this.stats.size;
-    this.writeAll(bytes, 0, (err) => {
+    this.writeAll(bytes, 0, start, (err) => {
       this.writing = false;
       this.encoder.reset();
       if (this.poisoned) {
@@ -230,11 +230,12 @@ export class Journal extends EventEmitter implements Sink, Closable {
     });
   }
 
-  private writeAll(buf: Buffer, off: number, cb: (err: Error | null) => void): void {
+  /** pwrite(2) at the known end of the file (the fd is O_APPEND as well), looping over short writes. */
+  private writeAll(buf: Buffer, off: number, pos: number, cb: (err: Error | null) => void): void {
     if (off >= buf.length) return cb(null);
-    fs.write(this.fd, buf, off, buf.length - off, null, (err, n) => {
+    fs.write(this.fd, buf, off, buf.length - off, pos, (err, n) => {
       if (err) return cb(err);
-      this.writeAll(buf, off + n, cb);
+      this.writeAll(buf, off + n, pos + n, cb);
     });
   }
 
