@@ -1,0 +1,70 @@
+// `muxd collect` through the CLI: stdin piped as a source, the limit flags on the wire, clean SIGTERM exit, usage errors.
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { once } from 'node:events';
+import net from 'node:net';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { cliPath, exchange, readJournal, spawnCollect, tempDir } from '../helpers/collect.js';
+
+const run = promisify(execFile);
+
+test('stdin piped: lines are journaled as src "stdin" with "ok <seq>" on stdout; EOF keeps the server up; SIGTERM exits 0', async () => {
+  const t = await tempDir();
+  after(() => t.cleanup());
+  const file = path.join(t.dir, 'sub', 'journal.jsonl');
+  const p = await spawnCollect(['--journal', file]);
+  p.child.stdin.write('from the terminal\n');
+  p.child.stdin.end('second\n');
+  const lines = await p.waitLines(3);
+  assert.deepEqual(lines.slice(1), ['ok 1', 'ok 2']);
+  assert.deepEqual((await exchange(p.port, 'over tcp\n', { halfClose: true })).replies, ['ok 3']);
+  assert.equal(await p.stop('SIGTERM'), 0);
+  const records = await readJournal(file);
+  assert.deepEqual(
+    records.map((r) => [r.seq, r.src, r.msg]),
+    [
+      [1, 'stdin', 'from the terminal'],
+      [2, 'stdin', 'second'],
+      [3, records[2]?.src, 'over tcp'],
+    ],
+  );
+  assert.match(records[2]?.src ?? '', /^tcp:127\.0\.0\.1:\d+$/);
+});
+
+test('limit flags: ERR_MESSAGE_TOO_LONG, ERR_BUSY past --max-conns, ERR_IDLE_TIMEOUT after --idle-timeout', async () => {
+  const t = await tempDir();
+  after(() => t.cleanup());
+  const p = await spawnCollect(['--no-stdin', '--journal', path.join(t.dir, 'j.jsonl'), '--max-message', '8', '--max-conns', '1', '--idle-timeout', '1']);
+  try {
+    const sock = net.connect(p.port, '127.0.0.1');
+    sock.setEncoding('utf8');
+    let text = '';
+    sock.on('data', (d: string) => (text += d));
+    await once(sock, 'connect');
+    sock.write('short\n123456789\n');
+    const busy = await exchange(p.port, '');
+    assert.equal(busy.replies.length, 1);
+    assert.match(busy.replies[0]!, /^error ERR_BUSY /);
+    await once(sock, 'end');
+    assert.match(text, /^ok 1\nerror ERR_MESSAGE_TOO_LONG [^\n]+\nerror ERR_IDLE_TIMEOUT [^\n]+\n$/);
+    sock.destroy();
+  } finally {
+    assert.equal(await p.stop(), 0);
+  }
+});
+
+test('usage errors exit 2; --help exits 0 and lists every flag', async () => {
+  await assert.rejects(run(process.execPath, [cliPath, 'collect', '--port', 'abc']), (err: { code: number; stderr: string }) => {
+    assert.equal(err.code, 2);
+    assert.match(err.stderr, /ERR_INVALID_OPTION/);
+    return true;
+  });
+  await assert.rejects(run(process.execPath, [cliPath, 'collect', '--sync', 'sometimes']), { code: 2 });
+  await assert.rejects(run(process.execPath, [cliPath, 'collect', '--bogus']), { code: 2 });
+  const { stdout } = await run(process.execPath, [cliPath, 'collect', '--help']);
+  for (const flag of ['--host', '--port', '--journal', '--format', '--sync', '--ack', '--max-message', '--max-conns', '--idle-timeout', '--rotate-size', '--keep', '--no-stdin']) {
+    assert.ok(stdout.includes(flag), `help lists ${flag}`);
+  }
+});
