@@ -80,7 +80,8 @@ export async function run(argv: string[]): Promise<void> {
       replyTimeoutMs,
       decorate: (reply, text) => paint(text, reply.kind === ReplyKind.OK ? 32 : 31),
     });
-    report(summary, true);
+    // The prompt already told the user why the session ended.
+    report(summary, true, true);
     return;
   }
 
@@ -88,9 +89,9 @@ export async function run(argv: string[]): Promise<void> {
   report(summary, quiet);
 }
 
-function report(summary: SendSummary, quietOnSuccess: boolean): void {
+function report(summary: SendSummary, quietOnSuccess: boolean, reasonShown = false): void {
   const ok = allAcknowledged(summary);
-  if (summary.stoppedBy) {
+  if (summary.stoppedBy && !reasonShown) {
     process.stderr.write(`muxd send: ${summary.stoppedBy.message} (${summary.stoppedBy.code})\n`);
   }
   if (!ok || !quietOnSuccess) process.stderr.write(`muxd send: ${formatSummary(summary)}\n`);
