@@ -1,0 +1,208 @@
+#!/usr/bin/env node
+// npm run bench:collect — muxd collect (default, --sync none, --ack off) against rsyslog imtcp→omfile in one run,
+// plus 10,000 clients × 3 messages (time to all acked, peak RSS) and fairness (paced clients' p99 next to a flooder).
+// Servers run on CPU 0, load on CPU 1. Needs ../shared/bench/setup.sh run once (private rsyslog in /tmp/muxd-bench).
+//   node bench/collect.mjs [--clients 16] [--messages 20000] [--size 100] [--window 64] [--skip rsyslog,many,fair]
+import { spawn, execFileSync } from 'node:child_process';
+import { once } from 'node:events';
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { setInterval, clearInterval } from 'node:timers';
+import { parseArgs } from 'node:util';
+
+const here = path.dirname(new URL(import.meta.url).pathname);
+const root = path.resolve(here, '..');
+const shared = path.resolve(root, '../shared/bench');
+const cli = path.join(root, 'dist/cli/main.js');
+const cache = process.env.MUXD_BENCH_CACHE ?? '/tmp/muxd-bench';
+const { values: o } = parseArgs({
+  options: {
+    clients: { type: 'string', default: '16' },
+    messages: { type: 'string', default: '20000' },
+    size: { type: 'string', default: '100' },
+    window: { type: 'string', default: '64' },
+    skip: { type: 'string', default: '' },
+    load: { type: 'string' },
+    port: { type: 'string' },
+    seconds: { type: 'string', default: '5' },
+  },
+});
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const q = (xs, p) => (xs.length ? xs[Math.min(xs.length - 1, Math.floor(p * xs.length))] : NaN);
+
+if (o.load === 'fair') {
+  await fairnessLoad(Number(o.port), Number(o.seconds));
+  process.exit(0);
+}
+
+/** One flooder (1 KiB lines, 4096 in flight) and 50 clients sending one line every 10 ms; prints the paced clients' ack latency. */
+async function fairnessLoad(port, seconds) {
+  const until = performance.now() + seconds * 1000;
+  const lat = [];
+  let flooded = 0;
+  const flooder = new Promise((resolve) => {
+    const s = net.connect(port, '127.0.0.1');
+    s.setNoDelay(true);
+    const line = `${'f'.repeat(1023)}\n`;
+    let inflight = 0;
+    let carry = 0;
+    const pump = () => {
+      if (performance.now() > until) return void s.end();
+      let chunk = '';
+      while (inflight < 4096 && chunk.length < 256 * 1024) {
+        chunk += line;
+        inflight++;
+      }
+      if (chunk) s.write(chunk);
+    };
+    s.on('connect', pump);
+    s.on('data', (d) => {
+      for (let i = d.indexOf(10); i >= 0; i = d.indexOf(10, i + 1)) carry++;
+      inflight -= carry;
+      flooded += carry;
+      carry = 0;
+      pump();
+    });
+    s.on('close', resolve);
+    s.on('error', resolve);
+  });
+  const paced = Array.from({ length: 50 }, (_, c) => new Promise((resolve) => {
+    const s = net.connect(port, '127.0.0.1');
+    s.setNoDelay(true);
+    const stamps = [];
+    let timer;
+    s.on('connect', () => {
+      timer = setInterval(() => {
+        if (performance.now() > until) { clearInterval(timer); s.end(); return; }
+        stamps.push(performance.now());
+        s.write(`paced ${c} ${stamps.length}\n`);
+      }, 10);
+    });
+    s.on('data', (d) => {
+      const now = performance.now();
+      for (let i = d.indexOf(10); i >= 0; i = d.indexOf(10, i + 1)) lat.push(now - stamps.shift());
+    });
+    s.on('close', resolve);
+    s.on('error', resolve);
+  }));
+  await Promise.all([flooder, ...paced]);
+  lat.sort((a, b) => a - b);
+  console.log(JSON.stringify({ paced: lat.length, p50: +q(lat, 0.5).toFixed(2), p99: +q(lat, 0.99).toFixed(2), max: +q(lat, 1).toFixed(2), flooderRate: Math.round(flooded / seconds) }));
+}
+
+function which(n) {
+  try { return execFileSync('sh', ['-c', `command -v ${n}`]).toString().trim(); } catch { return null; }
+}
+
+let nextPort = 31000 + Math.floor(Math.random() * 2000);
+
+async function portOpen(port) {
+  for (let i = 0; i < 150; i++) {
+    const ok = await new Promise((r) => { const s = net.connect(port, '127.0.0.1'); s.on('connect', () => { s.destroy(); r(true); }); s.on('error', () => r(false)); });
+    if (ok) return true;
+    await sleep(100);
+  }
+  return false;
+}
+
+function runLoad(args) {
+  return new Promise((resolve) => {
+    const p = spawn('taskset', ['-c', '1', process.execPath, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    p.stdout.on('data', (d) => (out += d));
+    p.stderr.on('data', (d) => (out += d));
+    p.on('close', () => { try { resolve(JSON.parse(out.trim().split('\n').pop())); } catch { resolve({ error: out.trim().slice(0, 200) }); } });
+  });
+}
+
+/** Starts a server on CPU 0; `cmd` is an argv whose {port}/{file}/{dir} are filled in. */
+async function startServer(argv) {
+  const dir = fs.mkdtempSync(`${cache}/collect-bench-`);
+  const port = String(nextPort++);
+  const file = `${dir}/journal`;
+  const args = argv.map((a) => a.replaceAll('{port}', port).replaceAll('{file}', file).replaceAll('{dir}', dir));
+  const log = fs.openSync(`${dir}/server.log`, 'w');
+  const child = spawn('taskset', ['-c', '0', ...args], { stdio: ['ignore', log, log] });
+  const up = await portOpen(Number(port));
+  const rssPeakMb = () => { try { return Number(/VmHWM:\s+(\d+)/.exec(fs.readFileSync(`/proc/${child.pid}/status`, 'utf8'))[1]) / 1024; } catch { return NaN; } };
+  const stop = async () => {
+    child.kill('SIGTERM');
+    await Promise.race([once(child, 'exit'), sleep(5000)]);
+    child.kill('SIGKILL');
+    fs.rmSync(dir, { recursive: true, force: true });
+  };
+  return { port, file, dir, up, rssPeakMb, stop };
+}
+
+function countLines(dir) {
+  return fs.readdirSync(dir).filter((f) => f.startsWith('journal')).reduce((n, f) => {
+    const b = fs.readFileSync(`${dir}/${f}`); let c = 0; for (let i = b.indexOf(10); i >= 0; i = b.indexOf(10, i + 1)) c++; return n + c; }, 0);
+}
+
+async function throughput(name, argv, window, setup) {
+  const srv = await startServer(argv);
+  const total = Number(o.clients) * Number(o.messages);
+  const row = { name, window, rate: NaN, p50: NaN, p99: NaN, landed: 0, total, note: '' };
+  try {
+    if (setup) setup(srv);
+    if (!srv.up) { row.note = 'did not start'; return row; }
+    await sleep(200);
+    const t0 = performance.now();
+    const res = await runLoad([`${shared}/collect-load.mjs`, '--port', srv.port, '--clients', o.clients, '--messages', o.messages, '--size', o.size, '--window', String(window)]);
+    if (res.error) row.note = res.error;
+    let last = -1, stall = 0;
+    for (;;) { row.landed = countLines(srv.dir); if (row.landed >= total) break; if (row.landed === last && ++stall >= 50) break; if (row.landed !== last) stall = 0; last = row.landed; await sleep(20); }
+    const secs = (performance.now() - t0) / 1000;
+    if (window === 0) row.rate = row.landed / secs; else { row.rate = res.rate; row.p50 = res.p50; row.p99 = res.p99; }
+    return row;
+  } finally { await srv.stop(); }
+}
+
+const muxd = (...extra) => [process.execPath, cli, 'collect', '--port', '{port}', '--journal', '{file}', '--no-stdin', ...extra];
+const skip = new Set(o.skip.split(',').filter(Boolean));
+const rows = [];
+if (!skip.has('rsyslog')) {
+  const rsyslogd = which('rsyslogd') ?? `${cache}/rsyslog/usr/sbin/rsyslogd`;
+  const modules = ['/usr/lib/x86_64-linux-gnu/rsyslog', `${cache}/rsyslog/usr/lib/x86_64-linux-gnu/rsyslog`].join(':');
+  // rsyslog reads its config at start: a small shell step fills in the shared template inside the run folder.
+  const tpl = fs.readFileSync(`${shared}/rsyslog.conf`, 'utf8');
+  const wrapper = ['sh', '-c', `printf '%s' "$0" | sed -e "s#PORT#{port}#g" -e "s#OUTFILE#{file}#g" -e "s#WORKDIR#{dir}#g" > {dir}/rsyslog.conf && exec ${rsyslogd} -n -M ${modules} -f {dir}/rsyslog.conf -i {dir}/rsyslog.pid`, tpl];
+  rows.push(await throughput('rsyslog-imtcp', wrapper, 0));
+}
+rows.push(await throughput('muxd default', muxd(), Number(o.window)));
+rows.push(await throughput('muxd --sync none', muxd('--sync', 'none'), Number(o.window)));
+rows.push(await throughput('muxd --ack off', muxd('--ack', 'off'), 0));
+
+const ref = rows.find((r) => r.name === 'rsyslog-imtcp')?.rate ?? NaN;
+const targets = { 'muxd default': 'x>=1.0, p99<=5ms', 'muxd --sync none': 'x>=1.5', 'muxd --ack off': 'x>=2.0' };
+const f = (x, d = 0) => (Number.isFinite(x) ? x.toFixed(d) : '-');
+console.log(`\ncollect: ${o.clients} clients x ${o.messages} messages x ${o.size} B; window 0 = fire and forget, timed until every line landed`);
+console.log(['server', 'window', 'msgs/s', 'x_rsyslog', 'p50_ms', 'p99_ms', 'landed', 'target'].map((s, i) => (i ? s.padStart(12) : s.padEnd(18))).join(''));
+for (const r of rows) {
+  console.log([r.name.padEnd(18), String(r.window).padStart(12), f(r.rate).padStart(12), f(r.rate / ref, 2).padStart(12), f(r.p50, 2).padStart(12), f(r.p99, 2).padStart(12),
+    `${r.landed}/${r.total}`.padStart(16), `  ${targets[r.name] ?? ''}${r.note ? ` (${r.note})` : ''}`].join(''));
+}
+
+if (!skip.has('many')) {
+  const srv = await startServer(muxd());
+  try {
+    await sleep(200);
+    const res = await runLoad([`${shared}/collect-load.mjs`, '--port', srv.port, '--clients', '10000', '--messages', '3', '--size', '100', '--window', '1']);
+    await sleep(100);
+    const landed = countLines(srv.dir);
+    console.log(`\n10,000 clients x 3 messages: all acked in ${f(res.seconds, 2)} s (target <= 4 s), ${res.messages ?? 0}/30000 acked, ${landed} journaled, ` +
+      `peak RSS ${f(srv.rssPeakMb(), 0)} MB (target <= 200 MB)${res.error ? `; load error: ${res.error}` : ''}`);
+  } finally { await srv.stop(); }
+  try { console.log(`   (net.core.somaxconn = ${fs.readFileSync('/proc/sys/net/core/somaxconn', 'utf8').trim()}; muxd asks for a backlog of 65535)`); } catch { /* not Linux */ }
+}
+
+if (!skip.has('fair')) {
+  const srv = await startServer(muxd());
+  try {
+    await sleep(200);
+    const res = await runLoad([path.join(here, 'collect.mjs'), '--load', 'fair', '--port', srv.port, '--seconds', o.seconds]);
+    console.log(`\nfairness: 1 flooder (1 KiB, window 4096, ${res.flooderRate ?? '-'} msgs/s) + 50 paced clients (1 msg/10 ms): ` +
+      `paced p50 ${f(res.p50, 2)} ms, p99 ${f(res.p99, 2)} ms (target <= 10 ms), max ${f(res.max, 2)} ms over ${res.paced ?? 0} acks${res.error ? `; ${res.error}` : ''}`);
+  } finally { await srv.stop(); }
+}
