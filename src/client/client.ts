@@ -79,6 +79,12 @@ export class WindowedSender {
   private doneResolve: (() => void) | null = null;
   private readonly donePromise: Promise<void>;
   private timer: NodeJS.Timeout | null = null;
+  private lastProgress = 0;
+  private sendClock = -1;
+  private replyClock = 0;
+  private readonly resetSendClock = (): void => {
+    this.sendClock = -1;
+  };
   private counts = { sent: 0, ok: 0, failed: 0 };
   private readonly errors: Record<string, number> = {};
   private stoppedBy: MuxdError | null = null;
@@ -127,9 +133,18 @@ export class WindowedSender {
     if (this.done) return;
     this.batch.push(message, LF);
     this.batchSize += message.length + 1;
-    this.stamps.push(performance.now());
+    // One clock read per synchronous burst of sends: they leave in the same write anyway.
+    if (this.sendClock < 0) {
+      this.sendClock = performance.now();
+      queueMicrotask(this.resetSendClock);
+    }
+    const now = this.sendClock;
+    this.stamps.push(now);
     this.counts.sent++;
-    if (this.inFlight === 1) this.armTimer();
+    if (this.inFlight === 1) {
+      this.lastProgress = now;
+      this.armTimer();
+    }
     if (this.batchSize >= this.batchBytes || this.inFlight >= this.window) this.flush();
     else if (!this.flushScheduled) {
       this.flushScheduled = true;
@@ -167,6 +182,8 @@ export class WindowedSender {
   }
 
   private socketOnData(chunk: Buffer): void {
+    // Every reply in one chunk arrived at the same moment.
+    this.replyClock = performance.now();
     this.reader.push(chunk, this.replySink);
     if (this.done) return;
     if (this.finishing && this.inFlight === 0) this.complete();
@@ -191,10 +208,10 @@ export class WindowedSender {
         this.counts.failed++;
         this.errors[reply.code] = (this.errors[reply.code] ?? 0) + 1;
       }
-      if (this.inFlight > 0) this.armTimer();
-      else this.clearTimer();
+      const now = this.replyClock;
+      this.lastProgress = now;
       try {
-        this.onReply?.(reply, performance.now() - sentAt);
+        this.onReply?.(reply, now - sentAt);
       } catch {
         // A caller's callback must not break the reply stream.
       }
@@ -220,16 +237,27 @@ export class WindowedSender {
     }
   }
 
+  /**
+   * One lazy timer instead of a refresh per reply (which costs a clock read and a timer-list insert each):
+   * when it fires it re-arms for whatever is left since the last reply.
+   */
   private armTimer(): void {
-    if (this.replyTimeoutMs <= 0) return;
-    if (this.timer) this.timer.refresh();
-    else {
-      this.timer = setTimeout(() => {
-        if (this.inFlight > 0) this.stop(new ReplyTimeoutError(this.replyTimeoutMs / 1000));
-      }, this.replyTimeoutMs);
-      this.timer.unref();
-    }
+    if (this.replyTimeoutMs <= 0 || this.timer) return;
+    this.timer = setTimeout(this.timerOnTimeout, this.replyTimeoutMs);
+    this.timer.unref();
   }
+
+  private readonly timerOnTimeout = (): void => {
+    this.timer = null;
+    if (this.done || this.inFlight === 0) return;
+    const idle = performance.now() - this.lastProgress;
+    if (idle >= this.replyTimeoutMs - 1) {
+      this.stop(new ReplyTimeoutError(this.replyTimeoutMs / 1000));
+      return;
+    }
+    this.timer = setTimeout(this.timerOnTimeout, this.replyTimeoutMs - idle);
+    this.timer.unref();
+  };
 
   private clearTimer(): void {
     if (this.timer) clearTimeout(this.timer);

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { checkSeqs, makeMessage, percentile } from '../../src/client/load.js';
 
 test('makeMessage: exactly size bytes, no LF, readable prefix', () => {
-  const pad = 'x'.repeat(200);
+  const pad = Buffer.alloc(200, 'x');
   for (const size of [1, 3, 8, 100, 200]) {
     const m = makeMessage(12, 345, size, pad);
     assert.equal(m.length, size);
