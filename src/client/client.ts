@@ -1,8 +1,8 @@
 // Windowed line sender over one TCP connection: batches writes, caps unacknowledged messages, matches replies in order.
 import net from 'node:net';
 import type { Socket } from 'node:net';
-import { ConnectFailedError, ConnectionClosedError, IoError, ReplyTimeoutError } from '../errors.js';
-import type { MuxdError, ProtocolError } from '../errors.js';
+import { ConnectFailedError, ConnectionClosedError, IoError, ProtocolError, ReplyTimeoutError } from '../errors.js';
+import type { MuxdError } from '../errors.js';
 import { ReplyKind, ReplyReader } from './reply-parser.js';
 import type { Reply } from './reply-parser.js';
 
@@ -29,6 +29,8 @@ export interface SendSummary {
   errors: Record<string, number>;
   /** Why the sender stopped before every reply arrived, or null. */
   stoppedBy: MuxdError | null;
+  /** Set by pipe mode when the connection ended before all of the input was read. */
+  inputLeft?: boolean;
 }
 
 /** Default window of unacknowledged messages. */
@@ -194,7 +196,12 @@ export class WindowedSender {
     reply: (reply: Reply): void => {
       if (this.done) return;
       if (this.inFlight === 0) {
-        this.stop(new ConnectionClosedError('reply without a message: protocol out of step'));
+        // An error nobody asked for is the server saying goodbye (ERR_IDLE_TIMEOUT, ERR_BUSY, ERR_SHUTTING_DOWN).
+        if (reply.kind === ReplyKind.ERROR) {
+          this.stop(new ConnectionClosedError(`server closed the connection: ${reply.code}${reply.reason ? ` ${reply.reason}` : ''}`));
+        } else {
+          this.stop(new ProtocolError('ok reply without a message: protocol out of step'));
+        }
         return;
       }
       const sentAt = this.stamps[this.stampHead] as number;

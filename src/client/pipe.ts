@@ -60,20 +60,34 @@ export async function sendLines(input: Readable, socket: Socket, options: PipeOp
     return true;
   };
 
+  // A connection lost while we wait for input (`tail -F log | muxd send`) must not wait for the next line.
+  let inputEnded = false;
+  const socketOnClose = (): void => {
+    if (!inputEnded) input.destroy();
+  };
+  socket.once('close', socketOnClose);
   let alive = true;
-  for await (const chunk of input) {
-    decoder.push(chunk as Buffer, sink);
-    if (!(await drainLines())) {
-      alive = false;
-      break;
+  try {
+    for await (const chunk of input) {
+      decoder.push(chunk as Buffer, sink);
+      if (!(await drainLines())) {
+        alive = false;
+        break;
+      }
     }
+  } catch (err) {
+    if (!sender.stopped) throw err;
+    alive = false;
   }
-  if (alive) {
+  inputEnded = true;
+  socket.removeListener('close', socketOnClose);
+  if (alive && !sender.stopped) {
     const rest = decoder.end(sink);
     if (rest) lines.push(rest);
     await drainLines();
   }
   const summary = await sender.finish();
+  if (!alive) summary.inputLeft = true;
   if (tooLong > 0) {
     summary.failed += tooLong;
     summary.sent += tooLong;
@@ -93,5 +107,6 @@ export function formatSummary(summary: SendSummary): string {
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([code, n]) => `${code} ${n}`)
     .join(', ');
-  return `sent ${summary.sent}, ok ${summary.ok}, failed ${summary.failed}${codes ? ` (${codes})` : ''}, unanswered ${summary.unanswered}`;
+  const left = summary.inputLeft ? '; stopped before the end of the input' : '';
+  return `sent ${summary.sent}, ok ${summary.ok}, failed ${summary.failed}${codes ? ` (${codes})` : ''}, unanswered ${summary.unanswered}${left}`;
 }

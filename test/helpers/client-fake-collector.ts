@@ -17,6 +17,8 @@ export interface FakeCollectorOptions {
   garbage?: string;
   /** Broken numbering for checkers: each connection counts from 1, or counts down. Default: one global counter. */
   seqMode?: 'global' | 'per-connection' | 'descending';
+  /** Hold each reply this long after the previous one (a slow, steady server). */
+  replyEveryMs?: number;
 }
 
 /** A running fake collector. */
@@ -43,6 +45,7 @@ export async function startFakeCollector(options: FakeCollectorOptions = {}): Pr
     const nextSeq = (): number =>
       options.seqMode === 'per-connection' ? ++ownSeq : options.seqMode === 'descending' ? down-- : ++seq;
     let garbageSent = false;
+    let paced = Promise.resolve();
     const reply = (text: string): void => {
       if (socket.destroyed) return;
       if (options.closeAfter !== undefined && replies >= options.closeAfter) {
@@ -54,7 +57,20 @@ export async function startFakeCollector(options: FakeCollectorOptions = {}): Pr
         socket.write(options.garbage);
       }
       replies++;
-      if (!options.silent) socket.write(`${text}\n`);
+      if (options.silent) return;
+      if (options.replyEveryMs === undefined) {
+        socket.write(`${text}\n`);
+        return;
+      }
+      paced = paced.then(
+        () =>
+          new Promise<void>((resolve) =>
+            setTimeout(() => {
+              if (!socket.destroyed) socket.write(`${text}\n`);
+              resolve();
+            }, options.replyEveryMs),
+          ),
+      );
     };
     socket.on('data', (chunk: Buffer) => {
       decoder.push(chunk, {

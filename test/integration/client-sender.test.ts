@@ -3,7 +3,7 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import net from 'node:net';
-import { Readable } from 'node:stream';
+import { PassThrough, Readable } from 'node:stream';
 import { connectTo, WindowedSender } from '../../src/client/client.js';
 import { allAcknowledged, formatSummary, sendLines } from '../../src/client/pipe.js';
 import { ConnectFailedError } from '../../src/errors.js';
@@ -85,8 +85,39 @@ test('a reply with nothing outstanding is reported, not miscounted', async () =>
   sender.send(Buffer.from('one'));
   const summary = await sender.finish();
   assert.equal(summary.ok, 1);
-  assert.equal(summary.stoppedBy?.code, 'ERR_CONNECTION_CLOSED');
+  assert.equal(summary.stoppedBy?.code, 'ERR_PROTOCOL');
   assert.match(summary.stoppedBy?.message ?? '', /reply without a message/);
+});
+
+test('an error reply with nothing outstanding is the server saying why it closes (idle timeout, busy)', async () => {
+  const server = net.createServer((s) => {
+    s.on('error', () => {});
+    s.once('data', () => {
+      s.write('ok 1\n');
+      s.end('error ERR_IDLE_TIMEOUT idle for 300s\n');
+    });
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  after(() => server.close());
+  const socket = await connectTo('127.0.0.1', (server.address() as net.AddressInfo).port);
+  const sender = new WindowedSender(socket);
+  sender.send(Buffer.from('one'));
+  await once(socket, 'close');
+  assert.equal(sender.writable, false);
+  const summary = await sender.finish();
+  assert.equal(summary.ok, 1);
+  assert.equal(summary.failed, 0);
+  assert.equal(summary.stoppedBy?.code, 'ERR_CONNECTION_CLOSED');
+  assert.equal(summary.stoppedBy?.message, 'server closed the connection: ERR_IDLE_TIMEOUT idle for 300s');
+});
+
+test('the reply timeout counts from the last reply: a slow but steady server is not cut off', async () => {
+  const server = await fake({ replyEveryMs: 60 });
+  const input = Readable.from([Buffer.from('a\nb\nc\nd\ne\nf\n')]);
+  const summary = await sendLines(input, await connectTo('127.0.0.1', server.port), { window: 1, replyTimeoutMs: 200 });
+  assert.equal(formatSummary(summary), 'sent 6, ok 6, failed 0, unanswered 0');
+  assert.equal(summary.stoppedBy, null);
 });
 
 test('finish() half-closes after the last reply; empty input sends nothing and succeeds', async () => {
@@ -110,4 +141,21 @@ test('connection refused is a ConnectFailedError naming host and port', async ()
     assert.equal(err.message, `cannot connect to 127.0.0.1:${port}: connection refused`);
     return true;
   });
+});
+
+test('pipe mode: a server that leaves while we wait for input ends the wait at once (regression: it waited for the next input line)', async () => {
+  const server = net.createServer((s) => {
+    s.on('error', () => {});
+    s.once('data', () => s.end('ok 1\nerror ERR_IDLE_TIMEOUT idle for 1s\n'));
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  after(() => server.close());
+  const input = new PassThrough();
+  input.write('a\n'); // and never ends, like `tail -F log`
+  const summary = await sendLines(input, await connectTo('127.0.0.1', (server.address() as net.AddressInfo).port));
+  assert.equal(summary.ok, 1);
+  assert.equal(summary.inputLeft, true);
+  assert.match(formatSummary(summary), /stopped before the end of the input$/);
+  assert.equal(input.destroyed, true);
 });
