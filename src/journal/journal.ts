@@ -1,4 +1,4 @@
-// The file journal: pipelined group commit (one write per batch, one fdatasync covering every batch written), failure retry, rotation.
+// The file journal: pipelined group commit (one write per batch, fdatasyncs overlapping the next writes), failure retry, rotation.
 import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
 import { mkdir, stat } from 'node:fs/promises';
@@ -75,9 +75,9 @@ function countOf(jobs: Job[]): number {
 }
 
 /**
- * An append-only journal file. Batches are written in order, one write(2) at a time; an fdatasync runs
- * as soon as the previous one ends and covers every batch written so far, so batches arriving during a
- * sync are written meanwhile (group commit). Emits `'durable'` (records) after each durable group when
+ * An append-only journal file. Batches are written in order, one write(2) at a time; after each write an
+ * fdatasync starts (at most two at once) and, when it returns, every batch written before it is durable.
+ * Batches arriving during a sync are written meanwhile and share the next one (group commit). Emits `'durable'` (records) after each durable group when
  * someone listens, `'sync'` (durationMs, batchSize, bytes), `'failing'` and `'recovered'`.
  */
 export class Journal extends EventEmitter implements Sink, Closable {
@@ -88,9 +88,14 @@ export class Journal extends EventEmitter implements Sink, Closable {
   readonly stats: JournalStats = { bytesWritten: 0, size: 0, lastSeq: 0, syncs: 0, ioErrors: 0 };
   private fd: number;
   private queue: Job[] = [];
+  /** Written, not yet durable, oldest first. */
   private written: Job[] = [];
+  /** Jobs at the end of `written` that no fdatasync in flight covers yet. */
+  private uncovered = 0;
+  private syncsInFlight = 0;
+  /** Bumped when a sync fails: completions of syncs started before are ignored. */
+  private syncGen = 0;
   private writing = false;
-  private syncing = false;
   private rotating = false;
   private failing = false;
   /** A sync failed while a write was in flight: that write's batches fail too. */
@@ -148,7 +153,7 @@ export class Journal extends EventEmitter implements Sink, Closable {
   }
 
   private get busy(): boolean {
-    return this.writing || this.syncing || this.rotating || this.queue.length > 0 || this.written.length > 0;
+    return this.writing || this.syncsInFlight > 0 || this.rotating || this.queue.length > 0 || this.written.length > 0;
   }
 
   /** Resolves once every queued batch is durable (or failed). */
@@ -224,6 +229,7 @@ export class Journal extends EventEmitter implements Sink, Closable {
         this.durable(jobs, 0);
       } else {
         for (const job of jobs) this.written.push(job);
+        this.uncovered += jobs.length;
         this.pumpSync();
       }
       if (!this.maybeRotate()) this.pumpWrite();
@@ -240,15 +246,19 @@ export class Journal extends EventEmitter implements Sink, Closable {
   }
 
   private pumpSync(): void {
-    if (this.syncing || this.written.length === 0) return this.notifyIdle();
-    this.syncing = true;
-    const jobs = this.written;
-    this.written = [];
+    if (this.syncsInFlight >= 2 || this.uncovered === 0) return this.notifyIdle();
+    this.syncsInFlight++;
+    this.uncovered = 0;
+    const cover = this.written[this.written.length - 1]!;
+    const gen = this.syncGen;
     const started = performance.now();
     fs.fdatasync(this.fd, (err) => {
-      this.syncing = false;
-      if (err) return this.failed(jobs, err, 'fdatasync', this.durableSize);
-      this.durable(jobs, started);
+      this.syncsInFlight--;
+      if (gen !== this.syncGen) return this.notifyIdle();
+      if (err) return this.failed([], err, 'fdatasync', this.durableSize);
+      // Everything written before this fdatasync started is durable now (an earlier sync may still run).
+      const upto = this.written.indexOf(cover);
+      if (upto >= 0) this.durable(this.written.splice(0, upto + 1), started);
       if (!this.maybeRotate()) this.pumpSync();
     });
   }
@@ -274,7 +284,7 @@ export class Journal extends EventEmitter implements Sink, Closable {
   /** Rotates once the file is large enough and nothing is in flight. Returns true if it took over the pumps. */
   private maybeRotate(): boolean {
     if (this.rotateSize <= 0 || this.stats.size < this.rotateSize || this.rotating) return false;
-    if (this.writing || this.syncing || this.written.length > 0 || this.failing) return this.writing || this.syncing;
+    if (this.writing || this.syncsInFlight > 0 || this.written.length > 0 || this.failing) return this.writing || this.syncsInFlight > 0;
     this.rotating = true;
     const fd = this.fd;
     this.fd = -1;
@@ -310,6 +320,8 @@ export class Journal extends EventEmitter implements Sink, Closable {
     if (op === 'fdatasync') {
       victims = jobs.concat(this.written);
       this.written = [];
+      this.uncovered = 0;
+      this.syncGen++;
       if (this.writing) this.poisoned = true;
       this.writtenSeq = this.stats.lastSeq;
     } else {
@@ -332,7 +344,7 @@ export class Journal extends EventEmitter implements Sink, Closable {
         this.rejectQueued(new IoError('journal closed while writes were failing'));
         return;
       }
-      if (this.writing || this.syncing) return void setTimeout(attempt, this.retryDelay).unref();
+      if (this.writing || this.syncsInFlight > 0) return void setTimeout(attempt, this.retryDelay).unref();
       this.probe((err) => {
         if (err) {
           this.retryDelay = Math.min(this.retryDelay * 2, this.retryMaxMs);
