@@ -23,9 +23,11 @@ export interface SseHubOptions {
   maxBufferedBytes?: number;
   /** Comment sent to every viewer this often so proxies keep the stream open (default 15 000 ms). */
   heartbeatMs?: number;
-  /** Records arriving within this window share one write per viewer (default 50 ms). */
+  /** Records arriving within this window share one write per viewer (default 100 ms). */
   flushIntervalMs?: number;
-  /** At most this many records per flush; older ones in the window become one `gap` event (default 250). */
+  /** Records per second each viewer gets at most (`--live-rate`, default 2000); beyond it the oldest of a window become one `gap` event. 0: no cap. */
+  maxRecordsPerSecond?: number;
+  /** Overrides the per-flush cap derived from `maxRecordsPerSecond` (tests). */
   maxRecordsPerFlush?: number;
   /** Recent records kept for `Last-Event-ID` resume (default 10 000). */
   ringRecords?: number;
@@ -62,6 +64,11 @@ function approxSize(rec: LiveRecord): number {
   return (rec.msg?.length ?? rec.b64?.length ?? 0) + rec.src.length + 64;
 }
 
+/** Default `--live-rate`: records per second per viewer. Twice what the page must render smoothly (1,000/s). */
+export const DEFAULT_LIVE_RATE = 2000;
+/** Records arriving within this window share one write per viewer. */
+export const DEFAULT_FLUSH_INTERVAL_MS = 100;
+
 /** Parses a `Last-Event-ID` value (header or `?lastEventId=`): a non-negative integer, else undefined. */
 export function parseLastEventId(raw: string | string[] | null | undefined): number | undefined {
   const v = Array.isArray(raw) ? raw[0] : raw;
@@ -82,15 +89,17 @@ export class SseHub {
   private scheduled = false;
   private closing = false;
   private readonly heartbeat: NodeJS.Timeout;
-  private readonly o: Required<Omit<SseHubOptions, 'source' | 'startSeq'>>;
+  private readonly o: Required<Omit<SseHubOptions, 'source' | 'startSeq' | 'maxRecordsPerSecond'>>;
   private readonly sourceOnDurable = (records: LiveRecord[]): void => this.add(records);
 
   constructor(private readonly opts: SseHubOptions) {
+    const flushIntervalMs = opts.flushIntervalMs ?? DEFAULT_FLUSH_INTERVAL_MS;
+    const perSecond = opts.maxRecordsPerSecond ?? DEFAULT_LIVE_RATE;
     this.o = {
       maxBufferedBytes: opts.maxBufferedBytes ?? 4 << 20,
       heartbeatMs: opts.heartbeatMs ?? 15_000,
-      flushIntervalMs: opts.flushIntervalMs ?? 50,
-      maxRecordsPerFlush: opts.maxRecordsPerFlush ?? 250,
+      flushIntervalMs,
+      maxRecordsPerFlush: opts.maxRecordsPerFlush ?? (perSecond === 0 ? Number.MAX_SAFE_INTEGER : Math.max(1, Math.ceil((perSecond * Math.max(flushIntervalMs, 1)) / 1000))),
       ringRecords: opts.ringRecords ?? 10_000,
       ringBytes: opts.ringBytes ?? 16 << 20,
       retryMs: opts.retryMs ?? 1000,

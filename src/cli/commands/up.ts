@@ -5,7 +5,8 @@ import { collectConfigFrom, collectFlags } from '../../collector/options.js';
 import { resolveServeOptions, serveOptionSpecs } from '../../http/options.js';
 import { startUp } from '../../web/app.js';
 import { isLoopbackHost } from '../../web/security.js';
-import { parseCommand, renderHelp, stringOption } from '../args.js';
+import { DEFAULT_LIVE_RATE } from '../../web/sse.js';
+import { intOption, parseCommand, renderHelp, stringOption } from '../args.js';
 import type { CommandSpec, OptionSpec } from '../args.js';
 import { createProcessLifecycle } from '../exit.js';
 import { announceListening } from '../output.js';
@@ -18,6 +19,12 @@ const options: Record<string, OptionSpec> = {
   'max-conns': { type: 'string', arg: 'N', default: '10000', description: 'Most simultaneous connections, for the HTTP server and for the collector each.' },
   'collect-port': { type: 'string', arg: 'PORT', default: collectPort?.default ?? '6666', description: 'TCP port of the collector (0 picks a free one).' },
   ...collectRest,
+  'live-rate': {
+    type: 'string',
+    arg: 'N',
+    default: String(DEFAULT_LIVE_RATE),
+    description: 'Most records per second sent to each live viewer; above it the page gets a "gap" marker it can fill from history (0: no cap).',
+  },
   token: {
     type: 'string',
     arg: 'TOKEN',
@@ -66,8 +73,10 @@ export async function run(argv: string[]): Promise<void> {
   if (!isLoopbackHost(serverOptions.host) && (token === undefined || token === '')) {
     throw new UsageError(`--host ${serverOptions.host} is reachable from other machines: set --token TOKEN (writes and the journal need it)`);
   }
+  const liveRate = intOption(values, 'live-rate', 0, 1_000_000);
   const lifecycle = createProcessLifecycle();
   const app = await startUp({
+    hub: { maxRecordsPerSecond: liveRate },
     staticOptions: dir === undefined ? null : staticOptions,
     serverOptions,
     collect: config,
