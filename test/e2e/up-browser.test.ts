@@ -23,7 +23,7 @@ async function sendTcp(port: number, lines: string[]): Promise<string[]> {
   return text.trim().split('\n');
 }
 
-describe('live journal page in chromium', () => {
+describe('live journal page in chromium', { timeout: 60000 }, () => {
   let dir: string;
   let up: UpProcess;
   let context: BrowserContext;

@@ -11,7 +11,7 @@ import { readEvents } from '../helpers/web-fakes.js';
 import { cliPath, repoRoot, spawnUp } from '../helpers/up-process.js';
 import type { UpProcess } from '../helpers/up-process.js';
 
-describe('muxd up (npm start command)', () => {
+describe('muxd up (npm start command)', { timeout: 20000 }, () => {
   let dir: string;
   let up: UpProcess;
   before(async () => {
@@ -63,7 +63,7 @@ describe('muxd up (npm start command)', () => {
   });
 });
 
-describe('muxd up without DIR, and its usage errors', () => {
+describe('muxd up without DIR, and its usage errors', { timeout: 20000 }, () => {
   it('answers the page at /', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'muxd-up-nodir-'));
     const up = await spawnUp(['--journal', join(dir, 'j.jsonl'), '--port', '0', '--collect-port', '0', '--no-stdin', '--log', 'off']);

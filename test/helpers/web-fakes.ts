@@ -91,7 +91,7 @@ export async function startWebStack(opts: { token?: string; withStatic?: boolean
   const dir = await mkdtemp(join(tmpdir(), 'muxd-web-'));
   const journal = new FakeJournal(join(dir, 'journal.jsonl'));
   const submitter = fakeSubmitter(journal, opts.maxMessage ?? 64);
-  const hub = new SseHub({ source: journal, flushIntervalMs: 5, ...opts.hub });
+  const hub = new SseHub({ source: journal, flushIntervalMs: 5, maxRecordsPerSecond: 0, ...opts.hub });
   const history = new JournalHistory({ listFiles: async () => [journal.path], maxSeq: () => hub.lastSeq });
   const httpCounter = new HttpStatusCounter();
   const ingest = createIngestHandler({ submitter, maxMessageBytes: opts.maxMessage ?? 64, ...(opts.maxBodyBytes ? { maxBodyBytes: opts.maxBodyBytes } : {}) });

@@ -5,7 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { startWebStack } from '../helpers/web-fakes.js';
 import type { WebStack } from '../helpers/web-fakes.js';
 
-describe('web endpoints', () => {
+describe('web endpoints', { timeout: 20000 }, () => {
   let web: WebStack;
   before(async () => {
     web = await startWebStack({ maxMessage: 64, maxBodyBytes: 4096 });
@@ -124,7 +124,7 @@ describe('web endpoints', () => {
   });
 });
 
-describe('web endpoints with a token and no DIR', () => {
+describe('web endpoints with a token and no DIR', { timeout: 20000 }, () => {
   let web: WebStack;
   before(async () => {
     web = await startWebStack({ token: 'tok', withStatic: false });

@@ -7,7 +7,7 @@ import { readEvents, startWebStack } from '../helpers/web-fakes.js';
 import type { WebStack } from '../helpers/web-fakes.js';
 import { SseHub } from '../../src/web/sse.js';
 
-describe('SSE hub', () => {
+describe('SSE hub', { timeout: 20000 }, () => {
   let web: WebStack;
   before(async () => {
     web = await startWebStack();
@@ -79,7 +79,7 @@ function fakeResponse(): ServerResponse & { chunks: string[]; destroyed: boolean
   return res;
 }
 
-describe('SSE hub internals', () => {
+describe('SSE hub internals', { timeout: 20000 }, () => {
   const req = { httpVersionMajor: 1 } as never;
   it('coalesces one flush per window for every viewer, and turns an overflow into one gap event', async () => {
     const source = new EventEmitter();

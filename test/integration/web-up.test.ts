@@ -37,13 +37,13 @@ async function start(dir: string, root: string | null): Promise<{ app: UpApp; li
     collect: collectConfigFrom(values),
     lifecycle,
     log: null,
-    hub: { flushIntervalMs: 5 },
+    hub: { flushIntervalMs: 5, maxRecordsPerSecond: 0 },
   });
   await app.indexed;
   return { app, lifecycle };
 }
 
-describe('up (in process)', () => {
+describe('up (in process)', { timeout: 20000 }, () => {
   let dir: string;
   let root: string;
   let app: UpApp;
