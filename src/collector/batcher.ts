@@ -35,8 +35,8 @@ export const DEFAULT_BATCHER_LIMITS: BatcherLimits = {
 
 /** What a source does with its results. */
 export interface SourceHandler {
-  /** Reply lines, in order (`ok <seq>\n`, `error <CODE> <reason>\n`). Not called when acks are off. */
-  reply(text: string): void;
+  /** Reply lines, in order (`ok <seq>\n`, `error <CODE> <reason>\n`), as ASCII bytes. Not called when acks are off. */
+  reply(lines: Buffer): void;
   /** Stop reading input: a cap is reached. */
   pause(): void;
   /** Read input again. */
@@ -54,6 +54,46 @@ export interface CollectStats {
 
 /** A queued reply line (an error decided before the journal) or a message to journal. */
 type Item = MessageInput | string;
+
+/** Longest `ok <seq>\n` line: "ok " + 16 digits + LF. */
+const OK_LINE_MAX = 20;
+
+/**
+ * The replies for items[from, to) as one buffer: `ok <seq>` with consecutive seqs from `firstSeq` for
+ * messages (or `failLine` for each when the batch failed), queued error lines in place. Built by hand:
+ * one socket write per connection per batch, no string per reply.
+ */
+function replyBytes(items: Item[], from: number, to: number, firstSeq: number, failLine: string | null): Buffer {
+  let size = 0;
+  for (let i = from; i < to; i++) {
+    const it = items[i]!;
+    size += typeof it === 'string' ? Buffer.byteLength(it) : failLine !== null ? failLine.length : OK_LINE_MAX;
+  }
+  const out = Buffer.allocUnsafe(size);
+  let o = 0;
+  let seq = firstSeq;
+  for (let i = from; i < to; i++) {
+    const it = items[i]!;
+    if (typeof it === 'string') o += out.write(it, o, 'utf8');
+    else if (failLine !== null) o += out.write(failLine, o, 'latin1');
+    else {
+      out[o++] = 0x6f; // o
+      out[o++] = 0x6b; // k
+      out[o++] = 0x20;
+      let digits = 1;
+      for (let t = seq; t >= 10; t = Math.floor(t / 10)) digits++;
+      let n = seq++;
+      o += digits;
+      let d = o;
+      do {
+        out[--d] = 0x30 + (n % 10);
+        n = Math.floor(n / 10);
+      } while (n > 0);
+      out[o++] = 0x0a;
+    }
+  }
+  return out.subarray(0, o);
+}
 
 /** One producer of messages (a TCP connection, the terminal, an HTTP request). */
 export class Source {
@@ -165,22 +205,17 @@ export class Source {
   settle(first: number, err: unknown): void {
     const items = this.items;
     const end = this.takenEnds.shift()!;
-    let seq = first + this.offsets.shift()!;
-    let text = '';
+    const seq = first + this.offsets.shift()!;
     let freed = 0;
     let count = 0;
-    const wantText = this.ack && !this.closed;
-    const failLine = err === null ? '' : errorLine(codeOf(err), 'journal write failed; message not stored, resend it');
     for (let i = this.head; i < end; i++) {
       const it = items[i]!;
-      if (typeof it === 'string') {
-        if (wantText) text += it;
-        continue;
-      }
+      if (typeof it === 'string') continue;
       freed += it.msg.length;
       count++;
-      if (wantText) text += err === null ? `ok ${seq++}\n` : failLine;
     }
+    const failLine = err === null ? null : errorLine(codeOf(err), 'journal write failed; message not stored, resend it');
+    const lines = this.ack && !this.closed && end > this.head ? replyBytes(items, this.head, end, seq, failLine) : null;
     const stats = this.batcher.stats;
     if (err === null) stats.acked += count;
     else stats.rejected[codeOf(err)] = (stats.rejected[codeOf(err)] ?? 0) + count;
@@ -197,7 +232,7 @@ export class Source {
       this.next -= end;
       for (let i = 0; i < this.takenEnds.length; i++) this.takenEnds[i]! -= end;
     } else this.head = end;
-    if (text !== '') this.handler.reply(text);
+    if (lines !== null) this.handler.reply(lines);
     if (this.paused && this.maybeResume()) this.batcher.pausedSources.delete(this);
     if (this.items.length === 0) this.handler.settled?.();
   }

@@ -95,9 +95,9 @@ export class Connection implements LineSink, SourceHandler {
   }
 
   /** {@inheritDoc SourceHandler.reply} */
-  reply(text: string): void {
+  reply(lines: Buffer): void {
     if (this.socket.destroyed || this.socket.writableEnded) return;
-    if (!this.socket.write(text)) {
+    if (!this.socket.write(lines)) {
       this.pause(Pause.WRITE);
       this.socket.once('drain', this.socketOnDrain);
     }

@@ -98,7 +98,7 @@ export class CollectorServer {
       }
       let text = '';
       const source = this.batcher.createSource(src, {
-        reply: (t) => (text += t),
+        reply: (lines) => (text += lines.toString('utf8')),
         pause: () => {},
         resume: () => {},
         settled: () => resolve(text.split('\n').filter(Boolean).map((l): Reply => parseReply(l))),

@@ -69,8 +69,8 @@ export class StdinSource implements LineSink, SourceHandler {
   }
 
   /** {@inheritDoc SourceHandler.reply} */
-  reply(text: string): void {
-    if (!this.output.write(text) && !this.writePaused) {
+  reply(lines: Buffer): void {
+    if (!this.output.write(lines) && !this.writePaused) {
       this.writePaused = true;
       this.update();
       this.output.once('drain', () => {

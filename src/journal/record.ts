@@ -18,12 +18,15 @@ export interface JournalRecord {
   partial?: true;
 }
 
-const SEQ_PREFIX = Buffer.from('{"seq":', 'latin1');
-const MSG_KEY = Buffer.from('msg":"', 'latin1');
-const B64_KEY = Buffer.from('b64":"', 'latin1');
-const END = Buffer.from('"}\n', 'latin1');
 const END_PARTIAL = Buffer.from('","partial":true}\n', 'latin1');
+const B64_KEY = Buffer.from('b64":"', 'latin1');
+const MSG_KEY_LENGTH = 'msg":"'.length;
 const HEX = Buffer.from('0123456789abcdef', 'latin1');
+/** 1 for bytes that go into a JSON string as they are: printable ASCII except `"` and `\`. */
+const PLAIN = new Uint8Array(256);
+for (let b = 0x20; b < 0x80; b++) PLAIN[b] = 1;
+PLAIN[0x22] = 0;
+PLAIN[0x5c] = 0;
 /** Fixed bytes of a record besides src and msg: seq digits, keys, ts, quotes. Generous on purpose. */
 const RECORD_OVERHEAD = 128;
 const SHRINK_ABOVE = 16 * 1024 * 1024;
@@ -68,20 +71,45 @@ export class RecordEncoder {
     }
     if (input.src !== this.lastSrc) {
       this.lastSrc = input.src;
-      this.lastHead = Buffer.from(`,"ts":"${this.tsText}","src":${JSON.stringify(input.src)},"`, 'utf8');
+      this.lastHead = Buffer.from(`,"ts":"${this.tsText}","src":${JSON.stringify(input.src)},"msg":"`, 'utf8');
     }
-    this.ensure(RECORD_OVERHEAD + this.lastHead.length + msg.length * 6);
-    this.put(SEQ_PREFIX);
+    const n = msg.length;
+    this.ensure(RECORD_OVERHEAD + this.lastHead.length + n * 6);
+    const out = this.buf;
+    let o = this.length;
+    // {"seq":
+    out[o] = 0x7b;
+    out[o + 1] = 0x22;
+    out[o + 2] = 0x73;
+    out[o + 3] = 0x65;
+    out[o + 4] = 0x71;
+    out[o + 5] = 0x22;
+    out[o + 6] = 0x3a;
+    this.length = o + 7;
     this.putInt(seq);
     this.put(this.lastHead);
-    const keyAt = this.length;
-    this.put(MSG_KEY);
-    if (!this.putJsonChars(msg)) {
-      this.length = keyAt;
+    // Fast path: scan once, then one memcpy. Most log lines are plain ASCII.
+    let plain = true;
+    for (let i = 0; i < n; i++) {
+      if (PLAIN[msg[i]!] === 0) {
+        plain = false;
+        break;
+      }
+    }
+    if (plain) this.put(msg);
+    else if (!this.putJsonChars(msg)) {
+      this.length -= MSG_KEY_LENGTH;
       this.put(B64_KEY);
       this.length += this.buf.write(msg.toString('base64'), this.length, 'latin1');
     }
-    this.put(input.partial ? END_PARTIAL : END);
+    if (input.partial) this.put(END_PARTIAL);
+    else {
+      o = this.length;
+      out[o] = 0x22;
+      out[o + 1] = 0x7d;
+      out[o + 2] = 0x0a;
+      this.length = o + 3;
+    }
   }
 
   /** The encoded batch. Valid until the next `begin()`/`reset()`. */

@@ -33,7 +33,7 @@ function recorder(): SourceHandler & { text: string; pauses: number; resumes: nu
     pauses: 0,
     resumes: 0,
     settledCount: 0,
-    reply: (t: string) => (h.text += t),
+    reply: (lines: Buffer) => (h.text += lines.toString('utf8')),
     pause: () => h.pauses++,
     resume: () => h.resumes++,
     settled: () => h.settledCount++,
