@@ -48,6 +48,13 @@ export interface StaticOptions {
 export type StaticHandler = (req: Req, res: Res) => void;
 
 const ALLOW = 'GET, HEAD, OPTIONS';
+
+/** A fast-path record: the cached file, the path it was looked up by (for symlink re-checks), revalidation state. */
+interface FastItem {
+  readonly entry: FileEntry;
+  readonly lookupPath: string;
+  revalidating: boolean;
+}
 const MAX_FAST_ENTRIES = 4096;
 
 /** Creates the handler for a folder; rejects with InvalidOptionError when the root is not a readable directory. */
@@ -66,7 +73,7 @@ export async function createStaticHandler(opts: StaticOptions): Promise<StaticHa
 class StaticServer {
   private readonly cache: FileCache;
   /** Raw request target → entry of a small file answered 200 (the directory index included). */
-  private readonly fast = new Map<string, FileEntry>();
+  private readonly fast = new Map<string, FastItem>();
   private seenEvictions = 0;
   private readonly cors;
   private readonly ttl: number;
@@ -103,8 +110,13 @@ class StaticServer {
     try {
       const method = req.method;
       if (method === 'GET' || method === 'HEAD') {
-        const entry = this.fast.get(req.url ?? '');
-        if (entry !== undefined && Date.now() - entry.checkedAt < this.ttl && this.tryFast(req, res, entry)) return;
+        const item = this.fast.get(req.url ?? '');
+        if (item !== undefined) {
+          const age = Date.now() - item.entry.checkedAt;
+          // Past half the TTL, one background stat confirms the file, so hot files never wait on the disk.
+          if (age >= this.ttl / 2 && !item.revalidating && age < this.ttl) this.revalidate(req.url ?? '', item);
+          if (age < this.ttl && this.tryFast(req, res, item.entry)) return;
+        }
       }
       this.slow(req, res).catch(() => failResponse(req, res));
     } catch {
@@ -164,7 +176,8 @@ class StaticServer {
       return this.notFound(req, res, null, extra);
     }
     if (this.cache.evictions !== this.seenEvictions) this.sweepFast();
-    const found = await this.lookup(path.join(this.root, ...resolved.segments));
+    const lookupPath = path.join(this.root, ...resolved.segments);
+    const found = await this.lookup(lookupPath);
     if (found === null) return this.notFound(req, res, resolved, extra);
     if (found.st.isDirectory()) {
       if (!resolved.trailingSlash) {
@@ -172,13 +185,14 @@ class StaticServer {
         const location = `${encodePath(resolved.segments)}/${query}`.replace(/^\/\/+/, '/');
         return sendStatus(req, res, 301, ['Location', location, ...extra]);
       }
-      const index = await this.lookup(path.join(found.real, this.index));
-      if (index !== null && index.st.isFile()) return this.serve(req, res, index, url, extra);
+      const indexPath = path.join(found.real, this.index);
+      const index = await this.lookup(indexPath);
+      if (index !== null && index.st.isFile()) return this.serve(req, res, index, indexPath, url, extra);
       if (this.o.listing) return this.listing(req, res, found.real, resolved, extra);
       return this.notFound(req, res, resolved, extra);
     }
     if (!found.st.isFile() || resolved.trailingSlash) return this.notFound(req, res, resolved, extra);
-    return this.serve(req, res, found, url, extra);
+    return this.serve(req, res, found, lookupPath, url, extra);
   }
 
   /** stat + realpath; null when missing, unreadable, or resolving outside the root (symlinks). */
@@ -192,15 +206,41 @@ class StaticServer {
     }
   }
 
-  private async serve(req: Req, res: Res, found: { real: string; st: Stats }, url: string, extra: readonly string[]): Promise<void> {
+  private async serve(
+    req: Req,
+    res: Res,
+    found: { real: string; st: Stats },
+    lookupPath: string,
+    url: string,
+    extra: readonly string[],
+  ): Promise<void> {
     const entry = await this.cache.open(found.real, found.st);
-    if (entry.body !== null && this.fast.size < MAX_FAST_ENTRIES) this.fast.set(url, entry);
+    if (entry.body !== null && this.fast.size < MAX_FAST_ENTRIES) this.fast.set(url, { entry, lookupPath, revalidating: false });
     return sendFile(req, res, entry, { cache: this.cache, maxRanges: this.maxRanges, extra });
   }
 
   private sweepFast(): void {
     this.seenEvictions = this.cache.evictions;
-    for (const [k, e] of this.fast) if (e.checkedAt < 0) this.fast.delete(k);
+    for (const [k, item] of this.fast) if (item.entry.checkedAt < 0) this.fast.delete(k);
+  }
+
+  /** Confirms a fast-path file in the background: same real path, size, mtime and inode, or the entry is dropped. */
+  private revalidate(url: string, item: FastItem): void {
+    item.revalidating = true;
+    const e = item.entry;
+    this.lookup(item.lookupPath)
+      .then((found) => {
+        const st = found?.st;
+        if (found !== null && st !== undefined && found.real === e.absPath && st.isFile() && st.size === e.size && st.mtimeMs === e.mtimeMs && st.ino === e.ino) {
+          if (e.checkedAt >= 0) e.checkedAt = Date.now();
+        } else if (this.fast.get(url) === item) {
+          this.fast.delete(url);
+        }
+      })
+      .catch(() => this.fast.delete(url))
+      .finally(() => {
+        item.revalidating = false;
+      });
   }
 
   private options(req: Req, res: Res, extra: readonly string[]): void {

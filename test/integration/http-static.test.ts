@@ -193,3 +193,23 @@ test('a changed file is served fresh once the stat TTL has passed (cache revalid
   await new Promise((r) => setTimeout(r, 80));
   assert.equal((await request(srv.port, '/changing.txt')).status, 404);
 });
+
+test('a cached file whose symlink is retargeted outside the root stops being served within the TTL', async () => {
+  const { symlink, unlink } = await import('node:fs/promises');
+  const link = path.join(root.dir, 'moving-link');
+  await symlink('small.txt', link);
+  // Keep requesting (background revalidation keeps the entry hot) while the link changes under us.
+  assert.equal((await request(srv.port, '/moving-link')).status, 200);
+  await unlink(link);
+  await symlink('/etc/passwd', link);
+  const deadline = Date.now() + 2000;
+  let status = 200;
+  while (status === 200 && Date.now() < deadline) {
+    const r = await request(srv.port, '/moving-link');
+    assert.ok(!r.body.toString().includes('root:'), 'never serves the outside file');
+    status = r.status;
+    await new Promise((res) => setTimeout(res, 10));
+  }
+  assert.equal(status, 404);
+  await unlink(link);
+});
