@@ -69,6 +69,12 @@ export const DEFAULT_LIVE_RATE = 2000;
 /** Records arriving within this window share one write per viewer. */
 export const DEFAULT_FLUSH_INTERVAL_MS = 100;
 
+/** Bytes written but not yet handed to the kernel: on the response (HTTP/1.1) or its stream (HTTP/2 compat). */
+function unsent(res: ServerResponse): number {
+  const stream = (res as unknown as { stream?: { writableLength?: number } }).stream;
+  return res.writableLength ?? stream?.writableLength ?? 0;
+}
+
 /** Parses a `Last-Event-ID` value (header or `?lastEventId=`): a non-negative integer, else undefined. */
 export function parseLastEventId(raw: string | string[] | null | undefined): number | undefined {
   const v = Array.isArray(raw) ? raw[0] : raw;
@@ -256,7 +262,7 @@ export class SseHub {
   private send(c: Client, chunk: Buffer | string): void {
     c.res.write(chunk);
     c.lastSent = this.flushedSeq;
-    if (c.res.writableLength > this.o.maxBufferedBytes) {
+    if (unsent(c.res) > this.o.maxBufferedBytes) {
       // A viewer that cannot keep up is cut loose rather than buffered without bound; it resumes by Last-Event-ID.
       this.stats.dropped++;
       this.clients.delete(c);
