@@ -1,6 +1,7 @@
 // The collector's TCP server: accepts connections within --max-conns, survives EMFILE, shares one batcher with every source, shuts down in order.
 import net from 'node:net';
 import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
 import { ErrorCode } from '../errors.js';
 import type { Closable } from '../lifecycle.js';
 import type { LogFn } from '../logger.js';
@@ -33,6 +34,19 @@ export interface CollectorStats {
 /** Listen backlog asked for; the kernel caps it at net.core.somaxconn. */
 export const LISTEN_BACKLOG = 65_535;
 
+/** Descriptors kept for the journal, the listener, stdio and Node itself. */
+const FD_RESERVE = 32;
+
+/** The soft open-file limit of this process (Linux), or Infinity when unknown. */
+function openFileLimit(): number {
+  try {
+    const m = /^Max open files\s+(\d+|unlimited)/m.exec(readFileSync('/proc/self/limits', 'utf8'));
+    return m && m[1] !== 'unlimited' ? Number(m[1]) : Infinity;
+  } catch {
+    return Infinity;
+  }
+}
+
 /**
  * Accepts TCP clients and turns their lines into journal batches through one fair {@link Batcher}.
  * Also the entry point for other sources: `batcher` (the terminal) and `submit()` (HTTP).
@@ -47,6 +61,7 @@ export class CollectorServer {
   private stopping = false;
   private lastAcceptError = 0;
   private acceptErrors = 0;
+  private readonly fdLimit = openFileLimit();
 
   constructor(
     opts: Partial<CollectorOptions> & { limits?: Partial<BatcherLimits> },
@@ -81,6 +96,9 @@ export class CollectorServer {
   async listen(): Promise<ListenInfo> {
     this.server.listen({ host: this.opts.host, port: this.opts.port, backlog: LISTEN_BACKLOG });
     await once(this.server, 'listening');
+    if (this.opts.maxConns + FD_RESERVE > this.fdLimit) {
+      this.log(`--max-conns ${this.opts.maxConns} is above the open-file limit (${this.fdLimit}); raise it with ulimit -n`);
+    }
     const addr = this.server.address() as net.AddressInfo;
     const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
     return { host: addr.address, port: addr.port, url: `tcp://${host}:${addr.port}` };
@@ -125,23 +143,29 @@ export class CollectorServer {
       return;
     }
     this.connectionsTotal++;
+    // libuv sheds connections by itself when accept() hits EMFILE (it never reports it), so warn as the limit nears.
+    if (this.connections.size + FD_RESERVE >= this.fdLimit) this.fdPressure();
     const conn = new Connection(socket, this.batcher, this.opts, (c) => this.connections.delete(c));
     this.connections.add(conn);
   }
 
   /** EMFILE/ENFILE on accept: libuv keeps listening; log (at most once a second) and keep serving. */
   private serverOnError(err: NodeJS.ErrnoException): void {
-    if (err.code === 'EMFILE' || err.code === 'ENFILE') {
-      this.acceptErrors++;
-      const now = Date.now();
-      if (now - this.lastAcceptError >= 1000) {
-        this.log(`accept failed (${err.code}, ${this.acceptErrors} times): out of file descriptors; existing clients are still served`);
-        this.lastAcceptError = now;
-        this.acceptErrors = 0;
-      }
-      return;
-    }
+    if (err.code === 'EMFILE' || err.code === 'ENFILE') return this.fdPressure(err.code);
     this.log(`listener error: ${err.code ?? err.message}`);
+  }
+
+  /** Out of (or nearly out of) file descriptors: new connections are refused until some close. */
+  private fdPressure(code = 'EMFILE'): void {
+    this.acceptErrors++;
+    const now = Date.now();
+    if (now - this.lastAcceptError < 1000) return;
+    this.log(
+      `${code}: ${this.connections.size} connections, open-file limit ${this.fdLimit}; new connections are dropped ` +
+        `until some close (${this.acceptErrors} since the last report); existing clients are still served`,
+    );
+    this.lastAcceptError = now;
+    this.acceptErrors = 0;
   }
 
   private stopAccepting(): void {

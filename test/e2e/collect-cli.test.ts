@@ -68,3 +68,37 @@ test('usage errors exit 2; --help exits 0 and lists every flag', async () => {
     assert.ok(stdout.includes(flag), `help lists ${flag}`);
   }
 });
+
+test('out of file descriptors (ulimit -n 64): the shortage is logged, existing clients keep working, new ones are accepted once fds free up', async () => {
+  const t = await tempDir();
+  after(() => t.cleanup());
+  const p = await spawnCollect(['--no-stdin', '--journal', path.join(t.dir, 'j.jsonl')], { wrap: ['sh', '-c', 'ulimit -n 64; exec "$0" "$@"'] });
+  const socks: net.Socket[] = [];
+  try {
+    const first = net.connect(p.port, '127.0.0.1');
+    first.setEncoding('utf8');
+    await once(first, 'connect');
+    socks.push(first);
+    for (let i = 0; i < 100; i++) {
+      const s = net.connect(p.port, '127.0.0.1');
+      s.on('error', () => {});
+      socks.push(s);
+    }
+    await Promise.all(socks.slice(1).map((s) => Promise.race([once(s, 'connect'), once(s, 'close')])));
+    first.write('still served\n');
+    const [reply] = (await once(first, 'data')) as [string];
+    assert.equal(reply, 'ok 1\n');
+    assert.match(p.stderr(), /open-file limit \(64\)/);
+    assert.match(p.stderr(), /EMFILE: \d+ connections, open-file limit 64/);
+    for (const s of socks) s.destroy();
+    let later: string[] = [];
+    for (let i = 0; i < 50 && later[0] !== 'ok 2'; i++) {
+      later = (await exchange(p.port, 'later\n', { expect: 1 })).replies;
+      if (later[0] !== 'ok 2') await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.deepEqual(later, ['ok 2']);
+  } finally {
+    for (const s of socks) s.destroy();
+    assert.equal(await p.stop(), 0);
+  }
+});
