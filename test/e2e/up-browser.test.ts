@@ -119,4 +119,16 @@ describe('live journal page in chromium', { timeout: 60000 }, () => {
       for (const s of shots) await copyFile(s, join(process.env.MUXD_KEEP_SCREENSHOTS, s.split('/').at(-1) as string));
     }
   });
+
+  it('keeps the DOM capped while following a burst, and the newest record on screen', async () => {
+    await page.locator('#filter-src').fill('');
+    await page.locator('#filter-text').fill('');
+    const lines = Array.from({ length: 3000 }, (_, i) => `burst line ${i}`);
+    const replies = await sendTcp(up.collectPort, lines);
+    assert.equal(replies.length, 3000);
+    await page.locator('.row', { hasText: 'burst line 2999' }).waitFor({ timeout: 10_000 });
+    const rows = await page.locator('#messages > li').count();
+    assert.ok(rows <= 2000, `${rows} rows kept`);
+    assert.ok(await page.locator('.row', { hasText: 'burst line 2999' }).isVisible(), 'following the tail keeps the newest row in view');
+  });
 });
