@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `npm run bench:up`: collector throughput inside `muxd up` with 0 and with 100 live SSE viewers (ratio must be >= 0.9),
 // and static-file requests/s while the collector runs at full load.
-//   node bench/up.mjs [--viewers 100] [--clients 16] [--messages 20000] [--size 100] [--window 64] [--seconds 5]
+//   node bench/up.mjs [--live-rate 2000] [--rounds 3] [--viewers 100] [--clients 16] [--messages 20000] [--size 100] [--window 64] [--seconds 5]
 // The server runs on CPU 0; load generators and viewers on CPU 1. Needs wrk (../shared/bench/setup.sh installs it).
 import { spawn, execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -19,6 +19,7 @@ const { values: o } = parseArgs({
     window: { type: 'string', default: '64' },
     seconds: { type: 'string', default: '5' },
     rounds: { type: 'string', default: '3' },
+    'live-rate': { type: 'string', default: '2000' },
     'viewer-child': { type: 'string' },
   },
 });
@@ -73,7 +74,7 @@ async function main() {
   const docroot = process.env.MUXD_BENCH_DOCROOT ?? path.join(os.tmpdir(), 'muxd-bench-docroot');
   execFileSync('bash', [path.join(shared, 'make-docroot.sh'), docroot], { stdio: 'inherit' });
 
-  const up = spawn('taskset', ['-c', '0', 'node', cli, 'up', docroot, '--port', '0', '--collect-port', '0', '--journal', path.join(work, 'journal.jsonl'), '--no-stdin', '--log', 'off'], {
+  const up = spawn('taskset', ['-c', '0', 'node', cli, 'up', docroot, '--port', '0', '--collect-port', '0', '--journal', path.join(work, 'journal.jsonl'), '--no-stdin', '--log', 'off', '--live-rate', o['live-rate']], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const lines = await new Promise((resolve, reject) => {

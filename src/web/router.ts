@@ -86,6 +86,10 @@ export function createWebRouter(opts: WebRouterOptions): Handler {
         if (!getOnly()) return;
         const denied = access.checkToken(req, url);
         if (denied) return sendError(res, denied);
+        if (req.method === 'HEAD') {
+          res.writeHead(200, { 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-store' }).end();
+          return;
+        }
         hub.handle(req, res, parseLastEventId(req.headers['last-event-id']) ?? parseLastEventId(params.get('lastEventId')));
         return;
       }
