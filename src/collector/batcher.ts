@@ -27,8 +27,9 @@ export const DEFAULT_BATCHER_LIMITS: BatcherLimits = {
   budget: 256,
   maxBatchMessages: 16_384,
   maxBatchBytes: 1024 * 1024,
-  maxSourceMessages: 8192,
-  maxSourceBytes: 1024 * 1024,
+  // Enough for two full batches per source; more would only keep chunks alive longer (GC work, memory).
+  maxSourceMessages: 1024,
+  maxSourceBytes: 256 * 1024,
   maxPendingBytes: 64 * 1024 * 1024,
   maxInflight: 2,
 };
