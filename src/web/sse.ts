@@ -153,7 +153,11 @@ export class SseHub {
     };
     if (req.httpVersionMajor < 2) headers.Connection = 'keep-alive';
     res.writeHead(200, headers);
-    const client: Client = { res, lastSent: this.flushedSeq };
+    // A viewer may already hold records durable but not yet flushed (it read them from history): it must not get them twice.
+    // An id beyond anything durable (a journal that was replaced) counts as no id.
+    const newest = this.ringLength > 0 ? (this.ring[this.ring.length - 1] as LiveRecord).seq : this.flushedSeq;
+    const ahead = lastEventId !== undefined && lastEventId > this.flushedSeq && lastEventId <= newest ? lastEventId : this.flushedSeq;
+    const client: Client = { res, lastSent: ahead };
     this.clients.add(client);
     this.stats.clientsTotal++;
     res.on('close', () => this.clients.delete(client));
@@ -251,17 +255,23 @@ export class SseHub {
     this.scheduled = false;
     this.lastFlushAt = Date.now();
     if (this.ringLength === 0 || (this.ring[this.ring.length - 1] as LiveRecord).seq <= this.flushedSeq) return;
-    const { text, last } = this.frames(this.flushedSeq, this.ring.length, this.o.maxRecordsPerFlush, this.o.maxBufferedBytes / 4);
+    const before = this.flushedSeq;
+    const end = this.ring.length;
+    const { text, last } = this.frames(before, end, this.o.maxRecordsPerFlush, this.o.maxBufferedBytes / 4);
     this.flushedSeq = last;
     this.stats.flushes++;
     if (this.clients.size === 0) return;
     const chunk = Buffer.from(text);
-    for (const c of this.clients) this.send(c, chunk);
+    for (const c of this.clients) {
+      if (c.lastSent <= before) this.send(c, chunk);
+      else if (c.lastSent < last) this.send(c, this.frames(c.lastSent, end, this.o.maxRecordsPerFlush, this.o.maxBufferedBytes / 4).text);
+      else c.lastSent = last;
+    }
   }
 
   private send(c: Client, chunk: Buffer | string): void {
     c.res.write(chunk);
-    c.lastSent = this.flushedSeq;
+    c.lastSent = Math.max(c.lastSent, this.flushedSeq);
     if (unsent(c.res) > this.o.maxBufferedBytes) {
       // A viewer that cannot keep up is cut loose rather than buffered without bound; it resumes by Last-Event-ID.
       this.stats.dropped++;

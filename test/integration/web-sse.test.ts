@@ -129,4 +129,19 @@ describe('SSE hub internals', { timeout: 20000 }, () => {
     assert.match(text, /id: 90\nevent: gap\ndata: \{"from":86,"to":90\}/);
     assert.deepEqual([...text.matchAll(/^id: (\d+)\ndata:/gm)].map((m) => Number(m[1])), [91, 92, 93, 94, 95, 96, 97, 98, 99, 100]);
   });
+
+  it('does not resend records a viewer already read from history before they were flushed', async () => {
+    const source = new EventEmitter();
+    const hub = new SseHub({ source, startSeq: 0, flushIntervalMs: 1000 });
+    const rec = (seq: number) => ({ seq, ts: 't', src: 's', msg: `m${seq}` });
+    source.emit('durable', [rec(1), rec(2)]);
+    await new Promise((r) => setImmediate(r)); // first flush: 1, 2
+    source.emit('durable', [rec(3), rec(4), rec(5)]); // durable, waiting for the next window
+    const v = fakeResponse();
+    hub.handle(req, v, 4); // the page already has 1..4 from /_muxd/journal
+    await new Promise((r) => setTimeout(r, 1100));
+    const ids = [...v.chunks.join('').matchAll(/^id: (\d+)$/gm)].map((m) => Number(m[1]));
+    assert.deepEqual(ids, [5]);
+    await hub.closable.close?.();
+  });
 });
