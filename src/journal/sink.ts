@@ -1,6 +1,6 @@
 // The small interface between the collector and wherever messages become durable (the journal today, JetStream later).
 
-/** One message to make durable. `msg` holds the raw bytes of the line, without its LF. */
+/** One message to make durable. `msg` holds the raw bytes of the line, without its LF (it must contain none: raw journals are line-based). */
 export interface MessageInput {
   /** Where the message came from: `tcp:IP:PORT`, `stdin`, `http:IP:PORT`, … */
   src: string;
