@@ -13,43 +13,13 @@ import type { JournalFormatValue, JournalRecord } from './record.js';
 import { recoverJournal } from './recover.js';
 import { openAppend, rotateFiles } from './rotation.js';
 import type { MessageInput, Sink } from './sink.js';
+import { DEFAULT_KEEP, SyncPolicy } from './options.js';
+import type { JournalOptions, JournalStats, SyncPolicyValue } from './options.js';
 
 export { journalFiles } from './files.js';
 export type { JournalRecord } from './record.js';
-
-/** When an `ok` may be sent: after an fdatasync covering the record (`batch`), or after write(2) returns (`none`). */
-export const SyncPolicy = { BATCH: 'batch', NONE: 'none' } as const;
-/** `batch` or `none`. */
-export type SyncPolicyValue = (typeof SyncPolicy)[keyof typeof SyncPolicy];
-
-/** Options for {@link openJournal}. */
-export interface JournalOptions {
-  /** The current journal file; rotated files are `path.1 … path.keep`. */
-  path: string;
-  /** Default `json`. */
-  format?: JournalFormatValue;
-  /** Default `batch`. */
-  sync?: SyncPolicyValue;
-  /** Rotate once the current file reaches this many bytes; 0 (default) never rotates. */
-  rotateSize?: number;
-  /** Rotated files to keep. Default 5. */
-  keep?: number;
-  log?: LogFn;
-  /** First retry delay after an I/O failure (default 50 ms); doubles up to `retryMaxMs` (default 2000 ms). */
-  retryMinMs?: number;
-  retryMaxMs?: number;
-}
-
-/** Counters exposed for metrics and tests. */
-export interface JournalStats {
-  bytesWritten: number;
-  /** Bytes in the current file. */
-  size: number;
-  /** The sequence number of the last durable record. */
-  lastSeq: number;
-  syncs: number;
-  ioErrors: number;
-}
+export { DEFAULT_KEEP, SyncPolicy } from './options.js';
+export type { JournalOptions, JournalStats, SyncPolicyValue } from './options.js';
 
 interface Job {
   batch: MessageInput[];
@@ -60,9 +30,6 @@ interface Job {
   end: number;
   ts: string;
 }
-
-/** Default number of rotated files kept. */
-export const DEFAULT_KEEP = 5;
 
 function errnoOf(err: unknown): string {
   return (err as NodeJS.ErrnoException | null)?.code ?? 'unknown error';

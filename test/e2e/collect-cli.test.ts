@@ -88,6 +88,8 @@ test('out of file descriptors (ulimit -n 64): the shortage is logged, existing c
     first.write('still served\n');
     const [reply] = (await once(first, 'data')) as [string];
     assert.equal(reply, 'ok 1\n');
+    // stderr is a separate pipe: give the log line a moment to arrive.
+    for (let i = 0; i < 100 && !/EMFILE: \d+ connections/.test(p.stderr()); i++) await new Promise((r) => setTimeout(r, 20));
     assert.match(p.stderr(), /open-file limit \(64\)/);
     assert.match(p.stderr(), /EMFILE: \d+ connections, open-file limit 64/);
     for (const s of socks) s.destroy();

@@ -1,0 +1,40 @@
+// Journal options, counters and the sync policies; re-exported by journal.ts.
+import type { LogFn } from '../logger.js';
+import type { JournalFormatValue } from './record.js';
+
+/** When an `ok` may be sent: after an fdatasync covering the record (`batch`), or after write(2) returns (`none`). */
+export const SyncPolicy = { BATCH: 'batch', NONE: 'none' } as const;
+/** `batch` or `none`. */
+export type SyncPolicyValue = (typeof SyncPolicy)[keyof typeof SyncPolicy];
+
+/** Options for {@link openJournal}. */
+export interface JournalOptions {
+  /** The current journal file; rotated files are `path.1 … path.keep`. */
+  path: string;
+  /** Default `json`. */
+  format?: JournalFormatValue;
+  /** Default `batch`. */
+  sync?: SyncPolicyValue;
+  /** Rotate once the current file reaches this many bytes; 0 (default) never rotates. */
+  rotateSize?: number;
+  /** Rotated files to keep. Default 5. */
+  keep?: number;
+  log?: LogFn;
+  /** First retry delay after an I/O failure (default 50 ms); doubles up to `retryMaxMs` (default 2000 ms). */
+  retryMinMs?: number;
+  retryMaxMs?: number;
+}
+
+/** Counters exposed for metrics and tests. */
+export interface JournalStats {
+  bytesWritten: number;
+  /** Bytes in the current file. */
+  size: number;
+  /** The sequence number of the last durable record. */
+  lastSeq: number;
+  syncs: number;
+  ioErrors: number;
+}
+
+/** Default number of rotated files kept. */
+export const DEFAULT_KEEP = 5;
