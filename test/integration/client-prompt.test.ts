@@ -50,3 +50,21 @@ test('prompt: the server going away is reported plainly and ends the session', a
   assert.equal(summary.stoppedBy?.code, 'ERR_CONNECTION_CLOSED');
   input.destroy();
 });
+
+test('prompt on a terminal: a reply arriving while the user types is printed above the prompt, the typing kept', async () => {
+  const server = await startFakeCollector();
+  servers.push(server);
+  const input = new PassThrough();
+  const output = new PassThrough();
+  const text = collect(output);
+  const done = runPrompt({ socket: await connectTo('127.0.0.1', server.port), input, output, terminal: true });
+  input.write('first\rhalf-typ');
+  while (!text().includes('ok 1')) await new Promise((resolve) => output.once('data', resolve));
+  const shown = text().slice(text().indexOf('ok 1'));
+  assert.match(shown, /^ok 1\r?\n/);
+  assert.ok(shown.includes(`${PROMPT}half-typ`), `prompt and typing redrawn after the reply: ${JSON.stringify(shown)}`);
+  input.write('\x15\x04'); // Ctrl-U clears the line, Ctrl-D on an empty line ends the session
+  const summary = await done;
+  assert.deepEqual(server.received, ['first']);
+  assert.equal(summary.ok, 1);
+});
