@@ -2,7 +2,7 @@
 // npm run bench:collect — muxd collect (default, --sync none, --ack off) against rsyslog imtcp→omfile in one run,
 // plus 10,000 clients × 3 messages (time to all acked, peak RSS) and fairness (paced clients' p99 next to a flooder).
 // Servers run on CPU 0, load on CPU 1. Needs ../shared/bench/setup.sh run once (private rsyslog in /tmp/muxd-bench).
-//   node bench/collect.mjs [--clients 16] [--messages 20000] [--size 100] [--window 64] [--skip rsyslog,many,fair]
+//   node bench/collect.mjs [--clients 16] [--messages 20000] [--size 100] [--window 64] [--skip rsyslog,ceiling,many,fair]
 import { spawn, execFileSync } from 'node:child_process';
 import { once } from 'node:events';
 import fs from 'node:fs';
@@ -169,6 +169,10 @@ if (!skip.has('rsyslog')) {
   const tpl = fs.readFileSync(`${shared}/rsyslog.conf`, 'utf8');
   const wrapper = ['sh', '-c', `printf '%s' "$0" | sed -e "s#PORT#{port}#g" -e "s#OUTFILE#{file}#g" -e "s#WORKDIR#{dir}#g" > {dir}/rsyslog.conf && exec ${rsyslogd} -n -M ${modules} -f {dir}/rsyslog.conf -i {dir}/rsyslog.pid`, tpl];
   rows.push(await throughput('rsyslog-imtcp', wrapper, 0));
+}
+if (!skip.has('ceiling')) {
+  // The shared naive Node collector (write + fdatasync per batch, raw chunks, no JSON): the issue's 0.86x reference.
+  rows.push(await throughput('node-ceiling-fsync', [process.execPath, `${shared}/node-ceiling-collect.mjs`, '{file}', '{port}', 'fsync'], Number(o.window)));
 }
 rows.push(await throughput('muxd default', muxd(), Number(o.window)));
 rows.push(await throughput('muxd --sync none', muxd('--sync', 'none'), Number(o.window)));
