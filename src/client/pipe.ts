@@ -1,7 +1,7 @@
 // Pipe mode of muxd send: stream lines from a readable (stdin, a file) through a windowed sender, then report.
 import type { Readable, Writable } from 'node:stream';
 import type { Socket } from 'node:net';
-import { ErrorCode } from '../errors.js';
+import { ErrorCode, IoError } from '../errors.js';
 import { LineDecoder } from '../protocol/line-decoder.js';
 import { WindowedSender } from './client.js';
 import type { SendSummary, SenderOptions } from './client.js';
@@ -76,7 +76,13 @@ export async function sendLines(input: Readable, socket: Socket, options: PipeOp
       }
     }
   } catch (err) {
-    if (!sender.stopped) throw err;
+    if (!sender.stopped) {
+      // The input failed (EISDIR, EIO): nothing more will come, and the connection must not keep the process alive.
+      const code = (err as NodeJS.ErrnoException).code ?? 'error';
+      const ioError = new IoError(`cannot read the input: ${code}`, { cause: err });
+      sender.abort(ioError);
+      throw ioError;
+    }
     alive = false;
   }
   inputEnded = true;

@@ -78,3 +78,14 @@ test('muxd send: connection refused → exit 1 with a clear message', async () =
   assert.equal(r.code, 1);
   assert.match(r.stderr, new RegExp(`cannot connect to 127\\.0\\.0\\.1:${port}: connection refused \\(ERR_CONNECT_FAILED\\)`));
 });
+
+test('muxd send --file: a missing file or a folder → exit 1 without hanging on the open connection', async () => {
+  const server = await startFakeCollector();
+  servers.push(server);
+  const missing = await send([String(server.port), '--file', fileURLToPath(new URL('no-such-file.txt', root))], '');
+  assert.equal(missing.code, 1);
+  assert.match(missing.stderr, /cannot read --file: ENOENT \(ERR_IO\)/);
+  const folder = await send([String(server.port), '--file', fileURLToPath(root)], '');
+  assert.equal(folder.code, 1);
+  assert.match(folder.stderr, /cannot read the input: EISDIR \(ERR_IO\)/);
+});
