@@ -62,8 +62,11 @@ export async function sendLines(input: Readable, socket: Socket, options: PipeOp
 
   // A connection lost while we wait for input (`tail -F log | muxd send`) must not wait for the next line.
   let inputEnded = false;
+  let inputCut = false;
   const socketOnClose = (): void => {
-    if (!inputEnded) input.destroy();
+    if (inputEnded) return;
+    inputCut = true;
+    input.destroy();
   };
   socket.once('close', socketOnClose);
   let alive = true;
@@ -93,7 +96,7 @@ export async function sendLines(input: Readable, socket: Socket, options: PipeOp
     await drainLines();
   }
   const summary = await sender.finish();
-  if (!alive) summary.inputLeft = true;
+  if (!alive || inputCut) summary.inputLeft = true;
   if (tooLong > 0) {
     summary.failed += tooLong;
     summary.sent += tooLong;
