@@ -91,7 +91,8 @@ export function sendStatus(req: Req, res: Res, status: number, extra: readonly s
 /** Answers 500 when nothing was sent yet, otherwise cuts the response: handlers never throw into the loop. */
 export function failResponse(req: Req, res: Res): void {
   try {
-    if (!res.headersSent) sendStatus(req, res, 500, ['Connection', 'close']);
+    // HTTP/2 forbids connection-specific headers; on HTTP/1.1 the connection is not trusted after a failure.
+    if (!res.headersSent) sendStatus(req, res, 500, req.httpVersionMajor === 1 ? ['Connection', 'close'] : []);
     else res.destroy();
   } catch {
     res.destroy();

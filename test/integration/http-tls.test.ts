@@ -72,3 +72,22 @@ test('HTTP/1.1 over TLS on the same port (allowHTTP1)', async () => {
   assert.equal(res.status, 200);
   assert.deepEqual(res.body, root.files['index.html']);
 });
+
+test('shutdown over TLS: an idle HTTP/2 session is closed by the server; drain resolves', async () => {
+  const { readFile: rf } = await import('node:fs/promises');
+  const s = await startServer(
+    { root: root.dir },
+    { tls: { cert: ca, key: await rf(new URL('key.pem', fixtures)) } },
+  );
+  const session = http2.connect(s.url, { ca, servername: 'localhost' });
+  session.on('error', () => {});
+  const stream = session.request({ ':path': '/small.txt' });
+  stream.resume();
+  await once(stream, 'end');
+  const closed = once(session, 'close');
+  s.handle.closable.stopAccepting?.();
+  await closed;
+  await s.handle.closable.drain?.(Date.now() + 3000);
+  await s.handle.closable.close?.();
+  assert.equal(s.handle.server.listening, false);
+});
