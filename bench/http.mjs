@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // `npm run bench:http`: muxd serve next to nginx (1 worker, sendfile, no access log) on one docroot; prints ratios.
-//   node bench/http.mjs [--seconds 5] [--rounds 1]
-// Servers run on CPU 0, wrk on CPU 1. Needs nginx and wrk (../shared/bench/setup.sh installs them).
+//   node bench/http.mjs [--seconds 5] [--rounds 1] [--warmup 0]
+// Servers run on CPU 0, wrk on CPU 1. --warmup N loads every server (nginx too) for N seconds before measuring,
+// which lets V8 optimise muxd's hot path; the default (0) measures cold, like ../shared/bench/anchors.mjs. Needs nginx and wrk (../shared/bench/setup.sh installs them).
 import { spawn, execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
@@ -11,7 +12,7 @@ import { parseArgs } from 'node:util';
 
 const repo = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 const shared = process.env.MUXD_SHARED ?? path.resolve(repo, '../shared/bench');
-const { values: o } = parseArgs({ options: { seconds: { type: 'string', default: '5' }, rounds: { type: 'string', default: '1' } } });
+const { values: o } = parseArgs({ options: { seconds: { type: 'string', default: '5' }, rounds: { type: 'string', default: '1' }, warmup: { type: 'string', default: '0' } } });
 const cli = path.join(repo, 'dist/cli/main.js');
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'muxd-bench-http-'));
 const docroot = process.env.MUXD_BENCH_DOCROOT ?? path.join(os.tmpdir(), 'muxd-bench-docroot');
@@ -85,6 +86,9 @@ function unit(v, u) {
 }
 
 function wrk(port, pathname, conns) {
+  if (Number(o.warmup) > 0) {
+    execFileSync('taskset', ['-c', '1', 'wrk', '-t1', `-c${conns}`, `-d${o.warmup}s`, `http://127.0.0.1:${port}${pathname}`]);
+  }
   const out = execFileSync('taskset', ['-c', '1', 'wrk', '-t1', `-c${conns}`, `-d${o.seconds}s`, '--latency', `http://127.0.0.1:${port}${pathname}`]).toString();
   const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]);
   const tr = /Transfer\/sec:\s+([\d.]+)(\w+)/.exec(out);
@@ -125,7 +129,7 @@ const smallNg = get('1 KiB', 'nginx');
 const logged = get('1 KiB', 'muxd --log common');
 const big = get('10 MiB', 'muxd --log off');
 const bigNg = get('10 MiB', 'nginx');
-console.log('\ntargets:');
+console.log(`\ntargets (${Number(o.warmup) > 0 ? `after a ${o.warmup} s warm-up of every server` : 'cold start'}):`);
 console.log(`  small rps ≥ 1.0× nginx:        ${(small.rps / smallNg.rps).toFixed(2)}×`);
 console.log(`  small p99 ≤ 2× nginx:           ${(small.p99 / smallNg.p99).toFixed(2)}×`);
 console.log(`  10 MiB MiB/s ≥ 0.9× nginx:      ${(big.mibs / bigNg.mibs).toFixed(2)}×`);
