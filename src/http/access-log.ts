@@ -52,8 +52,10 @@ export class AccessLog {
   private readonly flushBytes: number;
   private readonly flushMs: number;
   private readonly maxBufferBytes: number;
-  /** Lines dropped because the output could not keep up. */
+  /** Lines dropped because the output could not keep up (or is gone). */
   dropped = 0;
+  /** The output failed (EPIPE when stdout's reader went away): logging stops, serving goes on. */
+  broken = false;
   /** The 'close' listener attached to every response (one shared function, no per-request closure). */
   private readonly resOnClose: (this: AnyRes) => void;
 
@@ -61,6 +63,10 @@ export class AccessLog {
     this.flushBytes = options.flushBytes ?? 64 * 1024;
     this.flushMs = options.flushMs ?? 200;
     this.maxBufferBytes = options.maxBufferBytes ?? 4 * 1024 * 1024;
+    options.stream.on('error', () => {
+      this.broken = true;
+      this.buf = '';
+    });
     const record = (req: AnyReq, res: AnyRes): void => this.record(req, res);
     this.resOnClose = function resOnClose(this: AnyRes): void {
       record(this.req, this);
@@ -116,7 +122,7 @@ export class AccessLog {
 
   /** Buffers a raw line (ending in a newline). */
   push(line: string): void {
-    if (this.buf.length + line.length > this.maxBufferBytes) {
+    if (this.broken || this.buf.length + line.length > this.maxBufferBytes) {
       this.dropped++;
       return;
     }
@@ -134,7 +140,7 @@ export class AccessLog {
 
   /** Writes out what is buffered, unless the stream asked us to wait for 'drain'. */
   flush(): void {
-    if (this.waitingDrain || this.buf === '') return;
+    if (this.waitingDrain || this.buf === '' || this.broken) return;
     const chunk = this.buf;
     this.buf = '';
     if (!this.options.stream.write(chunk)) {

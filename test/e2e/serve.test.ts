@@ -154,3 +154,15 @@ test('a second signal during the drain forces the exit', async () => {
   assert.notEqual(code, 0);
   dl.destroy();
 });
+
+test('a closed stdout (the log reader went away, EPIPE) stops the log, not the server', async () => {
+  const s = await startCli([root.dir, '--port', '0']);
+  s.child.stdout.destroy();
+  for (let i = 0; i < 5; i++) {
+    assert.equal((await request(s.port, '/small.txt')).status, 200);
+    await new Promise((r) => setTimeout(r, 250)); // past the 200 ms log flush, so a write hits the closed pipe
+  }
+  assert.equal(s.child.exitCode, null, 'still running');
+  s.child.kill('SIGTERM');
+  assert.equal(await s.exit, 0);
+});
