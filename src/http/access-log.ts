@@ -17,6 +17,7 @@ export type LogFormatValue = (typeof LogFormat)[keyof typeof LogFormat];
 /** Handlers set this symbol on a response to the body bytes they sent; the log shows `-` when absent. */
 export const kBodyBytes = Symbol.for('muxd.bodyBytes');
 const kStart = Symbol('muxd.start');
+const kRemote = Symbol('muxd.remote');
 
 /** Options for {@link AccessLog}. */
 export interface AccessLogOptions {
@@ -74,8 +75,10 @@ export class AccessLog {
   }
 
   /** Starts timing a response and logs it when it closes (finished or aborted). */
-  track(res: AnyRes): void {
+  track(req: AnyReq, res: AnyRes): void {
     if (this.options.format === LogFormat.JSON) (res as unknown as Record<symbol, number>)[kStart] = performance.now();
+    // An HTTP/2 stream's socket proxy is gone once the stream closes: remember the peer now.
+    if (req.httpVersionMajor === 2) (res as unknown as Record<symbol, string | undefined>)[kRemote] = req.socket?.remoteAddress;
     res.on('close', this.resOnClose);
   }
 
@@ -94,7 +97,7 @@ export class AccessLog {
   record(req: AnyReq, res: AnyRes): void {
     const bytes = (res as unknown as Record<symbol, number | undefined>)[kBodyBytes];
     const status = res.writableFinished || res.headersSent ? res.statusCode : 0;
-    const remote = req.socket?.remoteAddress ?? '-';
+    const remote = (res as unknown as Record<symbol, string | undefined>)[kRemote] ?? req.socket?.remoteAddress ?? '-';
     let line: string;
     if (this.options.format === LogFormat.JSON) {
       const start = (res as unknown as Record<symbol, number | undefined>)[kStart];

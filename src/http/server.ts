@@ -63,7 +63,7 @@ export function createHttpServer(opts: HttpServerOptions, handler: RequestHandle
   const sessions = new Set<Http2Session>();
 
   const wrapped = (req: AnyRequest, res: AnyResponse): void => {
-    if (accessLog !== null) accessLog.track(res);
+    if (accessLog !== null) accessLog.track(req, res);
     if (closing && req.httpVersionMajor === 1) (res as ServerResponse).shouldKeepAlive = false;
     if (tls && req.httpVersionMajor === 1) {
       const sock = req.socket as Socket;

@@ -59,6 +59,23 @@ test('HTTP/2: GET, HEAD, a range and a 404 over one session', async () => {
   }
 });
 
+test('the access log names the peer of HTTP/2 requests (regression: "-" once the stream had closed)', async () => {
+  const { Writable } = await import('node:stream');
+  let text = '';
+  const sink = new Writable({ write: (c: Buffer, _e, cb) => ((text += c.toString()), cb()) });
+  const key = await readFile(new URL('key.pem', fixtures));
+  const s = await startServer({ root: root.dir }, { tls: { cert: ca, key }, log: 'common', logStream: sink });
+  const session = http2.connect(s.url, { ca, servername: 'localhost' });
+  session.on('error', () => {});
+  const stream = session.request({ ':path': '/small.txt' });
+  stream.resume();
+  await once(stream, 'end');
+  session.close();
+  await once(session, 'close');
+  await s.close();
+  assert.match(text, /^127\.0\.0\.1 - - \[.*\] "GET \/small\.txt HTTP\/2\.0" 200 6\n$/);
+});
+
 test('HTTP/1.1 over TLS on the same port (allowHTTP1)', async () => {
   const res = await new Promise<{ status: number; body: Buffer; version: string }>((resolve, reject) => {
     const req = https.get(`${srv.url}/index.html`, { ca, servername: 'localhost', agent: false }, (r) => {
