@@ -1,19 +1,10 @@
 // Command-line parsing for every subcommand: util.parseArgs (strict), MUXD_* environment fallbacks, one help layout.
 import { parseArgs } from 'node:util';
 import { InvalidOptionError, UsageError } from '../errors.js';
+import type { OptionSpec } from '../options.js';
 
-/** One flag of a command. */
-export interface OptionSpec {
-  type: 'string' | 'boolean';
-  short?: string;
-  /** Default shown in help and used when neither flag nor environment sets it. */
-  default?: string | boolean;
-  /** For string flags that may be given bare (`--cors`): the value a bare flag means. */
-  bareValue?: string;
-  /** Placeholder in help, e.g. `N` or `FILE`. */
-  arg?: string;
-  description: string;
-}
+export type { OptionSpec } from '../options.js';
+export { intOption, choiceOption, stringOption, boolOption } from '../options.js';
 
 /** Everything needed to parse and document one subcommand. */
 export interface CommandSpec {
@@ -105,37 +96,6 @@ export function renderHelp(spec: CommandSpec): string {
     '',
   ];
   return lines.join('\n');
-}
-
-/** Reads an integer option within bounds, or throws InvalidOptionError naming the flag. */
-export function intOption(values: ParsedCommand['values'], name: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
-  const raw = values[name];
-  if (typeof raw !== 'string' || !/^\d+$/.test(raw.trim())) {
-    throw new InvalidOptionError(`--${name} must be a whole number, not ${JSON.stringify(raw)}`);
-  }
-  const n = Number(raw.trim());
-  if (n < min || n > max) throw new InvalidOptionError(`--${name} must be between ${min} and ${max}, not ${n}`);
-  return n;
-}
-
-/** Reads a string option restricted to a set of choices. */
-export function choiceOption<T extends string>(values: ParsedCommand['values'], name: string, choices: readonly T[]): T {
-  const raw = values[name];
-  if (typeof raw !== 'string' || !(choices as readonly string[]).includes(raw)) {
-    throw new InvalidOptionError(`--${name} must be one of ${choices.join(', ')}, not ${JSON.stringify(raw)}`);
-  }
-  return raw as T;
-}
-
-/** Reads an optional string option. */
-export function stringOption(values: ParsedCommand['values'], name: string): string | undefined {
-  const raw = values[name];
-  return typeof raw === 'string' ? raw : undefined;
-}
-
-/** Reads a boolean option. */
-export function boolOption(values: ParsedCommand['values'], name: string): boolean {
-  return values[name] === true;
 }
 
 /** Parses `[HOST:]PORT` (IPv6 in brackets) with a default host. */

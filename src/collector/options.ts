@@ -1,5 +1,7 @@
 // The collect flags (shared by `muxd collect` and `muxd up`), their defaults, and validation into collector and journal options.
 import { InvalidOptionError } from '../errors.js';
+import { choiceOption, intOption, withDefaults } from '../options.js';
+import type { OptionSpec, OptionValues } from '../options.js';
 import type { JournalOptions } from '../journal/journal.js';
 
 /** Collector settings. */
@@ -26,14 +28,8 @@ export const DEFAULT_COLLECTOR_OPTIONS: CollectorOptions = {
   ack: true,
 };
 
-/** The shape of one flag, identical to `OptionSpec` in src/cli/args.ts (which library code may not import). */
-export interface CollectFlagSpec {
-  type: 'string' | 'boolean';
-  short?: string;
-  default?: string | boolean;
-  arg?: string;
-  description: string;
-}
+/** The flag spec type, shared with the CLI. */
+export type CollectFlagSpec = OptionSpec;
 
 /** Every flag of `muxd collect`; `muxd up` takes them all. */
 export const collectFlags: Record<string, CollectFlagSpec> = {
@@ -58,49 +54,30 @@ export interface CollectConfig {
   stdin: boolean;
 }
 
-type Values = Record<string, string | boolean | undefined>;
-
-function int(values: Values, name: string, min: number, max: number): number {
-  const raw = values[name] ?? collectFlags[name]?.default;
-  if (typeof raw !== 'string' || !/^\d+$/.test(raw.trim())) {
-    throw new InvalidOptionError(`--${name} must be a whole number, not ${JSON.stringify(raw)}`);
-  }
-  const n = Number(raw.trim());
-  if (n < min || n > max) throw new InvalidOptionError(`--${name} must be between ${min} and ${max}, not ${n}`);
-  return n;
-}
-
-function choice<T extends string>(values: Values, name: string, choices: readonly T[]): T {
-  const raw = values[name] ?? collectFlags[name]?.default;
-  if (typeof raw !== 'string' || !(choices as readonly string[]).includes(raw)) {
-    throw new InvalidOptionError(`--${name} must be one of ${choices.join(', ')}, not ${JSON.stringify(raw)}`);
-  }
-  return raw as T;
-}
-
 /** Turns parsed flag values (missing ones take the defaults) into validated options; throws InvalidOptionError. */
-export function collectConfigFrom(values: Values): CollectConfig {
-  const host = values.host ?? collectFlags.host!.default;
+export function collectConfigFrom(given: OptionValues): CollectConfig {
+  const values = withDefaults(collectFlags, given);
+  const host = values.host;
   if (typeof host !== 'string' || host === '') throw new InvalidOptionError('--host must not be empty');
-  const journal = values.journal ?? collectFlags.journal!.default;
+  const journal = values.journal;
   if (typeof journal !== 'string' || journal === '') throw new InvalidOptionError('--journal must not be empty');
-  const rotateSize = int(values, 'rotate-size', 0, Number.MAX_SAFE_INTEGER);
+  const rotateSize = intOption(values, 'rotate-size', 0, Number.MAX_SAFE_INTEGER);
   if (rotateSize > 0 && rotateSize < 1024) throw new InvalidOptionError('--rotate-size must be 0 (off) or at least 1024 bytes');
   return {
     collector: {
       host,
-      port: int(values, 'port', 0, 65_535),
-      maxMessage: int(values, 'max-message', 1, 16 * 1024 * 1024),
-      maxConns: int(values, 'max-conns', 1, 1_000_000),
-      idleTimeout: int(values, 'idle-timeout', 0, 365 * 24 * 3600),
-      ack: choice(values, 'ack', ['on', 'off'] as const) === 'on',
+      port: intOption(values, 'port', 0, 65_535),
+      maxMessage: intOption(values, 'max-message', 1, 16 * 1024 * 1024),
+      maxConns: intOption(values, 'max-conns', 1, 1_000_000),
+      idleTimeout: intOption(values, 'idle-timeout', 0, 365 * 24 * 3600),
+      ack: choiceOption(values, 'ack', ['on', 'off'] as const) === 'on',
     },
     journal: {
       path: journal,
-      format: choice(values, 'format', ['json', 'raw'] as const),
-      sync: choice(values, 'sync', ['batch', 'none'] as const),
+      format: choiceOption(values, 'format', ['json', 'raw'] as const),
+      sync: choiceOption(values, 'sync', ['batch', 'none'] as const),
       rotateSize,
-      keep: int(values, 'keep', 1, 1000),
+      keep: intOption(values, 'keep', 1, 1000),
     },
     stdin: values['no-stdin'] !== true,
   };

@@ -6,19 +6,13 @@ import type { HttpServerOptions } from './server.js';
 import { LogFormat } from './access-log.js';
 import type { LogFormatValue } from './access-log.js';
 import { DEFAULT_MAX_RANGES } from './range.js';
+import { choiceOption, intOption, stringOption } from '../options.js';
+import type { OptionSpec, OptionValues } from '../options.js';
 
-/** Same shape as the CLI's OptionSpec (src/cli/args.ts), declared here because nothing may import src/cli/. */
-export interface ServeOptionSpec {
-  type: 'string' | 'boolean';
-  short?: string;
-  default?: string | boolean;
-  bareValue?: string;
-  arg?: string;
-  description: string;
-}
+/** The flag spec type, shared with the CLI. */
+export type ServeOptionSpec = OptionSpec;
 
-/** Parsed flag values by name, as the CLI parser returns them. */
-export type OptionValues = Record<string, string | boolean | undefined>;
+export type { OptionValues } from '../options.js';
 
 /** Defaults of every limit, in one place. */
 export const SERVE_DEFAULTS = {
@@ -57,29 +51,6 @@ export const serveOptionSpecs: Record<string, ServeOptionSpec> = {
   'keep-alive-timeout': { type: 'string', default: String(SERVE_DEFAULTS.keepAliveTimeoutMs), arg: 'MS', description: 'How long an idle keep-alive connection stays open.' },
 };
 
-function int(values: OptionValues, name: string, min: number, max: number): number {
-  const raw = values[name];
-  if (typeof raw !== 'string' || !/^\d+$/.test(raw.trim())) {
-    throw new InvalidOptionError(`--${name} must be a whole number, not ${JSON.stringify(raw)}`);
-  }
-  const n = Number(raw.trim());
-  if (n < min || n > max) throw new InvalidOptionError(`--${name} must be between ${min} and ${max}, not ${n}`);
-  return n;
-}
-
-function choice<T extends string>(values: OptionValues, name: string, choices: readonly T[]): T {
-  const raw = values[name];
-  if (typeof raw !== 'string' || !(choices as readonly string[]).includes(raw)) {
-    throw new InvalidOptionError(`--${name} must be one of ${choices.join(', ')}, not ${JSON.stringify(raw)}`);
-  }
-  return raw as T;
-}
-
-function str(values: OptionValues, name: string): string | undefined {
-  const raw = values[name];
-  return typeof raw === 'string' && raw !== '' ? raw : undefined;
-}
-
 async function readPem(flag: string, file: string): Promise<Buffer> {
   try {
     return await readFile(file);
@@ -106,40 +77,40 @@ export async function resolveServeOptions(
   values: OptionValues,
   dir = '.',
 ): Promise<{ staticOptions: StaticOptions; serverOptions: HttpServerOptions }> {
-  const headersTimeoutMs = int(values, 'headers-timeout', 1, 20_000);
-  const requestTimeoutMs = int(values, 'request-timeout', 1, 30_000);
+  const headersTimeoutMs = intOption(values, 'headers-timeout', 1, 20_000);
+  const requestTimeoutMs = intOption(values, 'request-timeout', 1, 30_000);
   if (headersTimeoutMs > requestTimeoutMs) {
     throw new InvalidOptionError(`--headers-timeout (${headersTimeoutMs}) must not exceed --request-timeout (${requestTimeoutMs})`);
   }
-  const certFile = str(values, 'tls-cert');
-  const keyFile = str(values, 'tls-key');
+  const certFile = stringOption(values, 'tls-cert');
+  const keyFile = stringOption(values, 'tls-key');
   if ((certFile === undefined) !== (keyFile === undefined)) throw new UsageError('--tls-cert and --tls-key go together');
   const tls =
     certFile !== undefined && keyFile !== undefined
       ? { cert: await readPem('tls-cert', certFile), key: await readPem('tls-key', keyFile) }
       : undefined;
-  const index = str(values, 'index') ?? SERVE_DEFAULTS.index;
+  const index = stringOption(values, 'index') ?? SERVE_DEFAULTS.index;
   if (index.includes('/') || index.startsWith('.')) throw new InvalidOptionError('--index must be a plain file name');
   const staticOptions: StaticOptions = {
     root: dir,
     listing: values.listing === true,
     spa: values.spa === true,
-    dotfiles: choice(values, 'dotfiles', ['deny', 'allow'] as const),
-    cacheSeconds: int(values, 'cache', 0, 31_536_000),
-    cors: parseCorsList(str(values, 'cors') ?? (values.cors === '' ? '*' : undefined)),
+    dotfiles: choiceOption(values, 'dotfiles', ['deny', 'allow'] as const),
+    cacheSeconds: intOption(values, 'cache', 0, 31_536_000),
+    cors: parseCorsList(stringOption(values, 'cors') ?? (values.cors === '' ? '*' : undefined)),
     index,
     compress: values['no-compress'] !== true,
-    maxRanges: int(values, 'max-ranges', 1, 1000),
+    maxRanges: intOption(values, 'max-ranges', 1, 1000),
   };
   const serverOptions: HttpServerOptions = {
-    host: str(values, 'host') ?? SERVE_DEFAULTS.host,
-    port: int(values, 'port', 0, 65_535),
-    maxConns: int(values, 'max-conns', 1, 1_000_000),
+    host: stringOption(values, 'host') ?? SERVE_DEFAULTS.host,
+    port: intOption(values, 'port', 0, 65_535),
+    maxConns: intOption(values, 'max-conns', 1, 1_000_000),
     headersTimeoutMs,
     requestTimeoutMs,
-    keepAliveTimeoutMs: int(values, 'keep-alive-timeout', 1, 600_000),
-    maxHeaderSize: int(values, 'max-header-size', 1024, 1_048_576),
-    log: choice<LogFormatValue>(values, 'log', Object.values(LogFormat)),
+    keepAliveTimeoutMs: intOption(values, 'keep-alive-timeout', 1, 600_000),
+    maxHeaderSize: intOption(values, 'max-header-size', 1024, 1_048_576),
+    log: choiceOption<LogFormatValue>(values, 'log', Object.values(LogFormat)),
   };
   if (tls !== undefined) serverOptions.tls = tls;
   return { staticOptions, serverOptions };
