@@ -105,3 +105,11 @@ export function parseHostPort(raw: string, defaultHost = '127.0.0.1'): { host: s
   if (!m || port < 1 || port > 65535) throw new UsageError(`expected [HOST:]PORT, not ${JSON.stringify(raw)}`);
   return { host: m[1] ?? m[2] ?? defaultHost, port };
 }
+
+/** Parses argv; on `--help` prints the command's help and returns null (the caller just returns). */
+export function parseOrHelp(spec: CommandSpec, argv: string[], env: NodeJS.ProcessEnv = process.env): ParsedCommand | null {
+  const parsed = parseCommand(spec, argv, env);
+  if (!parsed.help) return parsed;
+  process.stdout.write(renderHelp(spec));
+  return null;
+}

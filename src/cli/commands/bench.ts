@@ -3,7 +3,7 @@ import { UsageError } from '../../errors.js';
 import { DEFAULT_WINDOW } from '../../client/client.js';
 import { runLoad } from '../../client/load.js';
 import type { LoadReport } from '../../client/load.js';
-import { boolOption, intOption, parseCommand, renderHelp, stringOption } from '../args.js';
+import { boolOption, intOption, parseOrHelp, stringOption } from '../args.js';
 import type { CommandSpec } from '../args.js';
 import { paint } from '../output.js';
 
@@ -35,11 +35,8 @@ export const spec: CommandSpec = {
 
 /** Entry point of `muxd bench`. */
 export async function run(argv: string[]): Promise<void> {
-  const parsed = parseCommand(spec, argv);
-  if (parsed.help) {
-    process.stdout.write(renderHelp(spec));
-    return;
-  }
+  const parsed = parseOrHelp(spec, argv);
+  if (!parsed) return;
   const target = parsed.positionals[0];
   if (target !== 'collect') throw new UsageError(target === undefined ? 'missing what to benchmark: muxd bench collect' : `cannot benchmark ${JSON.stringify(target)}; only collect`);
   const options = {

@@ -4,7 +4,7 @@ import { CollectorServer } from '../../collector/server.js';
 import { StdinSource } from '../../collector/stdin-source.js';
 import { openJournal } from '../../journal/journal.js';
 import { createLogger } from '../../logger.js';
-import { parseCommand, renderHelp } from '../args.js';
+import { parseOrHelp } from '../args.js';
 import type { CommandSpec } from '../args.js';
 import { createProcessLifecycle } from '../exit.js';
 import { announceListening } from '../output.js';
@@ -25,11 +25,8 @@ export const spec: CommandSpec = {
 
 /** Starts the collector; it runs until SIGINT/SIGTERM. */
 export async function run(argv: string[]): Promise<void> {
-  const parsed = parseCommand(spec, argv);
-  if (parsed.help) {
-    process.stdout.write(renderHelp(spec));
-    return;
-  }
+  const parsed = parseOrHelp(spec, argv);
+  if (!parsed) return;
   const config = collectConfigFrom(parsed.values);
   const log = createLogger('collect');
   const journal = await openJournal({ ...config.journal, log: createLogger('journal') });

@@ -7,7 +7,7 @@ import type { SendSummary } from '../../client/client.js';
 import { allAcknowledged, DEFAULT_CLIENT_MAX_LINE, formatSummary, sendLines } from '../../client/pipe.js';
 import { runPrompt } from '../../client/prompt.js';
 import { ReplyKind } from '../../client/reply-parser.js';
-import { boolOption, intOption, parseCommand, parseHostPort, renderHelp, stringOption } from '../args.js';
+import { boolOption, intOption, parseHostPort, parseOrHelp, stringOption } from '../args.js';
 import type { CommandSpec } from '../args.js';
 import { paint } from '../output.js';
 
@@ -46,11 +46,8 @@ export const spec: CommandSpec = {
 
 /** Entry point of `muxd send`. */
 export async function run(argv: string[]): Promise<void> {
-  const parsed = parseCommand(spec, argv);
-  if (parsed.help) {
-    process.stdout.write(renderHelp(spec));
-    return;
-  }
+  const parsed = parseOrHelp(spec, argv);
+  if (!parsed) return;
   const target = parsed.positionals[0];
   if (target === undefined) throw new UsageError('missing [HOST:]PORT of the collector');
   const { host, port } = parseHostPort(target);

@@ -1,5 +1,5 @@
 // `muxd serve [DIR]`: a static file server with the shared lifecycle (SIGINT/SIGTERM drain, second signal forces).
-import { parseCommand, renderHelp } from '../args.js';
+import { parseOrHelp } from '../args.js';
 import type { CommandSpec } from '../args.js';
 import { announceListening } from '../output.js';
 import { createProcessLifecycle } from '../exit.js';
@@ -25,11 +25,8 @@ export const spec: CommandSpec = {
 
 /** Runs `muxd serve`: resolves once listening; the lifecycle ends the process on a signal. */
 export async function run(argv: string[]): Promise<void> {
-  const parsed = parseCommand(spec, argv);
-  if (parsed.help) {
-    process.stdout.write(renderHelp(spec));
-    return;
-  }
+  const parsed = parseOrHelp(spec, argv);
+  if (!parsed) return;
   const { staticOptions, serverOptions } = await resolveServeOptions(parsed.values, parsed.positionals[0] ?? '.');
   const handler = await createStaticHandler(staticOptions);
   const handle = createHttpServer(serverOptions, handler);

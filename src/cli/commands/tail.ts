@@ -3,7 +3,7 @@ import { InvalidOptionError } from '../../errors.js';
 import { tailJournal } from '../../client/tail.js';
 import { parseGrep, parseSince } from '../../client/tail-filter.js';
 import type { Painter, TailFilter } from '../../client/tail-filter.js';
-import { boolOption, parseCommand, renderHelp, stringOption } from '../args.js';
+import { boolOption, parseOrHelp, stringOption } from '../args.js';
 import type { CommandSpec } from '../args.js';
 import { paint, useColor } from '../output.js';
 
@@ -44,11 +44,8 @@ function linesOption(raw: string | boolean | undefined): number | null {
 
 /** Entry point of `muxd tail`. */
 export async function run(argv: string[]): Promise<void> {
-  const parsed = parseCommand(spec, argv);
-  if (parsed.help) {
-    process.stdout.write(renderHelp(spec));
-    return;
-  }
+  const parsed = parseOrHelp(spec, argv);
+  if (!parsed) return;
   const lines = linesOption(parsed.values.lines);
   const filter: TailFilter = {};
   const src = stringOption(parsed.values, 'src');

@@ -6,7 +6,7 @@ import { resolveServeOptions, serveOptionSpecs } from '../../http/options.js';
 import { startUp } from '../../web/app.js';
 import { isLoopbackHost } from '../../web/security.js';
 import { DEFAULT_LIVE_RATE } from '../../web/sse.js';
-import { intOption, parseCommand, renderHelp, stringOption } from '../args.js';
+import { intOption, parseOrHelp, stringOption } from '../args.js';
 import type { CommandSpec, OptionSpec } from '../args.js';
 import { createProcessLifecycle } from '../exit.js';
 import { announceListening } from '../output.js';
@@ -60,11 +60,8 @@ async function packageVersion(): Promise<string> {
 
 /** Runs `muxd up`: resolves once both listeners are up; the lifecycle ends the process on a signal. */
 export async function run(argv: string[]): Promise<void> {
-  const parsed = parseCommand(spec, argv);
-  if (parsed.help) {
-    process.stdout.write(renderHelp(spec));
-    return;
-  }
+  const parsed = parseOrHelp(spec, argv);
+  if (!parsed) return;
   const values = parsed.values;
   const dir = parsed.positionals[0];
   const { staticOptions, serverOptions } = await resolveServeOptions(values, dir ?? '.');
