@@ -22,6 +22,13 @@ type Item = MessageInput | string;
 /** Longest `ok <seq>\n` line: "ok " + 16 digits + LF. */
 const OK_LINE_MAX = 20;
 
+/** Decimal digits of a non-negative integer. */
+function digitsOf(n: number): number {
+  let digits = 1;
+  for (let t = n; t >= 10; t = Math.floor(t / 10)) digits++;
+  return digits;
+}
+
 /**
  * The replies for items[from, to) as one buffer: `ok <seq>` with consecutive seqs from `firstSeq` for
  * messages (or `failLine` for each when the batch failed), queued error lines in place. Built by hand:
@@ -36,23 +43,36 @@ function replyBytes(items: Item[], from: number, to: number, firstSeq: number, f
   const out = Buffer.allocUnsafe(size);
   let o = 0;
   let seq = firstSeq;
+  // Seqs are consecutive: count the digits once and bump the count at each power of ten.
+  let digits = digitsOf(seq);
+  let nextPow = 10 ** digits;
   for (let i = from; i < to; i++) {
     const it = items[i]!;
     if (typeof it === 'string') o += out.write(it, o, 'utf8');
     else if (failLine !== null) o += out.write(failLine, o, 'latin1');
     else {
-      out[o++] = 0x6f; // o
-      out[o++] = 0x6b; // k
-      out[o++] = 0x20;
-      let digits = 1;
-      for (let t = seq; t >= 10; t = Math.floor(t / 10)) digits++;
-      let n = seq++;
-      o += digits;
+      out[o] = 0x6f; // o
+      out[o + 1] = 0x6b; // k
+      out[o + 2] = 0x20;
+      if (seq >= nextPow) {
+        digits++;
+        nextPow *= 10;
+      }
+      o += 3 + digits;
       let d = o;
-      do {
-        out[--d] = 0x30 + (n % 10);
-        n = Math.floor(n / 10);
-      } while (n > 0);
+      let n = seq++;
+      if (n <= 0x7fffffff) {
+        // Int32 arithmetic is much cheaper than float division; every realistic seq fits.
+        do {
+          out[--d] = 0x30 + (n % 10);
+          n = (n / 10) | 0;
+        } while (n > 0);
+      } else {
+        do {
+          out[--d] = 0x30 + (n % 10);
+          n = Math.floor(n / 10);
+        } while (n > 0);
+      }
       out[o++] = 0x0a;
     }
   }
