@@ -102,9 +102,9 @@ export function createHttpServer(opts: HttpServerOptions, handler: RequestHandle
       inflight.set(sock, 0);
       sock.once('close', () => inflight.delete(sock));
     });
-    // An idle HTTP/2 session or TLS socket is closed after the keep-alive timeout too.
+    // An idle HTTP/2 session or TLS socket is closed after the keep-alive timeout too. No 'timeout' listener:
+    // with one, Node hands the idle session to it instead of destroying it, and idle sessions pile up.
     s.setTimeout(Math.max(opts.keepAliveTimeoutMs, opts.requestTimeoutMs));
-    s.on('timeout', () => {});
     server = s;
   } else {
     const s = http.createServer(

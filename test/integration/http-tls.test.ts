@@ -108,3 +108,24 @@ test('shutdown over TLS: an idle HTTP/2 session is closed by the server; drain r
   await s.handle.closable.close?.();
   assert.equal(s.handle.server.listening, false);
 });
+
+test('an idle HTTP/2 session is closed after the timeout (regression: an empty timeout listener kept idle sessions open forever)', { timeout: 10_000 }, async () => {
+  const key = await readFile(new URL('key.pem', fixtures));
+  const short = await startServer(
+    { root: root.dir },
+    { tls: { cert: ca, key }, keepAliveTimeoutMs: 200, headersTimeoutMs: 200, requestTimeoutMs: 200 },
+  );
+  const session = http2.connect(short.url, { ca, servername: 'localhost' });
+  session.on('error', () => {});
+  try {
+    const stream = session.request({ ':path': '/small.txt' });
+    stream.resume();
+    await once(stream, 'end');
+    const closedAt = Date.now();
+    await once(session, 'close');
+    assert.ok(Date.now() - closedAt < 5000, 'the server closed the idle session');
+  } finally {
+    session.destroy();
+    await short.close();
+  }
+});
