@@ -6,6 +6,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Encoding, parseAcceptEncoding } from '../http/compress.js';
+import { parseEtagList, weakMatch } from '../http/conditional.js';
 
 /** One page file, ready to send. */
 export interface Asset {
@@ -66,8 +68,7 @@ export async function loadAssets(dir: string = assetsDir()): Promise<AssetMap> {
 }
 
 function acceptsGzip(req: IncomingMessage): boolean {
-  const ae = req.headers['accept-encoding'];
-  return typeof ae === 'string' && /\bgzip\b(?!;\s*q=0(?:\.0*)?\b)/.test(ae);
+  return parseAcceptEncoding(req.headers['accept-encoding'] ?? '', [Encoding.GZIP]) === Encoding.GZIP;
 }
 
 /** Sends one asset: 304 on a matching If-None-Match, gzip when accepted, immutable caching for a matching `?v=`. */
@@ -86,7 +87,7 @@ export function sendAsset(req: IncomingMessage, res: ServerResponse, asset: Asse
   }
   if (asset.gzip) headers.Vary = 'Accept-Encoding';
   const inm = req.headers['if-none-match'];
-  if (typeof inm === 'string' && inm.split(',').some((t) => t.trim().replace(/^W\//, '') === asset.etag || t.trim() === '*')) {
+  if (typeof inm === 'string' && parseEtagList(inm).some((t) => t === '*' || weakMatch(t, asset.etag))) {
     res.writeHead(304, headers).end();
     return;
   }

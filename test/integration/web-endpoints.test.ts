@@ -2,6 +2,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
+import http from 'node:http';
 import { startWebStack } from '../helpers/web-fakes.js';
 import type { WebStack } from '../helpers/web-fakes.js';
 
@@ -35,6 +36,21 @@ describe('web endpoints', { timeout: 20000 }, () => {
     const redirect = await fetch(`${web.url}/_muxd`, { redirect: 'manual' });
     assert.equal(redirect.status, 308);
     assert.equal(redirect.headers.get('location'), '/_muxd/');
+  });
+
+  it('gzips the page for any positive q and not for q=0 (regression: gzip;q=0.5 was read as a refusal)', async () => {
+    const encodingFor = (accept: string): Promise<string | undefined> =>
+      new Promise((resolve, reject) => {
+        http.get(`${web.url}/_muxd/app.css`, { headers: { 'accept-encoding': accept } }, (res) => {
+          res.resume();
+          res.on('end', () => resolve(res.headers['content-encoding']));
+        }).on('error', reject);
+      });
+    assert.equal(await encodingFor('gzip'), 'gzip');
+    assert.equal(await encodingFor('gzip;q=0.5'), 'gzip');
+    assert.equal(await encodingFor('br, gzip;q=0.8'), 'gzip');
+    assert.equal(await encodingFor('gzip;q=0'), undefined);
+    assert.equal(await encodingFor('identity'), undefined);
   });
 
   it('never lets the static handler see the reserved prefix', async () => {
