@@ -131,7 +131,14 @@ export class Batcher {
 
   private settle(taken: Source[], first: number, err: unknown): void {
     this.inflight--;
-    for (const s of taken) s.settle(first, err);
+    for (const s of taken) {
+      // One source's failure must not leave the others in this batch unanswered.
+      try {
+        s.settle(first, err);
+      } catch (e) {
+        this.log(`settling a source failed: ${String(e)}`);
+      }
+    }
     if (this.pausedSources.size > 0 && this.pendingBytes <= this.limits.maxPendingBytes / 2) {
       for (const s of this.pausedSources) if (s.maybeResume()) this.pausedSources.delete(s);
     }

@@ -97,7 +97,8 @@ export class Connection implements LineSink, SourceHandler {
   /** {@inheritDoc SourceHandler.reply} */
   reply(lines: Buffer): void {
     if (this.socket.destroyed || this.socket.writableEnded) return;
-    if (!this.socket.write(lines)) {
+    // One 'drain' listener per blocked period, not one per blocked write.
+    if (!this.socket.write(lines) && (this.pauseMask & Pause.WRITE) === 0) {
       this.pause(Pause.WRITE);
       this.socket.once('drain', this.socketOnDrain);
     }

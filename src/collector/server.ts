@@ -114,6 +114,11 @@ export class CollectorServer {
         resolve(messages.map(() => ({ code: ErrorCode.SHUTTING_DOWN, message: 'server is shutting down' })));
         return;
       }
+      // HTTP bodies cannot be paused like a socket: past the global cap on bytes waiting for the disk, refuse.
+      if (this.batcher.pendingBytes >= this.batcher.limits.maxPendingBytes) {
+        resolve(messages.map(() => ({ code: ErrorCode.BUSY, message: 'too much waiting for the disk, try again' })));
+        return;
+      }
       let text = '';
       const source = this.batcher.createSource(src, {
         reply: (lines) => (text += lines.toString('utf8')),

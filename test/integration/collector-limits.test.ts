@@ -146,3 +146,38 @@ test('shutdown: stop accepting, journal and answer what was received, then close
   );
   sock.destroy();
 });
+
+test('submit() refuses with ERR_BUSY while the bytes waiting for the disk are over the global cap (regression: HTTP posts ignored the cap)', { timeout: 10_000 }, async () => {
+  const waiting: Array<() => void> = [];
+  let seq = 0;
+  const sink = {
+    append: (batch: unknown[]): Promise<number> =>
+      new Promise<number>((resolve) => {
+        waiting.push(() => {
+          const first = seq + 1;
+          seq += batch.length;
+          resolve(first);
+        });
+      }),
+    close: async () => {},
+  };
+  const server = new CollectorServer({ port: 0, limits: { maxPendingBytes: 4096 } }, sink, silentLog);
+  teardown.push(async () => {
+    server.closable.stopAccepting?.();
+    await server.closable.close?.();
+  });
+  const big = Array.from({ length: 100 }, () => Buffer.alloc(100, 0x61));
+  const first = server.submit('http:127.0.0.1', big);
+  await new Promise((r) => setImmediate(r));
+  const refused = await server.submit('http:127.0.0.1', [Buffer.from('one more')]);
+  assert.deepEqual(refused.map((r) => ('code' in r ? r.code : 'ok')), ['ERR_BUSY']);
+  let done = false;
+  const settled = first.then((r) => ((done = true), r));
+  while (!done) {
+    for (const go of waiting.splice(0)) go();
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  const results = await settled;
+  assert.equal(results.length, 100);
+  assert.ok(results.every((r) => 'seq' in r));
+});
