@@ -113,7 +113,8 @@ export class FileCache {
     const p = this.makeVariant(entry, encoding).then(
       (v) => {
         entry.variants.set(encoding, v);
-        if (v !== null) this.account(v.body.length);
+        // An entry evicted or reloaded meanwhile was already subtracted without this variant: count it only if live.
+        if (v !== null && this.entries.get(entry.absPath) === entry) this.account(v.body.length);
         return v;
       },
       () => {
