@@ -1,12 +1,12 @@
 // Wires `muxd up` as a library: one journal, the collector, the SSE hub, history, ingest, metrics and the HTTP server, on one lifecycle.
-import { CollectorServer } from '../collector/server.js';
+import type { CollectorServer } from '../collector/server.js';
 import type { CollectConfig } from '../collector/options.js';
-import { StdinSource } from '../collector/stdin-source.js';
+import { startCollectStack } from '../collector/start.js';
+import type { StdinSource } from '../collector/stdin-source.js';
 import { createHttpServer } from '../http/server.js';
 import type { HttpServerHandle, HttpServerOptions, RequestHandler } from '../http/server.js';
 import { createStaticHandler } from '../http/static-handler.js';
 import type { StaticOptions } from '../http/static-handler.js';
-import { openJournal } from '../journal/journal.js';
 import type { Journal } from '../journal/journal.js';
 import type { Lifecycle } from '../lifecycle.js';
 import { createLogger, silentLog } from '../logger.js';
@@ -64,17 +64,9 @@ export async function startUp(o: UpOptions): Promise<UpApp> {
   const logFor = (component: string): LogFn => (o.log === null ? silentLog : (o.log ?? createLogger(component)));
   const staticHandler = o.staticOptions === null ? null : await createStaticHandler(o.staticOptions);
   const assets = await loadAssets();
-  const journal = await openJournal({ ...o.collect.journal, log: logFor('journal') });
-  logFor('up')(`journal ${o.collect.journal.path} (${o.collect.journal.format}, sync ${o.collect.journal.sync}), next seq ${journal.stats.lastSeq + 1}`);
   const { lifecycle } = o;
-  lifecycle.register(journal);
+  const { journal, collector, stdin } = await startCollectStack(o.collect, lifecycle, logFor, o.stdin);
   try {
-    const collector = new CollectorServer(o.collect.collector, journal, logFor('collect'));
-    lifecycle.register(collector.closable);
-    const stdin = o.collect.stdin
-      ? new StdinSource(collector, (o.stdin?.input ?? process.stdin) as never, (o.stdin?.output ?? process.stdout) as never, logFor('stdin'))
-      : null;
-    if (stdin) lifecycle.register(stdin.closable);
     const hub = new SseHub({ ...o.hub, source: journal, startSeq: journal.stats.lastSeq });
     const history = o.collect.journal.format === 'json' ? new JournalHistory({ listFiles: () => journal.files(), maxSeq: () => journal.stats.lastSeq }) : null;
     const ingest = createIngestHandler({ submitter: collector, maxMessageBytes: o.collect.collector.maxMessage });

@@ -1,8 +1,6 @@
 // `muxd collect`: TCP clients and the terminal into one durable journal, every message acknowledged.
 import { collectConfigFrom, collectFlags } from '../../collector/options.js';
-import { CollectorServer } from '../../collector/server.js';
-import { StdinSource } from '../../collector/stdin-source.js';
-import { openJournal } from '../../journal/journal.js';
+import { startCollectStack } from '../../collector/start.js';
 import { createLogger } from '../../logger.js';
 import { parseOrHelp } from '../args.js';
 import type { CommandSpec } from '../args.js';
@@ -28,18 +26,8 @@ export async function run(argv: string[]): Promise<void> {
   const parsed = parseOrHelp(spec, argv);
   if (!parsed) return;
   const config = collectConfigFrom(parsed.values);
-  const log = createLogger('collect');
-  const journal = await openJournal({ ...config.journal, log: createLogger('journal') });
-  log(`journal ${config.journal.path} (${config.journal.format}, sync ${config.journal.sync}), next seq ${journal.stats.lastSeq + 1}`);
   const lifecycle = createProcessLifecycle();
-  lifecycle.register(journal);
-  const server = new CollectorServer(config.collector, journal, log);
-  lifecycle.register(server.closable);
-  let stdin: StdinSource | null = null;
-  if (config.stdin) {
-    stdin = new StdinSource(server, process.stdin, process.stdout, log);
-    lifecycle.register(stdin.closable);
-  }
+  const { collector: server, stdin } = await startCollectStack(config, lifecycle, createLogger);
   const info = await server.listen();
   announceListening('collect', info.url);
   if (stdin) {
