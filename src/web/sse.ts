@@ -255,12 +255,16 @@ export class SseHub {
     this.scheduled = false;
     this.lastFlushAt = Date.now();
     if (this.ringLength === 0 || (this.ring[this.ring.length - 1] as LiveRecord).seq <= this.flushedSeq) return;
+    if (this.clients.size === 0) {
+      // Nobody watching: skip the encoding; a viewer that connects later resumes from the ring.
+      this.flushedSeq = (this.ring[this.ring.length - 1] as LiveRecord).seq;
+      return;
+    }
     const before = this.flushedSeq;
     const end = this.ring.length;
     const { text, last } = this.frames(before, end, this.o.maxRecordsPerFlush, this.o.maxBufferedBytes / 4);
     this.flushedSeq = last;
     this.stats.flushes++;
-    if (this.clients.size === 0) return;
     const chunk = Buffer.from(text);
     for (const c of this.clients) {
       if (c.lastSent <= before) this.send(c, chunk);
