@@ -1,55 +1,14 @@
-// Pure parser for collector reply lines (`ok <seq>` / `error <CODE> <reason>`), shared by muxd send and muxd bench.
+// Splits a collector's reply stream into parsed replies (`ok <seq>` / `error <CODE> <reason>`), for muxd send and muxd bench.
 import { ProtocolError } from '../errors.js';
 import { LineDecoder } from '../protocol/line-decoder.js';
+import { parseReply } from '../protocol/replies.js';
+import type { Reply } from '../protocol/replies.js';
 
-/** The two kinds of reply a collector sends. */
-export const ReplyKind = { OK: 'ok', ERROR: 'error' } as const;
-
-/** One parsed reply line. */
-export type Reply = { kind: typeof ReplyKind.OK; seq: number } | { kind: typeof ReplyKind.ERROR; code: string; reason: string };
+export { ReplyKind, parseReply, formatReply } from '../protocol/replies.js';
+export type { Reply } from '../protocol/replies.js';
 
 /** Longest reply line accepted; real replies are a few dozen bytes. */
 export const MAX_REPLY_BYTES = 4096;
-
-const O = 0x6f;
-const K = 0x6b;
-const SPACE = 0x20;
-const ZERO = 0x30;
-const CODE_RE = /^ERR_[A-Z0-9_]+$/;
-
-/**
- * Parses one reply line (without its LF). `ok` lines take a fast path over the bytes because
- * a benchmark parses hundreds of thousands of them. Throws ProtocolError for anything else.
- */
-export function parseReply(line: Buffer): Reply {
-  const n = line.length;
-  if (n >= 4 && line[0] === O && line[1] === K && line[2] === SPACE) {
-    if (n - 3 > 16) throw new ProtocolError('sequence number too long');
-    let seq = 0;
-    for (let i = 3; i < n; i++) {
-      const d = (line[i] as number) - ZERO;
-      if (d < 0 || d > 9) throw new ProtocolError('malformed ok reply');
-      seq = seq * 10 + d;
-    }
-    if (!Number.isSafeInteger(seq)) throw new ProtocolError('sequence number too large');
-    return { kind: ReplyKind.OK, seq };
-  }
-  const text = line.toString('utf8');
-  if (text.startsWith('error ')) {
-    const rest = text.slice(6);
-    const sp = rest.indexOf(' ');
-    const code = sp === -1 ? rest : rest.slice(0, sp);
-    if (!CODE_RE.test(code)) throw new ProtocolError('malformed error code in reply');
-    return { kind: ReplyKind.ERROR, code, reason: sp === -1 ? '' : rest.slice(sp + 1) };
-  }
-  throw new ProtocolError('unexpected reply line');
-}
-
-/** Renders a reply back to its wire text (for printing). */
-export function formatReply(reply: Reply): string {
-  if (reply.kind === ReplyKind.OK) return `ok ${reply.seq}`;
-  return reply.reason ? `error ${reply.code} ${reply.reason}` : `error ${reply.code}`;
-}
 
 /** Receives parsed replies from a {@link ReplyReader}. */
 export interface ReplySink {

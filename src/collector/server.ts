@@ -6,8 +6,7 @@ import { ErrorCode } from '../errors.js';
 import type { Closable } from '../lifecycle.js';
 import type { LogFn } from '../logger.js';
 import type { Sink } from '../journal/sink.js';
-import { errorLine, parseReply } from '../protocol/replies.js';
-import type { Reply } from '../protocol/replies.js';
+import { errorLine, parseReply, ReplyKind } from '../protocol/replies.js';
 import { Batcher } from './batcher.js';
 import type { BatcherLimits } from './batcher.js';
 import { Connection } from './connection.js';
@@ -108,7 +107,7 @@ export class CollectorServer {
    * Journals messages from a non-TCP source (the HTTP ingest endpoint) with the same limits, batching and
    * durability as TCP lines. Resolves with one result per message, in order.
    */
-  submit(src: string, messages: Buffer[]): Promise<Array<{ seq: number } | { code: string; message: string }>> {
+  submit(src: string, messages: Buffer[]): Promise<SubmitResult[]> {
     return new Promise((resolve) => {
       if (this.stopping) {
         resolve(messages.map(() => ({ code: ErrorCode.SHUTTING_DOWN, message: 'server is shutting down' })));
@@ -119,12 +118,12 @@ export class CollectorServer {
         resolve(messages.map(() => ({ code: ErrorCode.BUSY, message: 'too much waiting for the disk, try again' })));
         return;
       }
-      let text = '';
+      const replies: Buffer[] = [];
       const source = this.batcher.createSource(src, {
-        reply: (lines) => (text += lines.toString('utf8')),
+        reply: (lines) => void replies.push(lines),
         pause: () => {},
         resume: () => {},
-        settled: () => resolve(text.split('\n').filter(Boolean).map((l): Reply => parseReply(l))),
+        settled: () => resolve(submitResults(Buffer.concat(replies))),
       });
       for (const m of messages) {
         if (m.length > this.opts.maxMessage) source.pushError(ErrorCode.MESSAGE_TOO_LONG, `message longer than ${this.opts.maxMessage} bytes`);
@@ -193,4 +192,18 @@ export class CollectorServer {
     for (const c of this.connections) c.destroy();
     this.connections.clear();
   }
+}
+
+/** One result of {@link CollectorServer.submit}: the seq of a durable message, or why it was refused. */
+export type SubmitResult = { seq: number } | { code: string; message: string };
+
+/** Turns the reply lines a submit() source received (its own, in order) into one result per message. */
+function submitResults(text: Buffer): SubmitResult[] {
+  const out: SubmitResult[] = [];
+  let start = 0;
+  for (let nl = text.indexOf(10); nl !== -1; start = nl + 1, nl = text.indexOf(10, start)) {
+    const r = parseReply(text.subarray(start, nl));
+    out.push(r.kind === ReplyKind.OK ? { seq: r.seq } : { code: r.code, message: r.reason });
+  }
+  return out;
 }

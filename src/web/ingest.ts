@@ -4,8 +4,9 @@ import { BadRequestError, MessageTooLongError, PayloadTooLargeError, Unsupported
 import { LineDecoder } from '../protocol/line-decoder.js';
 import { sendError, sendJson, statusOf } from './reply.js';
 
-/** One result per message, as the collector reports it. */
-export type SubmitResult = { seq: number } | { code: string; message: string };
+import type { SubmitResult } from '../collector/server.js';
+
+export type { SubmitResult } from '../collector/server.js';
 
 /** What ingest needs from the collector: `CollectorServer.submit`, with the same limits and durability as TCP. */
 export interface Submitter {

@@ -16,11 +16,12 @@ test('error reasons are flattened to one line and capped', () => {
 });
 
 test('parseReply round-trips and rejects anything else', () => {
-  assert.deepEqual(parseReply('ok 1'), { seq: 1 });
-  assert.deepEqual(parseReply(okLine(9007199254740991).trimEnd()), { seq: 9007199254740991 });
-  assert.deepEqual(parseReply('error ERR_BUSY too many connections'), { code: 'ERR_BUSY', message: 'too many connections' });
-  assert.deepEqual(parseReply('error ERR_IO'), { code: 'ERR_IO', message: '' });
+  const parse = (line: string) => parseReply(Buffer.from(line));
+  assert.deepEqual(parse('ok 1'), { kind: 'ok', seq: 1 });
+  assert.deepEqual(parse(okLine(9007199254740991).trimEnd()), { kind: 'ok', seq: 9007199254740991 });
+  assert.deepEqual(parse('error ERR_BUSY too many connections'), { kind: 'error', code: 'ERR_BUSY', reason: 'too many connections' });
+  assert.deepEqual(parse('error ERR_IO'), { kind: 'error', code: 'ERR_IO', reason: '' });
   for (const bad of ['', 'ok', 'ok 0', 'ok -1', 'ok 01', 'ok 1 2', 'OK 1', 'error', 'error busy', 'hello']) {
-    assert.throws(() => parseReply(bad), { code: 'ERR_PROTOCOL' }, bad);
+    assert.throws(() => parse(bad), { code: 'ERR_PROTOCOL' }, bad);
   }
 });

@@ -9,7 +9,7 @@ const parse = (s: string): Reply => parseReply(Buffer.from(s, 'utf8'));
 
 test('reply parser: ok lines carry the sequence number', () => {
   assert.deepEqual(parse('ok 1'), { kind: 'ok', seq: 1 });
-  assert.deepEqual(parse('ok 0'), { kind: 'ok', seq: 0 });
+  assert.throws(() => parse('ok 0'), { code: 'ERR_PROTOCOL' }, 'seqs start at 1');
   assert.deepEqual(parse('ok 9007199254740991'), { kind: 'ok', seq: Number.MAX_SAFE_INTEGER });
 });
 
