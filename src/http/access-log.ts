@@ -95,7 +95,7 @@ export class AccessLog {
 
   /** Formats and buffers one line for a finished (or aborted) response. */
   record(req: AnyReq, res: AnyRes): void {
-    const bytes = (res as unknown as Record<symbol, number | undefined>)[kBodyBytes];
+    const bytes = (res as unknown as Record<symbol, number | undefined>)[kBodyBytes] ?? declaredBodyBytes(req, res);
     const status = res.writableFinished || res.headersSent ? res.statusCode : 0;
     const remote = (res as unknown as Record<symbol, string | undefined>)[kRemote] ?? req.socket?.remoteAddress ?? '-';
     let line: string;
@@ -172,4 +172,11 @@ export class AccessLog {
 /** Creates the access log for a format, or null for `off`. */
 export function createAccessLog(format: LogFormatValue, stream: NodeJS.WritableStream = process.stdout): AccessLog | null {
   return format === LogFormat.OFF ? null : new AccessLog({ format, stream });
+}
+
+/** For handlers that do not report body bytes (the /_muxd/ endpoints): the declared Content-Length, if any. */
+function declaredBodyBytes(req: AnyReq, res: AnyRes): number | undefined {
+  if (req.method === 'HEAD' || res.statusCode === 304 || !res.writableFinished) return undefined;
+  const len = Number(res.getHeader('content-length'));
+  return Number.isSafeInteger(len) && len >= 0 ? len : undefined;
 }

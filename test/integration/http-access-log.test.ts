@@ -58,12 +58,27 @@ test('combined log escapes quotes and newlines in headers, keeping one line per 
   const sink = new CountingSink();
   const log = new AccessLog({ format: 'combined', stream: sink });
   const req = { method: 'GET', url: '/a"b', httpVersion: '1.1', socket: { remoteAddress: '::1' }, headers: { referer: 'x\ny', 'user-agent': 'ua "q"' } };
-  const res = { statusCode: 200, writableFinished: true, headersSent: true };
+  const res = { statusCode: 200, writableFinished: true, headersSent: true, getHeader: () => undefined };
   log.record(req as never, res as never);
   log.flush();
   const lines = sink.text.split('\n').filter(Boolean);
   assert.equal(lines.length, 1);
   assert.match(lines[0]!, /^::1 - - \[.*\] "GET \/a\\x22b HTTP\/1\.1" 200 - "x\\x0ay" "ua \\x22q\\x22"$/);
+});
+
+test('a handler that only sets Content-Length (the /_muxd/ endpoints) still gets its bytes logged (regression: "-")', () => {
+  const sink = new CountingSink();
+  const log = new AccessLog({ format: 'common', stream: sink });
+  const req = { method: 'GET', url: '/_muxd/health', httpVersion: '1.1', socket: { remoteAddress: '127.0.0.1' }, headers: {} };
+  const headers: Record<string, string> = { 'content-length': '42' };
+  log.record(req as never, { statusCode: 200, writableFinished: true, headersSent: true, getHeader: (n: string) => headers[n] } as never);
+  log.record({ ...req, method: 'HEAD' } as never, { statusCode: 200, writableFinished: true, headersSent: true, getHeader: (n: string) => headers[n] } as never);
+  log.record(req as never, { statusCode: 200, writableFinished: true, headersSent: true, getHeader: () => undefined } as never);
+  log.flush();
+  const lines = sink.text.split('\n').filter(Boolean);
+  assert.match(lines[0]!, /"GET \/_muxd\/health HTTP\/1\.1" 200 42$/);
+  assert.match(lines[1]!, /"HEAD \/_muxd\/health HTTP\/1\.1" 200 -$/);
+  assert.match(lines[2]!, /" 200 -$/, 'a stream without a declared length stays "-"');
 });
 
 test('a stream that refuses writes makes the log wait for drain and cap its buffer, never throw', async () => {
