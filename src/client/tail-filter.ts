@@ -1,15 +1,9 @@
 // Pure journal-record parsing, filters (--src, --since, --grep) and readable formatting for muxd tail.
 import { InvalidOptionError } from '../errors.js';
+import { decodeRecord } from '../journal/record.js';
+import type { JournalRecord } from '../journal/record.js';
 
-/** One json-format journal record, as the collector writes it. */
-export interface JournalRecord {
-  seq: number;
-  ts: string;
-  src: string;
-  msg?: string;
-  b64?: string;
-  partial?: boolean;
-}
+export type { JournalRecord } from '../journal/record.js';
 
 /** A filter built from `--src`, `--since` and `--grep`; absent fields match everything. */
 export interface TailFilter {
@@ -24,23 +18,11 @@ export interface TailFilter {
 /** Parses one journal line; null when it is not a json record (a raw-format line, a torn record). */
 export function parseRecord(line: string): JournalRecord | null {
   if (!line.startsWith('{')) return null;
-  let v: unknown;
   try {
-    v = JSON.parse(line);
+    return decodeRecord(line);
   } catch {
     return null;
   }
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) return null;
-  const r = v as Record<string, unknown>;
-  if (!Number.isSafeInteger(r.seq) || typeof r.ts !== 'string' || typeof r.src !== 'string') return null;
-  const hasMsg = typeof r.msg === 'string';
-  const hasB64 = typeof r.b64 === 'string';
-  if (hasMsg === hasB64) return null;
-  const rec: JournalRecord = { seq: r.seq as number, ts: r.ts, src: r.src };
-  if (hasMsg) rec.msg = r.msg as string;
-  else rec.b64 = r.b64 as string;
-  if (r.partial === true) rec.partial = true;
-  return rec;
 }
 
 const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };

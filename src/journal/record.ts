@@ -213,7 +213,7 @@ export function decodeRecord(line: string | Buffer): JournalRecord {
     (r.seq as number) < 1 ||
     typeof r.ts !== 'string' ||
     typeof r.src !== 'string' ||
-    (typeof r.msg !== 'string' && typeof r.b64 !== 'string')
+    (typeof r.msg === 'string') === (typeof r.b64 === 'string')
   ) {
     throw new JournalCorruptError('journal line is not a record');
   }
