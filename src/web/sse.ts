@@ -1,17 +1,11 @@
 // Server-Sent Events hub for /_muxd/events: one encoding per tick shared by every viewer, gap-free resume, capped buffers.
 import type { EventEmitter } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { JournalRecord } from '../journal/record.js';
 import type { Closable } from '../lifecycle.js';
 
-/** The shape of a journal record as the journal announces it ('durable' event). */
-export interface LiveRecord {
-  seq: number;
-  ts: string;
-  src: string;
-  msg?: string | undefined;
-  b64?: string | undefined;
-  partial?: boolean | undefined;
-}
+/** A journal record as the journal announces it ('durable' event). */
+export type LiveRecord = JournalRecord;
 
 /** Options for {@link SseHub}. */
 export interface SseHubOptions {
