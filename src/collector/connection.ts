@@ -1,10 +1,11 @@
 // One collector TCP connection: frames lines, feeds its source, writes ordered replies, pauses on every cap, idles out.
 import type { Socket } from 'node:net';
-import { ErrorCode } from '../errors.js';
+import { ErrorCode, IdleTimeoutError, MessageTooLongError } from '../errors.js';
 import { LineDecoder } from '../protocol/line-decoder.js';
 import type { LineSink } from '../protocol/line-decoder.js';
 import { errorLine } from '../protocol/replies.js';
 import type { Batcher, Source, SourceHandler } from './batcher.js';
+import { countRejected } from './source.js';
 
 /** Why reading is paused; reading resumes only when no reason is left. */
 const Pause = { CAPS: 1, WRITE: 2, STOP: 4 } as const;
@@ -56,7 +57,7 @@ export class Connection implements LineSink, SourceHandler {
 
   /** {@inheritDoc LineSink.tooLong} */
   tooLong(_length: number): void {
-    this.source.pushError(ErrorCode.MESSAGE_TOO_LONG, `message longer than ${this.opts.maxMessage} bytes`);
+    this.source.pushError(ErrorCode.MESSAGE_TOO_LONG, new MessageTooLongError(this.opts.maxMessage).message);
   }
 
   private socketOnData(chunk: Buffer): void {
@@ -84,8 +85,8 @@ export class Connection implements LineSink, SourceHandler {
       this.socket.setTimeout(this.opts.idleTimeout * 1000);
       return;
     }
-    this.endWith(errorLine(ErrorCode.IDLE_TIMEOUT, `idle for ${this.opts.idleTimeout}s`));
-    this.batcher.stats.rejected[ErrorCode.IDLE_TIMEOUT] = (this.batcher.stats.rejected[ErrorCode.IDLE_TIMEOUT] ?? 0) + 1;
+    this.endWith(errorLine(ErrorCode.IDLE_TIMEOUT, new IdleTimeoutError(this.opts.idleTimeout).message));
+    countRejected(this.batcher.stats.rejected, ErrorCode.IDLE_TIMEOUT);
   }
 
   private flushPartial(): void {

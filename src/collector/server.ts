@@ -2,12 +2,13 @@
 import net from 'node:net';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
-import { ErrorCode } from '../errors.js';
+import { ErrorCode, MessageTooLongError } from '../errors.js';
 import type { Closable } from '../lifecycle.js';
 import type { LogFn } from '../logger.js';
 import type { Sink } from '../journal/sink.js';
 import { errorLine, parseReply, ReplyKind } from '../protocol/replies.js';
 import { Batcher } from './batcher.js';
+import { countRejected } from './source.js';
 import type { BatcherLimits } from './batcher.js';
 import { Connection } from './connection.js';
 import { DEFAULT_COLLECTOR_OPTIONS } from './options.js';
@@ -126,7 +127,7 @@ export class CollectorServer {
         settled: () => resolve(submitResults(Buffer.concat(replies))),
       });
       for (const m of messages) {
-        if (m.length > this.opts.maxMessage) source.pushError(ErrorCode.MESSAGE_TOO_LONG, `message longer than ${this.opts.maxMessage} bytes`);
+        if (m.length > this.opts.maxMessage) source.pushError(ErrorCode.MESSAGE_TOO_LONG, new MessageTooLongError(this.opts.maxMessage).message);
         else source.push(m);
       }
       if (messages.length === 0) resolve([]);
@@ -141,7 +142,7 @@ export class CollectorServer {
       return;
     }
     if (this.connections.size >= this.opts.maxConns) {
-      this.batcher.stats.rejected[ErrorCode.BUSY] = (this.batcher.stats.rejected[ErrorCode.BUSY] ?? 0) + 1;
+      countRejected(this.batcher.stats.rejected, ErrorCode.BUSY);
       socket.end(errorLine(ErrorCode.BUSY, `too many connections (max ${this.opts.maxConns})`));
       setTimeout(() => socket.destroy(), 2000).unref();
       return;

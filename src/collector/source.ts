@@ -4,6 +4,11 @@ import type { MessageInput } from '../journal/sink.js';
 import { errorLine } from '../protocol/replies.js';
 import type { Batcher } from './batcher.js';
 
+/** Adds `n` to the count of rejections with `code`. */
+export function countRejected(rejected: Record<string, number>, code: string, n = 1): void {
+  rejected[code] = (rejected[code] ?? 0) + n;
+}
+
 /** What a source does with its results. */
 export interface SourceHandler {
   /** Reply lines, in order (`ok <seq>\n`, `error <CODE> <reason>\n`), as ASCII bytes. Not called when acks are off. */
@@ -128,7 +133,7 @@ export class Source {
 
   /** Queues an error reply that must come after the replies for earlier messages. */
   pushError(code: string, reason: string): void {
-    this.batcher.stats.rejected[code] = (this.batcher.stats.rejected[code] ?? 0) + 1;
+    countRejected(this.batcher.stats.rejected, code);
     if (!this.ack) return;
     this.items.push(errorLine(code, reason));
     this.enqueued();
@@ -217,7 +222,7 @@ export class Source {
     const lines = this.ack && !this.closed && end > this.head ? replyBytes(items, this.head, end, seq, failLine) : null;
     const stats = this.batcher.stats;
     if (err === null) stats.acked += count;
-    else stats.rejected[codeOf(err)] = (stats.rejected[codeOf(err)] ?? 0) + count;
+    else countRejected(stats.rejected, codeOf(err), count);
     this.bytes -= freed;
     this.messages -= count;
     this.batcher.pendingBytes -= freed;

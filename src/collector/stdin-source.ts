@@ -1,6 +1,6 @@
 // The terminal as a source: lines typed or piped into stdin are journaled as src "stdin" and answered on stdout.
 import type { Readable, Writable } from 'node:stream';
-import { ErrorCode } from '../errors.js';
+import { ErrorCode, MessageTooLongError } from '../errors.js';
 import type { Closable } from '../lifecycle.js';
 import type { LogFn } from '../logger.js';
 import { LineDecoder } from '../protocol/line-decoder.js';
@@ -65,7 +65,7 @@ export class StdinSource implements LineSink, SourceHandler {
 
   /** {@inheritDoc LineSink.tooLong} */
   tooLong(_length: number): void {
-    this.source.pushError(ErrorCode.MESSAGE_TOO_LONG, `message longer than ${this.server.opts.maxMessage} bytes`);
+    this.source.pushError(ErrorCode.MESSAGE_TOO_LONG, new MessageTooLongError(this.server.opts.maxMessage).message);
   }
 
   /** {@inheritDoc SourceHandler.reply} */

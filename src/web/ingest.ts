@@ -1,6 +1,7 @@
 // POST /_muxd/messages: the HTTP twin of the collector protocol (plain text lines or JSON), journaled via the collector.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { BadRequestError, MessageTooLongError, PayloadTooLargeError, UnsupportedMediaTypeError, MuxdError, ErrorCode } from '../errors.js';
+import { countRejected } from '../collector/source.js';
 import { LineDecoder } from '../protocol/line-decoder.js';
 import { sendError, sendJson, statusOf } from './reply.js';
 
@@ -119,7 +120,7 @@ export function createIngestHandler(opts: IngestOptions): IngestHandler {
   const maxBody = Math.max(opts.maxBodyBytes ?? 1 << 20, opts.maxMessageBytes + 2);
   const stats = { rejected: {} as Record<string, number> };
   const count = (code: string): void => {
-    stats.rejected[code] = (stats.rejected[code] ?? 0) + 1;
+    countRejected(stats.rejected, code);
   };
   return Object.assign(ingest, { stats });
 
