@@ -16,6 +16,11 @@ export interface SenderOptions {
   onReply?: (reply: Reply, latencyMs: number) => void;
   /** Flush the write batch once it holds this many bytes. Default 64 KiB. */
   batchBytes?: number;
+  /**
+   * False for a collector run with `--ack off`: expect no replies, count nothing as unanswered, and
+   * succeed once every byte is handed to the kernel and the server closed after our half-close. Default true.
+   */
+  ack?: boolean;
 }
 
 /** What happened to the messages handed to a sender. */
@@ -31,6 +36,8 @@ export interface SendSummary {
   stoppedBy: MuxdError | null;
   /** Set by pipe mode when the connection ended before all of the input was read. */
   inputLeft?: boolean;
+  /** False when no replies were requested (`--no-ack`): `ok` and `failed` stay 0 and nothing is unanswered. */
+  acks: boolean;
 }
 
 /** Default window of unacknowledged messages. */
@@ -67,6 +74,7 @@ export class WindowedSender {
   readonly window: number;
   private readonly replyTimeoutMs: number;
   private readonly batchBytes: number;
+  private readonly ack: boolean;
   private readonly onReply: ((reply: Reply, latencyMs: number) => void) | undefined;
   private readonly reader = new ReplyReader();
   private readonly stamps: number[] = [];
@@ -99,17 +107,19 @@ export class WindowedSender {
     if (!Number.isInteger(this.window) || this.window < 1) throw new RangeError('window must be a positive integer');
     this.replyTimeoutMs = options.replyTimeoutMs ?? DEFAULT_REPLY_TIMEOUT_MS;
     this.batchBytes = options.batchBytes ?? 65_536;
+    this.ack = options.ack ?? true;
     this.onReply = options.onReply;
     this.donePromise = new Promise((resolve) => (this.doneResolve = resolve));
     socket.on('data', (chunk: Buffer) => this.socketOnData(chunk));
     socket.on('drain', () => this.socketOnDrain());
-    socket.on('end', () => this.stop(new ConnectionClosedError('connection closed by server')));
-    socket.on('close', () => this.stop(new ConnectionClosedError('connection closed by server')));
+    socket.on('end', () => this.socketOnEnd());
+    socket.on('close', () => this.socketOnEnd());
     socket.on('error', (err: NodeJS.ErrnoException) => this.socketOnError(err));
   }
 
   /** Messages sent and not yet answered. */
   get inFlight(): number {
+    if (!this.ack) return 0;
     return this.counts.sent - this.counts.ok - this.counts.failed;
   }
 
@@ -135,6 +145,15 @@ export class WindowedSender {
     if (this.done) return;
     this.batch.push(message, LF);
     this.batchSize += message.length + 1;
+    if (!this.ack) {
+      this.counts.sent++;
+      if (this.batchSize >= this.batchBytes) this.flush();
+      else if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        setImmediate(() => this.flush());
+      }
+      return;
+    }
     // One clock read per synchronous burst of sends: they leave in the same write anyway.
     if (this.sendClock < 0) {
       this.sendClock = performance.now();
@@ -158,7 +177,10 @@ export class WindowedSender {
   async finish(): Promise<SendSummary> {
     this.flush();
     this.finishing = true;
-    if (this.inFlight === 0) this.complete();
+    if (!this.ack) {
+      // Nothing to wait for but our bytes: half-close, and the server's close ends it (socketOnEnd).
+      if (!this.done) this.socket.end();
+    } else if (this.inFlight === 0) this.complete();
     await this.donePromise;
     return this.summary();
   }
@@ -171,7 +193,8 @@ export class WindowedSender {
   /** The counts so far. */
   summary(): SendSummary {
     const { sent, ok, failed } = this.counts;
-    return { sent, ok, failed, unanswered: sent - ok - failed, errors: { ...this.errors }, stoppedBy: this.stoppedBy };
+    const unanswered = this.ack ? sent - ok - failed : 0;
+    return { sent, ok, failed, unanswered, errors: { ...this.errors }, stoppedBy: this.stoppedBy, acks: this.ack };
   }
 
   private flush(): void {
@@ -183,7 +206,15 @@ export class WindowedSender {
     if (!this.socket.write(chunk)) this.blocked = true;
   }
 
+  private socketOnEnd(): void {
+    // Without acks, the server closing after our half-close is the normal end, and everything was written.
+    if (!this.ack && this.finishing && this.socket.writableFinished) this.complete();
+    else this.stop(new ConnectionClosedError('connection closed by server'));
+  }
+
   private socketOnData(chunk: Buffer): void {
+    // Without acks, anything the server says is not ours to match; a server that does answer is not an error.
+    if (!this.ack) return;
     // Every reply in one chunk arrived at the same moment.
     this.replyClock = performance.now();
     this.reader.push(chunk, this.replySink);

@@ -117,5 +117,6 @@ export function formatSummary(summary: SendSummary): string {
     .map(([code, n]) => `${code} ${n}`)
     .join(', ');
   const left = summary.inputLeft ? '; stopped before the end of the input' : '';
+  if (!summary.acks) return `sent ${summary.sent} without acknowledgements (--no-ack)${left}`;
   return `sent ${summary.sent}, ok ${summary.ok}, failed ${summary.failed}${codes ? ` (${codes})` : ''}, unanswered ${summary.unanswered}${left}`;
 }

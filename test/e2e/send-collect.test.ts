@@ -57,3 +57,22 @@ test('muxd send → muxd collect: a line over --max-message is an error reply �
   assert.match(r.stderr, /sent 3, ok 2, failed 1 \(ERR_MESSAGE_TOO_LONG 1\), unanswered 0/);
   assert.match(r.stdout, /^ok \d+\nerror ERR_MESSAGE_TOO_LONG [^\n]*\nok \d+\n$/);
 });
+
+test('muxd send --no-ack → muxd collect --ack off: every line lands, exit 0 (without --no-ack it would wait for replies that never come)', async () => {
+  const tmp = await tempDir('muxd-send-noack-');
+  cleanups.push(tmp.cleanup);
+  const file = path.join(tmp.dir, 'journal.jsonl');
+  const quiet = await spawnCollect(['--no-stdin', '--journal', file, '--ack', 'off']);
+  cleanups.push(() => quiet.stop());
+  const lines = Array.from({ length: 5000 }, (_, i) => `fire and forget ${i}\n`).join('');
+  const r = await muxd(['send', String(quiet.port), '--no-ack'], lines);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /sent 5000 without acknowledgements/);
+  const t = await muxd(['tail', '-n', 'all', '--json', file]);
+  const seqs = t.stdout.trimEnd().split('\n').map((l) => (JSON.parse(l) as { seq: number }).seq);
+  assert.equal(seqs.length, 5000, 'every line is in the journal once the collector closed our connection');
+  assert.deepEqual(seqs.slice(0, 3), [1, 2, 3]);
+  const waiting = await muxd(['send', String(quiet.port), '--timeout', '1'], 'nobody answers\n');
+  assert.equal(waiting.code, 1, 'with acks expected, the silence is a reply timeout');
+  assert.match(waiting.stderr, /ERR_REPLY_TIMEOUT/);
+});

@@ -35,11 +35,16 @@ export const spec: CommandSpec = {
     },
     'print-acks': { type: 'boolean', description: 'Pipe mode: print every reply line to stdout.' },
     quiet: { type: 'boolean', short: 'q', description: 'Pipe mode: no summary when every line got ok.' },
+    'no-ack': {
+      type: 'boolean',
+      description: 'Pipe mode, for a collector run with --ack off: expect no replies; exit 0 once every line is written and the server closed.',
+    },
   },
   examples: [
     'muxd send 6666                      # interactive prompt',
     'seq 1 100000 | muxd send 6666       # pipe mode, exit 0 only if all 100000 got ok',
     'muxd send 10.0.0.5:6666 --file app.log --window 256 --print-acks',
+    'muxd send 6666 --no-ack < app.log   # to a collector started with --ack off',
   ],
   maxPositionals: 1,
 };
@@ -57,7 +62,8 @@ export async function run(argv: string[]): Promise<void> {
   const file = stringOption(parsed.values, 'file');
   const printAcks = boolOption(parsed.values, 'print-acks');
   const quiet = boolOption(parsed.values, 'quiet');
-  const interactive = file === undefined && process.stdin.isTTY === true;
+  const ack = !boolOption(parsed.values, 'no-ack');
+  const interactive = ack && file === undefined && process.stdin.isTTY === true;
 
   // Open the file before connecting so that a missing file is reported without touching the server.
   let input: Readable = process.stdin;
@@ -82,7 +88,7 @@ export async function run(argv: string[]): Promise<void> {
     return;
   }
 
-  const summary = await sendLines(input, socket, { window, replyTimeoutMs, maxLineBytes, ...(printAcks ? { printTo: process.stdout } : {}) });
+  const summary = await sendLines(input, socket, { window, replyTimeoutMs, maxLineBytes, ack, ...(printAcks && ack ? { printTo: process.stdout } : {}) });
   report(summary, quiet);
 }
 
