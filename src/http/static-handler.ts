@@ -2,7 +2,6 @@
 import { realpath, stat } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
 import path from 'node:path';
-import { ServerResponse } from 'node:http';
 import { InvalidOptionError } from '../errors.js';
 import { resolvePath } from './resolve-path.js';
 import type { ResolvedPath } from './resolve-path.js';
@@ -157,8 +156,7 @@ class StaticServer {
         }
       }
     }
-    if (res instanceof ServerResponse) res.writeHead(200, headers as string[]);
-    else writeHead(res, 200, headers);
+    writeHead(res, 200, headers);
     endWith(req, res, body);
     return true;
   }
