@@ -3,6 +3,7 @@ import { InvalidOptionError } from '../errors.js';
 import { choiceOption, intOption, withDefaults } from '../options.js';
 import type { OptionSpec, OptionValues } from '../options.js';
 import type { JournalOptions } from '../journal/journal.js';
+import { DEFAULT_KEEP } from '../journal/options.js';
 
 /** Collector settings. */
 export interface CollectorOptions {
@@ -33,17 +34,17 @@ export type CollectFlagSpec = OptionSpec;
 
 /** Every flag of `muxd collect`; `muxd up` takes them all. */
 export const collectFlags: Record<string, CollectFlagSpec> = {
-  host: { type: 'string', arg: 'HOST', default: '127.0.0.1', description: 'Address to listen on.' },
-  port: { type: 'string', short: 'p', arg: 'PORT', default: '6666', description: 'TCP port for clients (0 picks a free one).' },
+  host: { type: 'string', arg: 'HOST', default: DEFAULT_COLLECTOR_OPTIONS.host, description: 'Address to listen on.' },
+  port: { type: 'string', short: 'p', arg: 'PORT', default: String(DEFAULT_COLLECTOR_OPTIONS.port), description: 'TCP port for clients (0 picks a free one).' },
   journal: { type: 'string', arg: 'FILE', default: './data/journal.jsonl', description: 'Journal file; its folder is created if missing.' },
   format: { type: 'string', arg: 'json|raw', default: 'json', description: 'One JSON record per line, or the raw message bytes.' },
   sync: { type: 'string', arg: 'batch|none', default: 'batch', description: 'batch: ack after fdatasync; none: ack after write(2).' },
   ack: { type: 'string', arg: 'on|off', default: 'on', description: 'Reply ok/error to every message, or send nothing back.' },
-  'max-message': { type: 'string', arg: 'BYTES', default: '65536', description: 'Longest accepted line; longer ones get ERR_MESSAGE_TOO_LONG.' },
-  'max-conns': { type: 'string', arg: 'N', default: '10000', description: 'Connections past this get ERR_BUSY and are closed.' },
-  'idle-timeout': { type: 'string', arg: 'SECONDS', default: '300', description: 'Close connections idle this long with ERR_IDLE_TIMEOUT (0: never).' },
+  'max-message': { type: 'string', arg: 'BYTES', default: String(DEFAULT_COLLECTOR_OPTIONS.maxMessage), description: 'Longest accepted line; longer ones get ERR_MESSAGE_TOO_LONG.' },
+  'max-conns': { type: 'string', arg: 'N', default: String(DEFAULT_COLLECTOR_OPTIONS.maxConns), description: 'Connections past this get ERR_BUSY and are closed.' },
+  'idle-timeout': { type: 'string', arg: 'SECONDS', default: String(DEFAULT_COLLECTOR_OPTIONS.idleTimeout), description: 'Close connections idle this long with ERR_IDLE_TIMEOUT (0: never).' },
   'rotate-size': { type: 'string', arg: 'BYTES', default: '0', description: 'Rotate the journal to FILE.1 … at this size (0: never).' },
-  keep: { type: 'string', arg: 'N', default: '5', description: 'Rotated journal files to keep.' },
+  keep: { type: 'string', arg: 'N', default: String(DEFAULT_KEEP), description: 'Rotated journal files to keep.' },
   'no-stdin': { type: 'boolean', default: false, description: 'Do not read lines from the terminal (stdin).' },
 };
 
