@@ -22,6 +22,7 @@ export const ErrorCode = {
   BAD_REQUEST: 'ERR_BAD_REQUEST',
   UNAUTHORIZED: 'ERR_UNAUTHORIZED',
   FORBIDDEN_ORIGIN: 'ERR_FORBIDDEN_ORIGIN',
+  HOST_NOT_ALLOWED: 'ERR_HOST_NOT_ALLOWED',
   CONNECTION_CLOSED: 'ERR_CONNECTION_CLOSED',
   REPLY_TIMEOUT: 'ERR_REPLY_TIMEOUT',
   PROTOCOL: 'ERR_PROTOCOL',
@@ -178,6 +179,13 @@ export class UnauthorizedError extends MuxdError {
 export class ForbiddenOriginError extends MuxdError {
   constructor() {
     super(ErrorCode.FORBIDDEN_ORIGIN, 'cross-origin request refused');
+  }
+}
+
+/** A request whose `Host` / `:authority` is not this machine or an `--allowed-hosts` name (DNS rebinding). HTTP 403. */
+export class HostNotAllowedError extends MuxdError {
+  constructor() {
+    super(ErrorCode.HOST_NOT_ALLOWED, 'host not allowed: start muxd with --allowed-hosts NAME to serve this name');
   }
 }
 

@@ -23,6 +23,14 @@ export function announceListening(kind: 'http' | 'https' | 'collect', url: strin
   }
 }
 
+/** Says on stderr, at startup, that a collector bound off loopback takes writes from anyone who can reach it. */
+export function warnUnauthenticatedCollector(url: string): void {
+  process.stderr.write(
+    `muxd: warning: the collector at ${url} is unauthenticated: anyone who can reach this port can write into the journal ` +
+      '(keep it on 127.0.0.1, or behind a firewall)\n',
+  );
+}
+
 /** Formats a host for a URL (brackets around IPv6). */
 export function urlHost(host: string): string {
   return host.includes(':') ? `[${host}]` : host;

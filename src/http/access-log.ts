@@ -43,6 +43,38 @@ export function quoteLogValue(v: string | undefined): string {
   return `"${v.replace(/[\\"\x00-\x1f\x7f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`)}"`;
 }
 
+/** True when a raw query key decodes (as URLSearchParams would) to `token`. */
+function isTokenKey(rawKey: string): boolean {
+  if (rawKey.length === 5) return rawKey.toLowerCase() === 'token';
+  if (!rawKey.includes('%')) return false;
+  try {
+    return decodeURIComponent(rawKey.replaceAll('+', ' ')).toLowerCase() === 'token';
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Replaces the value of every `token` query parameter (however its name is percent-encoded) with `REDACTED`, so
+ * `--token` never lands in a log line. URLs without a query cost one indexOf.
+ */
+export function redactSecrets(url: string | undefined): string | undefined {
+  if (url === undefined) return url;
+  const q = url.indexOf('?');
+  if (q === -1) return url;
+  const hash = url.indexOf('#', q);
+  const query = url.slice(q + 1, hash === -1 ? undefined : hash);
+  let changed = false;
+  const parts = query.split('&').map((part) => {
+    const eq = part.indexOf('=');
+    if (eq === -1 || !isTokenKey(part.slice(0, eq))) return part;
+    changed = true;
+    return `${part.slice(0, eq)}=REDACTED`;
+  });
+  if (!changed) return url;
+  return `${url.slice(0, q + 1)}${parts.join('&')}${hash === -1 ? '' : url.slice(hash)}`;
+}
+
 /** Writes access log lines through a buffer; call `track(res)` for each response and `close()` at shutdown. */
 export class AccessLog {
   private buf = '';
@@ -105,19 +137,19 @@ export class AccessLog {
         time: new Date().toISOString(),
         remote,
         method: req.method,
-        url: req.url,
+        url: redactSecrets(req.url),
         protocol: `HTTP/${req.httpVersion}`,
         status,
         bytes: bytes ?? null,
         ms: start === undefined ? null : Math.round((performance.now() - start) * 1000) / 1000,
-        referer: req.headers.referer ?? null,
+        referer: redactSecrets(req.headers.referer) ?? null,
         userAgent: req.headers['user-agent'] ?? null,
         aborted: !res.writableFinished,
       });
     } else {
-      line = `${remote} - - ${this.clfDate()} ${quoteLogValue(`${req.method} ${req.url} HTTP/${req.httpVersion}`)} ${status} ${bytes === undefined ? '-' : bytes}`;
+      line = `${remote} - - ${this.clfDate()} ${quoteLogValue(`${req.method} ${redactSecrets(req.url)} HTTP/${req.httpVersion}`)} ${status} ${bytes === undefined ? '-' : bytes}`;
       if (this.options.format === LogFormat.COMBINED) {
-        line += ` ${quoteLogValue(req.headers.referer)} ${quoteLogValue(req.headers['user-agent'])}`;
+        line += ` ${quoteLogValue(redactSecrets(req.headers.referer))} ${quoteLogValue(req.headers['user-agent'])}`;
       }
     }
     this.push(`${line}\n`);

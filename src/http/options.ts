@@ -6,6 +6,7 @@ import type { HttpServerOptions } from './server.js';
 import { LogFormat } from './access-log.js';
 import type { LogFormatValue } from './access-log.js';
 import { DEFAULT_MAX_RANGES } from './range.js';
+import { createHostAllowList, parseAllowedHosts } from './host-check.js';
 import { choiceOption, intOption, stringOption } from '../options.js';
 import type { OptionSpec, OptionValues } from '../options.js';
 
@@ -32,6 +33,12 @@ export const SERVE_DEFAULTS = {
 /** Every flag of `muxd serve`. `muxd up` takes all of them too. */
 export const serveOptionSpecs: Record<string, ServeOptionSpec> = {
   host: { type: 'string', default: SERVE_DEFAULTS.host, arg: 'HOST', description: 'Address to listen on.' },
+  'allowed-hosts': {
+    type: 'string',
+    arg: 'NAME,...|all',
+    description:
+      'Host names (and .suffix entries) the server answers to besides localhost and loopback addresses; on a loopback bind every other Host gets 403 (DNS-rebinding guard). "all" turns the check off.',
+  },
   port: { type: 'string', short: 'p', default: String(SERVE_DEFAULTS.port), arg: 'PORT', description: 'Port to listen on; 0 picks a free one.' },
   log: { type: 'string', default: SERVE_DEFAULTS.log, arg: 'common|combined|json|off', description: 'Access log format, written to stdout.' },
   listing: { type: 'boolean', description: 'List directories that have no index file (HTML, or JSON for Accept: application/json).' },
@@ -112,6 +119,7 @@ export async function resolveServeOptions(
     maxHeaderSize: intOption(values, 'max-header-size', 1024, 1_048_576),
     log: choiceOption<LogFormatValue>(values, 'log', Object.values(LogFormat)),
   };
+  serverOptions.allowedHosts = createHostAllowList(serverOptions.host, parseAllowedHosts(stringOption(values, 'allowed-hosts')));
   if (tls !== undefined) serverOptions.tls = tls;
   return { staticOptions, serverOptions };
 }

@@ -5,10 +5,12 @@ import { once } from 'node:events';
 import type { Socket } from 'node:net';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Http2ServerRequest, Http2ServerResponse, Http2Session } from 'node:http2';
-import { IoError } from '../errors.js';
+import { HostNotAllowedError, IoError } from '../errors.js';
 import type { Closable } from '../lifecycle.js';
 import { createAccessLog } from './access-log.js';
 import type { AccessLog, LogFormatValue } from './access-log.js';
+import { isHostAllowed } from './host-check.js';
+import type { HostAllowList } from './host-check.js';
 
 /** Listener, limits and logging of one HTTP server. */
 export interface HttpServerOptions {
@@ -30,6 +32,8 @@ export interface HttpServerOptions {
   /** Access log format, written to `logStream` (default stdout). */
   log: LogFormatValue;
   logStream?: NodeJS.WritableStream;
+  /** DNS-rebinding guard: requests whose Host is not on the list get 403; null or absent: no check. */
+  allowedHosts?: HostAllowList | null;
 }
 
 /** Any request/response pair the server hands to its handler. */
@@ -49,6 +53,27 @@ export interface HttpServerHandle {
   accessLog: AccessLog | null;
 }
 
+/** The `Host` and HTTP/2 `:authority` values of a request; both must pass the allow-list. */
+function authoritiesOf(req: AnyRequest): (string | undefined)[] {
+  const authority = req.headers[':authority'];
+  return [req.headers.host, typeof authority === 'string' ? authority : undefined];
+}
+
+/** Answers 403 ERR_HOST_NOT_ALLOWED as JSON, whatever the route, and drains nothing: the request never reaches a handler. */
+function refuseHost(req: AnyRequest, res: AnyResponse): void {
+  const err = new HostNotAllowedError();
+  const body = JSON.stringify({ error: { code: err.code, message: err.message } });
+  const headers: Record<string, string | number> = {
+    'Content-Type': 'application/json; charset=utf-8',
+    'Content-Length': Buffer.byteLength(body),
+    'Cache-Control': 'no-store',
+    'X-Content-Type-Options': 'nosniff',
+  };
+  if (req.httpVersionMajor === 1) headers.Connection = 'close';
+  (res as ServerResponse).writeHead(403, headers);
+  (res as ServerResponse).end(req.method === 'HEAD' ? undefined : body);
+}
+
 function urlHost(host: string): string {
   return host.includes(':') ? `[${host}]` : host;
 }
@@ -57,6 +82,7 @@ function urlHost(host: string): string {
 export function createHttpServer(opts: HttpServerOptions, handler: RequestHandler): HttpServerHandle {
   const accessLog = createAccessLog(opts.log, opts.logStream);
   const tls = opts.tls !== undefined;
+  const hostList = opts.allowedHosts ?? null;
   let closing = false;
   // TLS only: per-socket in-flight counts, so idle HTTP/1.1 connections can be closed during a drain.
   const inflight = new Map<Socket, number>();
@@ -64,6 +90,7 @@ export function createHttpServer(opts: HttpServerOptions, handler: RequestHandle
 
   const wrapped = (req: AnyRequest, res: AnyResponse): void => {
     if (accessLog !== null) accessLog.track(req, res);
+    if (hostList && !authoritiesOf(req).every((v) => isHostAllowed(hostList, v))) return refuseHost(req, res);
     if (closing && req.httpVersionMajor === 1) (res as ServerResponse).shouldKeepAlive = false;
     if (tls && req.httpVersionMajor === 1) {
       const sock = req.socket as Socket;

@@ -84,7 +84,7 @@ export function createWebRouter(opts: WebRouterOptions): Handler {
     switch (rest) {
       case '/events': {
         if (!getOnly()) return;
-        const denied = access.checkToken(req, url);
+        const denied = access.checkToken(req, url, true);
         if (denied) return sendError(res, denied);
         if (req.method === 'HEAD') {
           res.writeHead(200, { 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-store' }).end();
@@ -114,6 +114,16 @@ export function createWebRouter(opts: WebRouterOptions): Handler {
           return sendError(res, denied);
         }
         opts.ingest(req, res);
+        return;
+      }
+      case '/session': {
+        // The page trades its token (sent as a header) for an HttpOnly cookie, so EventSource needs no ?token= URL.
+        if (req.method !== 'POST') return sendError(res, new MethodNotAllowedError('POST'), { Allow: 'POST' });
+        req.resume();
+        const denied = access.checkOrigin(req) ?? access.checkToken(req, url);
+        if (denied) return sendError(res, denied);
+        const cookie = access.sessionCookie(req);
+        res.writeHead(204, { 'Cache-Control': 'no-store', ...(cookie === null ? {} : { 'Set-Cookie': cookie }) }).end();
         return;
       }
       case '/metrics':

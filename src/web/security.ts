@@ -1,6 +1,5 @@
 // Access rules for /_muxd/*: open on loopback, a token for writes and the journal elsewhere, same-origin POSTs always.
-import { timingSafeEqual } from 'node:crypto';
-import { isIP } from 'node:net';
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { ForbiddenOriginError, UnauthorizedError } from '../errors.js';
 import type { MuxdError } from '../errors.js';
@@ -17,19 +16,16 @@ export interface AccessPolicyOptions {
 export interface AccessPolicy {
   /** True when a token must accompany writes, history and events. */
   readonly tokenRequired: boolean;
-  /** Returns an error when the request lacks the token (if one is required), or null when it may proceed. */
-  checkToken(req: IncomingMessage, url: URL): MuxdError | null;
+  /**
+   * Returns an error when the request lacks the token (if one is required), or null when it may proceed. With
+   * `cookie`, the session cookie from {@link AccessPolicy.sessionCookie} counts too (only `/_muxd/events` takes it:
+   * EventSource cannot send headers).
+   */
+  checkToken(req: IncomingMessage, url: URL, cookie?: boolean): MuxdError | null;
+  /** The `Set-Cookie` value that lets the page's EventSource in without a token in its URL (null: no token set). */
+  sessionCookie(req: IncomingMessage): string | null;
   /** Returns an error when a state-changing request comes from another origin, or null. */
   checkOrigin(req: IncomingMessage): MuxdError | null;
-}
-
-/** True for hosts that only this machine can reach: 127.0.0.0/8, ::1, localhost. */
-export function isLoopbackHost(host: string): boolean {
-  const h = host.replace(/^\[|\]$/g, '').toLowerCase();
-  if (h === 'localhost' || h === '::1' || h === '0:0:0:0:0:0:0:1') return true;
-  if (isIP(h) === 4) return h.startsWith('127.');
-  if (h.startsWith('::ffff:')) return h.slice(7).startsWith('127.');
-  return false;
 }
 
 function sameSecret(given: string, expected: Buffer): boolean {
@@ -73,15 +69,43 @@ export function isSameOrigin(req: IncomingMessage): boolean {
   return parsed.host.toLowerCase() === host.toLowerCase() && (parsed.protocol === 'http:' || parsed.protocol === 'https:');
 }
 
+/** Name of the session cookie: one per port, since browsers share cookies between ports of one host. */
+export function sessionCookieName(req: IncomingMessage): string {
+  return `muxd_session_${req.socket.localPort ?? 0}`;
+}
+
+/** The value of cookie `name` in the request, or null. */
+export function cookieValue(req: IncomingMessage, name: string): string | null {
+  const header = req.headers.cookie;
+  if (typeof header !== 'string') return null;
+  for (const part of header.split(';')) {
+    const eq = part.indexOf('=');
+    if (eq !== -1 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
+  }
+  return null;
+}
+
 /** Builds the access policy for one server. A token, once given, is required even on loopback. */
 export function createAccessPolicy(opts: AccessPolicyOptions): AccessPolicy {
   const secret = opts.token !== undefined && opts.token !== '' ? Buffer.from(opts.token) : null;
+  // The cookie carries an HMAC of the token, never the token: a leaked cookie does not reveal the token.
+  const session = secret === null ? null : Buffer.from(createHmac('sha256', secret).update('muxd-session-v1').digest('base64url'));
   return {
     tokenRequired: secret !== null,
-    checkToken(req, url) {
-      if (secret === null) return null;
+    checkToken(req, url, cookie = false) {
+      if (secret === null || session === null) return null;
       const given = requestToken(req, url);
-      return given !== null && sameSecret(given, secret) ? null : new UnauthorizedError();
+      if (given !== null && sameSecret(given, secret)) return null;
+      if (cookie) {
+        const c = cookieValue(req, sessionCookieName(req));
+        if (c !== null && sameSecret(c, session)) return null;
+      }
+      return new UnauthorizedError();
+    },
+    sessionCookie(req) {
+      if (session === null) return null;
+      const secure = (req.socket as { encrypted?: boolean }).encrypted === true ? '; Secure' : '';
+      return `${sessionCookieName(req)}=${session.toString()}; Path=/_muxd/; HttpOnly; SameSite=Strict${secure}`;
     },
     checkOrigin(req) {
       return isSameOrigin(req) ? null : new ForbiddenOriginError();

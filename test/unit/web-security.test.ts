@@ -2,17 +2,12 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { IncomingMessage } from 'node:http';
-import { createAccessPolicy, isLoopbackHost, isSameOrigin } from '../../src/web/security.js';
+import { createAccessPolicy, isSameOrigin } from '../../src/web/security.js';
 import { isReservedPath } from '../../src/web/router.js';
 
 const req = (headers: Record<string, string>): IncomingMessage => ({ headers }) as unknown as IncomingMessage;
 
 describe('web security', () => {
-  it('isLoopbackHost', () => {
-    for (const h of ['127.0.0.1', '127.1.2.3', 'localhost', '::1', '[::1]', '::ffff:127.0.0.1']) assert.equal(isLoopbackHost(h), true, h);
-    for (const h of ['0.0.0.0', '::', '192.168.1.10', 'example.com', '10.0.0.1']) assert.equal(isLoopbackHost(h), false, h);
-  });
-
   it('token from Bearer header or ?token=, compared exactly', () => {
     const p = createAccessPolicy({ host: '0.0.0.0', token: 's3cret' });
     const u = (q: string): URL => new URL(`http://h/_muxd/journal${q}`);
@@ -24,6 +19,25 @@ describe('web security', () => {
     assert.equal(p.checkToken(req({}), u('?token=s3cretX'))?.code, 'ERR_UNAUTHORIZED');
     const open = createAccessPolicy({ host: '127.0.0.1' });
     assert.equal(open.checkToken(req({}), u('')), null);
+  });
+
+  it('the session cookie is an HMAC of the token, per port, HttpOnly and SameSite=Strict, and only counts where asked', () => {
+    const p = createAccessPolicy({ host: '0.0.0.0', token: 's3cret' });
+    const sock = { localPort: 8123 };
+    const setCookie = p.sessionCookie({ headers: {}, socket: sock } as unknown as IncomingMessage);
+    assert.ok(setCookie !== null);
+    assert.match(setCookie, /^muxd_session_8123=[A-Za-z0-9_-]{43}; Path=\/_muxd\/; HttpOnly; SameSite=Strict$/);
+    assert.ok(!setCookie.includes('s3cret'), 'the cookie never carries the token itself');
+    const pair = setCookie.split(';')[0]!;
+    const u = new URL('http://h/_muxd/events');
+    const withCookie = { headers: { cookie: `other=1; ${pair}` }, socket: sock } as unknown as IncomingMessage;
+    assert.equal(p.checkToken(withCookie, u, true), null);
+    assert.equal(p.checkToken(withCookie, u, false)?.code, 'ERR_UNAUTHORIZED', 'the cookie opens only the event stream');
+    const otherPort = { headers: { cookie: pair }, socket: { localPort: 9999 } } as unknown as IncomingMessage;
+    assert.equal(p.checkToken(otherPort, u, true)?.code, 'ERR_UNAUTHORIZED');
+    const forged = { headers: { cookie: `${pair.slice(0, -1)}A` }, socket: sock } as unknown as IncomingMessage;
+    assert.equal(p.checkToken(forged, u, true)?.code, 'ERR_UNAUTHORIZED');
+    assert.equal(createAccessPolicy({ host: '127.0.0.1' }).sessionCookie(withCookie), null);
   });
 
   it('same-origin check on Origin and Sec-Fetch-Site', () => {

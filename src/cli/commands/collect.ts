@@ -5,7 +5,8 @@ import { createLogger } from '../../logger.js';
 import { parseOrHelp } from '../args.js';
 import type { CommandSpec } from '../args.js';
 import { createProcessLifecycle } from '../exit.js';
-import { announceListening } from '../output.js';
+import { isLoopbackHost } from '../../http/host-check.js';
+import { announceListening, warnUnauthenticatedCollector } from '../output.js';
 
 /** Flags, help and examples of `muxd collect`. */
 export const spec: CommandSpec = {
@@ -30,6 +31,7 @@ export async function run(argv: string[]): Promise<void> {
   const { collector: server, stdin } = await startCollectStack(config, lifecycle, createLogger);
   const info = await server.listen();
   announceListening('collect', info.url);
+  if (!isLoopbackHost(config.collector.host)) warnUnauthenticatedCollector(info.url);
   if (stdin) {
     if (process.stdin.isTTY) {
       process.stderr.write('Type lines to journal them (src "stdin"); each is answered "ok <seq>" once on disk. Ctrl-C stops.\n');

@@ -4,20 +4,26 @@ import { UsageError } from '../../errors.js';
 import { collectConfigFrom, collectFlags } from '../../collector/options.js';
 import { resolveServeOptions, serveOptionSpecs } from '../../http/options.js';
 import { startUp } from '../../web/app.js';
-import { isLoopbackHost } from '../../web/security.js';
+import { isLoopbackHost } from '../../http/host-check.js';
 import { DEFAULT_LIVE_RATE } from '../../web/sse.js';
 import { intOption, parseOrHelp, stringOption } from '../args.js';
 import type { CommandSpec, OptionSpec } from '../args.js';
 import { createProcessLifecycle } from '../exit.js';
-import { announceListening } from '../output.js';
+import { announceListening, warnUnauthenticatedCollector } from '../output.js';
 
-const { host: _collectHost, port: collectPort, 'max-conns': _collectMaxConns, ...collectRest } = collectFlags;
+const { host: collectHost, port: collectPort, 'max-conns': _collectMaxConns, ...collectRest } = collectFlags;
 
 /** Every flag of serve and collect; collect's `--port` is `--collect-port`, `--host` and `--max-conns` are shared. */
 const options: Record<string, OptionSpec> = {
   ...serveOptionSpecs,
   'max-conns': { type: 'string', arg: 'N', default: '10000', description: 'Most simultaneous connections, for the HTTP server and for the collector each.' },
   'collect-port': { type: 'string', arg: 'PORT', default: collectPort?.default ?? '6666', description: 'TCP port of the collector (0 picks a free one).' },
+  'collect-host': {
+    type: 'string',
+    arg: 'HOST',
+    default: collectHost?.default ?? '127.0.0.1',
+    description: 'Address of the collector, independent of --host. The TCP port has no authentication: bind it off loopback only on purpose.',
+  },
   ...collectRest,
   'live-rate': {
     type: 'string',
@@ -44,7 +50,8 @@ export const spec: CommandSpec = {
     'muxd up public --journal ./data/journal.jsonl     # what npm start runs',
     'muxd up                                           # just the live page, at http://127.0.0.1:8000/',
     'muxd up site --port 8080 --collect-port 7000 --no-stdin',
-    'muxd up public --host 0.0.0.0 --token "$(openssl rand -hex 16)"',
+    'muxd up public --host 0.0.0.0 --token "$(openssl rand -hex 16)"   # the collector stays on 127.0.0.1',
+    'muxd up public --allowed-hosts dev.example.test   # answer to that name too (DNS-rebinding guard)',
   ],
   maxPositionals: 1,
 };
@@ -65,7 +72,7 @@ export async function run(argv: string[]): Promise<void> {
   const values = parsed.values;
   const dir = parsed.positionals[0];
   const { staticOptions, serverOptions } = await resolveServeOptions(values, dir ?? '.');
-  const config = collectConfigFrom({ ...values, port: values['collect-port'] });
+  const config = collectConfigFrom({ ...values, host: values['collect-host'], port: values['collect-port'] });
   const token = stringOption(values, 'token');
   if (!isLoopbackHost(serverOptions.host) && (token === undefined || token === '')) {
     throw new UsageError(`--host ${serverOptions.host} is reachable from other machines: set --token TOKEN (writes and the journal need it)`);
@@ -83,8 +90,10 @@ export async function run(argv: string[]): Promise<void> {
   });
   announceListening(serverOptions.tls ? 'https' : 'http', app.httpUrl);
   announceListening('collect', app.collectUrl);
+  if (!isLoopbackHost(config.collector.host)) warnUnauthenticatedCollector(app.collectUrl);
   if (process.stdout.isTTY) {
-    const page = `${app.httpUrl}${dir === undefined ? '/' : '/_muxd/'}${token ? `?token=${encodeURIComponent(token)}` : ''}`;
+    // The token goes in the fragment: browsers never send it, so it reaches no log; the page then drops it from the bar.
+    const page = `${app.httpUrl}${dir === undefined ? '/' : '/_muxd/'}${token ? `#token=${encodeURIComponent(token)}` : ''}`;
     process.stdout.write(`Live journal: ${page}\nSend lines with: muxd send ${app.collectPort}${app.stdin ? ', or type them here' : ''}.\n`);
   }
   app.stdin?.start();

@@ -6,9 +6,40 @@ const PAGE = 200;
 const $ = (id) => document.getElementById(id);
 const list = $('messages');
 const scroller = $('scroller');
-const token = new URLSearchParams(location.search).get('token');
-const withToken = (path) => (token ? `${path}${path.includes('?') ? '&' : '?'}token=${encodeURIComponent(token)}` : path);
+const token = takeToken();
 const authHeaders = token ? { Authorization: `Bearer ${token}` } : {};
+
+// The token arrives as #token=… (or a legacy ?token=…). It is kept for this tab in sessionStorage, removed from the
+// address bar at once, and sent only as a header; the event stream gets an HttpOnly cookie instead (see startSession).
+function takeToken() {
+  const hash = new URLSearchParams(location.hash.slice(1));
+  const query = new URLSearchParams(location.search);
+  const given = hash.get('token') ?? query.get('token');
+  if (given !== null) {
+    hash.delete('token');
+    query.delete('token');
+    const q = query.toString();
+    const h = hash.toString();
+    history.replaceState(history.state, '', `${location.pathname}${q ? `?${q}` : ''}${h ? `#${h}` : ''}`);
+    try {
+      sessionStorage.setItem('muxd-token', given);
+    } catch {
+      // storage disabled: the token lives only as long as this page
+    }
+    return given;
+  }
+  try {
+    return sessionStorage.getItem('muxd-token');
+  } catch {
+    return null;
+  }
+}
+
+async function startSession() {
+  if (!token) return;
+  const res = await fetch('/_muxd/session', { method: 'POST', headers: authHeaders, cache: 'no-store' });
+  if (!res.ok) throw new Error(`session: HTTP ${res.status}`);
+}
 
 let queue = []; // records waiting for the next animation frame
 let scheduled = false;
@@ -162,7 +193,7 @@ function updateCounts() {
 async function fetchPage(before, limit) {
   const q = new URLSearchParams({ limit: String(limit) });
   if (before !== null && before !== undefined) q.set('before', String(before));
-  const res = await fetch(withToken(`/_muxd/journal?${q}`), { headers: authHeaders, cache: 'no-store' });
+  const res = await fetch(`/_muxd/journal?${q}`, { headers: authHeaders, cache: 'no-store' });
   if (!res.ok) {
     const body = await res.json().catch(() => ({}));
     throw new Error(body.error ? `${body.error}: ${body.message}` : `HTTP ${res.status}`);
@@ -209,7 +240,7 @@ function setStatus(state, text) {
 
 function connect() {
   const q = lastSeq ? `?lastEventId=${lastSeq}` : '';
-  const es = new EventSource(withToken(`/_muxd/events${q}`));
+  const es = new EventSource(`/_muxd/events${q}`);
   es.addEventListener('open', () => setStatus('live', 'live'));
   es.addEventListener('error', () => setStatus('down', es.readyState === EventSource.CLOSED ? 'disconnected' : 'reconnecting'));
   es.addEventListener('message', (ev) => {
@@ -303,6 +334,7 @@ $('follow').addEventListener('change', () => {
 
 (async () => {
   try {
+    await startSession();
     const page = await fetchPage(null, PAGE);
     hasOlder = page.next !== null;
     for (const rec of page.records) enqueue(rec);
