@@ -1,7 +1,7 @@
 // The pure part of the journal reader: which sibling files are rotated journals, and their order (oldest first).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { rotatedNames } from '../../src/client/journal-reader.js';
+import { rotatedNames } from '../../src/journal/files.js';
 
 test('rotatedNames: FILE.N … FILE.1, numerically, ignoring everything else', () => {
   const names = ['journal.jsonl', 'journal.jsonl.1', 'journal.jsonl.10', 'journal.jsonl.2', 'journal.jsonl.torn', 'journal.jsonl.01', 'journal.jsonl.0', 'journal.jsonl.3.gz', 'other.jsonl.4', 'journal.jsonl.9'];

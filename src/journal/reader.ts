@@ -1,11 +1,13 @@
-// Streams a journal's lines across its rotated files (FILE.N … FILE.1, FILE) and follows the live file through rotation.
-import { open, readdir, stat } from 'node:fs/promises';
+// Streams a journal's lines forward across its rotated files (FILE.N … FILE.1, FILE) and follows the live file through rotation.
+import { open, stat } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { watch } from 'node:fs';
 import type { FSWatcher } from 'node:fs';
 import path from 'node:path';
 import { IoError } from '../errors.js';
 import { LineDecoder } from '../protocol/line-decoder.js';
+import { rotatedNames, siblingNames } from './files.js';
+import { offsetOfLastLines } from './scan.js';
 
 /** Yielded once the existing content has been read; what follows is new (only when following). */
 export const CAUGHT_UP = Symbol('caught-up');
@@ -32,20 +34,6 @@ export interface ReadJournalOptions {
 
 const CHUNK = 65_536;
 
-/**
- * Orders the rotated siblings of `base` among `names` oldest first: `base.3`, `base.2`, `base.1`.
- * Other names (`base.torn`, `base.tmp`, `base.01`) are ignored.
- */
-export function rotatedNames(base: string, names: readonly string[]): string[] {
-  const found: Array<[number, string]> = [];
-  for (const name of names) {
-    if (!name.startsWith(`${base}.`)) continue;
-    const suffix = name.slice(base.length + 1);
-    if (/^[1-9]\d{0,8}$/.test(suffix)) found.push([Number(suffix), name]);
-  }
-  return found.sort((a, b) => b[0] - a[0]).map(([, name]) => name);
-}
-
 interface Opened {
   fh: FileHandle;
   ino: number;
@@ -64,12 +52,7 @@ async function openIfExists(file: string): Promise<Opened | null> {
 /** Rotated files with their inodes, oldest first. */
 async function listRotated(file: string): Promise<Array<{ file: string; ino: number }>> {
   const dir = path.dirname(file);
-  let names: string[];
-  try {
-    names = await readdir(dir);
-  } catch {
-    return [];
-  }
+  const names = await siblingNames(file);
   const out: Array<{ file: string; ino: number }> = [];
   for (const name of rotatedNames(path.basename(file), names)) {
     try {
@@ -195,25 +178,6 @@ export async function* readJournal(options: ReadJournalOptions): AsyncGenerator<
     for (const o of pending) await o.fh.close().catch(() => {});
     if (live) await live.fh.close().catch(() => {});
   }
-}
-
-/**
- * Scans a file backwards for `count` LFs and returns the offset just after the earliest of them,
- * or 0 when the file holds fewer (then everything, rotated files included, is needed).
- */
-export async function offsetOfLastLines(fh: FileHandle, count: number, buf: Buffer): Promise<number> {
-  let end = (await fh.stat()).size;
-  let seen = 0;
-  while (end > 0) {
-    const len = Math.min(buf.length, end);
-    const { bytesRead } = await fh.read(buf, 0, len, end - len);
-    if (bytesRead < len) return 0;
-    for (let i = len - 1; i >= 0; i--) {
-      if (buf[i] === 0x0a && ++seen === count) return end - len + i + 1;
-    }
-    end -= len;
-  }
-  return 0;
 }
 
 /**
