@@ -9,6 +9,16 @@ const BACK_CHUNK = 64 * 1024;
 const FORWARD_CHUNK = 1 << 20;
 const SEQ_PREFIX = Buffer.from('{"seq":');
 
+/** Opens a file for reading, or null when it does not exist. */
+export async function openIfExists(file: string): Promise<FileHandle | null> {
+  try {
+    return await open(file, 'r');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw err;
+  }
+}
+
 /** Reads the bytes [start, end) of an open file (fewer when the file is shorter). */
 export async function readRange(fh: FileHandle, start: number, end: number): Promise<Buffer> {
   const buf = Buffer.allocUnsafe(end - start);
@@ -88,13 +98,8 @@ export function recordSeq(line: Buffer): number | null {
  * 0 when the file is missing or holds no complete line. Throws JournalCorruptError when that line is not a record.
  */
 export async function peekLastSeq(file: string): Promise<number> {
-  let fh: FileHandle;
-  try {
-    fh = await open(file, 'r');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 0;
-    throw err;
-  }
+  const fh = await openIfExists(file);
+  if (fh === null) return 0;
   try {
     const lf = await nthLfBefore(fh, (await fh.stat()).size, 1);
     if (lf < 0) return 0;
@@ -143,13 +148,8 @@ export async function forEachLine(
 
 /** Counts the LFs of a file (0 when it is missing): the records of a raw journal file. */
 export async function countLines(file: string): Promise<number> {
-  let fh: FileHandle;
-  try {
-    fh = await open(file, 'r');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 0;
-    throw err;
-  }
+  const fh = await openIfExists(file);
+  if (fh === null) return 0;
   try {
     let n = 0;
     const buf = Buffer.allocUnsafe(FORWARD_CHUNK);
