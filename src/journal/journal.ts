@@ -190,7 +190,8 @@ export class Journal extends EventEmitter implements Sink, Closable {
     for (const job of jobs) {
       job.first = seq + 1;
       job.ts = ts;
-      for (const m of job.batch) enc.add(++seq, m);
+      enc.addBatch(seq + 1, job.batch);
+      seq += job.batch.length;
     }
     const bytes = enc.bytes();
     const start = this.stats.size;
