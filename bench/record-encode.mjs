@@ -76,12 +76,34 @@ function runBatch(mod, inputs, ms) {
   return n / ((performance.now() - t0) / 1000);
 }
 
+/** The ceiling: copy each message and a LF into one buffer, no JSON at all (what `--format raw` costs). */
+function runCopy(_mod, inputs, ms) {
+  const out = Buffer.allocUnsafe(1 << 20);
+  let n = 0;
+  const t0 = performance.now();
+  while (performance.now() - t0 < ms) {
+    for (let b = 0; b + BATCH <= inputs.length; b += BATCH) {
+      let o = 0;
+      for (let i = b; i < b + BATCH; i++) {
+        out.set(inputs[i].msg, o);
+        o += inputs[i].msg.length;
+        out[o++] = 0x0a;
+      }
+      n += BATCH;
+    }
+  }
+  return n / ((performance.now() - t0) / 1000);
+}
+
 const builds = [];
 for (const dir of o.dist) builds.push({ dir, mod: await import(pathToFileURL(path.resolve(dir, 'journal/record.js')).href) });
 const rows = new Map();
 const ms = Number(o.ms);
 for (let r = 0; r < Number(o.rounds); r++) {
   for (const kind of kinds) {
+    const copyKey = `${kind}\t(ceiling)\tcopy only`;
+    if (!rows.has(copyKey)) rows.set(copyKey, []);
+    rows.get(copyKey).push(runCopy(null, data[kind], ms));
     for (const { dir, mod } of builds) {
       const runs = [['add', runAdd]];
       if (typeof mod.RecordEncoder.prototype.addBatch === 'function') runs.push(['addBatch', runBatch]);
