@@ -1,4 +1,4 @@
-// The file journal: pipelined group commit (one write per batch, fdatasyncs overlapping the next writes), failure retry, rotation.
+// The file journal: pipelined group commit (one write per batch, fdatasyncs overlapping the next writes, or O_DSYNC writes), failure retry, rotation.
 import { EventEmitter } from 'node:events';
 import { mkdir, stat } from 'node:fs/promises';
 import path from 'node:path';
@@ -51,6 +51,8 @@ function countOf(jobs: Job[]): number {
 /**
  * An append-only journal file. Batches are written in order, one write(2) at a time; after each write an
  * fdatasync starts (at most two at once) and, when it returns, every batch written before it is durable.
+ * With sync method `dsync` the file is opened O_DSYNC instead: a write that returns is durable, no fdatasync runs.
+ * Every system call goes through `FileOps` (node:fs unless the options name another).
  * Batches arriving during a sync are written meanwhile and share the next one (group commit). Emits `'durable'` (records) after each durable group when
  * someone listens, `'sync'` (durationMs, batchSize, bytes), `'failing'` and `'recovered'`.
  */
