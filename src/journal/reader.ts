@@ -39,7 +39,7 @@ interface Opened {
   ino: number;
 }
 
-async function openIfExists(file: string): Promise<Opened | null> {
+async function openWithInode(file: string): Promise<Opened | null> {
   try {
     const fh = await open(file, 'r');
     return { fh, ino: (await fh.stat()).ino };
@@ -108,7 +108,7 @@ export async function* readJournal(options: ReadJournalOptions): AsyncGenerator<
   let live: Opened | null = null;
   let pending: Opened[] = [];
   try {
-    live = await openIfExists(file);
+    live = await openWithInode(file);
     pending = await openBetween(file, null, live?.ino);
     if (!live && pending.length === 0 && !options.follow) throw new IoError(`no journal at ${file}`);
     let lastIno: number | null = live?.ino ?? pending[pending.length - 1]?.ino ?? null;
@@ -155,7 +155,7 @@ export async function* readJournal(options: ReadJournalOptions): AsyncGenerator<
             await live.fh.close();
             live = null;
           }
-          live = await openIfExists(file);
+          live = await openWithInode(file);
           pending = await openBetween(file, lastIno, live?.ino);
           yield* readPending();
           lastIno = live?.ino ?? lastIno;
@@ -197,7 +197,7 @@ async function openBetween(file: string, after: number | null, before: number | 
     const opened: Opened[] = [];
     let consistent = true;
     for (const r of slice) {
-      const o = await openIfExists(r.file);
+      const o = await openWithInode(r.file);
       if (o) opened.push(o);
       if (!o || o.ino !== r.ino) {
         consistent = false;
