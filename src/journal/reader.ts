@@ -52,7 +52,9 @@ async function openWithInode(file: string): Promise<Opened | null> {
 /** Rotated files with their inodes, oldest first. */
 async function listRotated(file: string): Promise<Array<{ file: string; ino: number }>> {
   const dir = path.dirname(file);
-  const names = await siblingNames(file);
+  const names = await siblingNames(file).catch((err: NodeJS.ErrnoException) => {
+    throw new IoError(`cannot list the journal folder: ${err.code ?? 'error'}`, { cause: err });
+  });
   const out: Array<{ file: string; ino: number }> = [];
   for (const name of rotatedNames(path.basename(file), names)) {
     try {
