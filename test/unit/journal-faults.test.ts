@@ -170,3 +170,20 @@ test('sync method dsync, a failing write (EIO, as an O_DSYNC write reports a dis
   const { logs } = await failOneBatch((ops) => ops.short(5).fail('write', 'EIO'), { syncMethod: 'dsync' });
   assert.match(logs.join('\n'), /write failed \(EIO\)/);
 });
+
+test('rotation whose rename fails (EIO): writes pause, the file is reopened, rotation runs again, and no seq is lost or repeated', async () => {
+  const ops = new FakeFileOps().fail('rename', 'EIO');
+  const { j, file, logs } = await open(ops, { rotateSize: 1024, keep: 2 });
+  const failing = once(j, 'failing');
+  const body = 'r'.repeat(300);
+  const firsts: number[] = [];
+  for (let i = 0; i < 8; i++) firsts.push(await j.append([msg(`${i} ${body}`)]));
+  await failing;
+  await j.close();
+  assert.deepEqual(firsts, [1, 2, 3, 4, 5, 6, 7, 8]);
+  assert.match(logs.join('\n'), /rotation failed \(EIO\)/);
+  assert.match(logs.join('\n'), /rotated the journal/);
+  const seqs = [...(await readJournal(`${file}.1`)), ...(await readJournal(file))].map((r) => r.seq);
+  assert.deepEqual(seqs, seqs.map((_, i) => seqs[0]! + i), 'consecutive across the rotated file and the current one');
+  assert.equal(seqs.at(-1), 8);
+});
