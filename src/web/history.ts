@@ -1,7 +1,7 @@
 // Journal history pages read from the journal files with a sparse seq → byte offset index, never loading a file whole.
 import { open, stat } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
-import { forEachLine, lineSeq } from '../journal/scan.js';
+import { forEachLine, lineSeq, readRange } from '../journal/scan.js';
 
 /** Options for {@link JournalHistory}. */
 export interface HistoryOptions {
@@ -181,9 +181,7 @@ export class JournalHistory {
         for (let e = upperBound(idx.seqs, bound); e >= 0 && seqs.length < want && bytes < this.maxPageBytes; e--) {
           const from = idx.offsets[e] as number;
           const to = idx.offsets[e + 1] ?? idx.scanned;
-          const chunk = Buffer.allocUnsafe(to - from);
-          const { bytesRead } = await fh.read(chunk, 0, to - from, from);
-          const got = this.parseChunk(chunk.subarray(0, bytesRead), bound);
+          const got = this.parseChunk(await readRange(fh, from, to), bound);
           lines = got.lines.concat(lines);
           seqs = got.seqs.concat(seqs);
           bytes += got.bytes;
