@@ -24,7 +24,7 @@ export { StdinSource } from './collector/stdin-source.js';
 export { connectTo, WindowedSender } from './client/client.js';
 export type { SendSummary, SenderOptions } from './client/client.js';
 export { sendLines } from './client/pipe.js';
-export { readJournal } from './client/journal-reader.js';
+export { readJournal } from './journal/reader.js';
 export { runLoad } from './client/load.js';
 export type { LoadOptions, LoadReport } from './client/load.js';
 

@@ -1,6 +1,6 @@
 // muxd tail's engine: last N matching records across rotated files, then (with follow) every new one, with output backpressure.
 import type { Writable } from 'node:stream';
-import { CAUGHT_UP, readJournal } from './journal-reader.js';
+import { CAUGHT_UP, readJournal } from '../journal/reader.js';
 import { escapeControl, formatRecord, matchRaw, matchRecord, parseRecord, plainPainter } from './tail-filter.js';
 import type { Painter, TailFilter } from './tail-filter.js';
 

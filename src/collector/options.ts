@@ -4,6 +4,7 @@ import { choiceOption, intOption, withDefaults } from '../options.js';
 import type { OptionSpec, OptionValues } from '../options.js';
 import type { JournalOptions } from '../journal/journal.js';
 import { DEFAULT_KEEP } from '../journal/options.js';
+import { DEFAULT_SYNC_METHOD } from '../journal/file-ops.js';
 
 /** Collector settings. */
 export interface CollectorOptions {
@@ -39,6 +40,7 @@ export const collectFlags: Record<string, CollectFlagSpec> = {
   journal: { type: 'string', arg: 'FILE', default: './data/journal.jsonl', description: 'Journal file; its folder is created if missing.' },
   format: { type: 'string', arg: 'json|raw', default: 'json', description: 'One JSON record per line, or the raw message bytes.' },
   sync: { type: 'string', arg: 'batch|none', default: 'batch', description: 'batch: ack after fdatasync; none: ack after write(2).' },
+  'sync-method': { type: 'string', arg: 'fdatasync|dsync', default: DEFAULT_SYNC_METHOD, description: 'How --sync batch makes a write durable: fdatasync after it, or a file opened O_DSYNC.' },
   ack: { type: 'string', arg: 'on|off', default: 'on', description: 'Reply ok/error to every message, or send nothing back.' },
   'max-message': { type: 'string', arg: 'BYTES', default: String(DEFAULT_COLLECTOR_OPTIONS.maxMessage), description: 'Longest accepted line; longer ones get ERR_MESSAGE_TOO_LONG.' },
   'max-conns': { type: 'string', arg: 'N', default: String(DEFAULT_COLLECTOR_OPTIONS.maxConns), description: 'Connections past this get ERR_BUSY and are closed.' },
@@ -51,7 +53,7 @@ export const collectFlags: Record<string, CollectFlagSpec> = {
 /** Validated settings for one collector: server, journal, and whether the terminal is a source. */
 export interface CollectConfig {
   collector: CollectorOptions;
-  journal: Required<Pick<JournalOptions, 'path' | 'format' | 'sync' | 'rotateSize' | 'keep'>>;
+  journal: Required<Pick<JournalOptions, 'path' | 'format' | 'sync' | 'syncMethod' | 'rotateSize' | 'keep'>>;
   stdin: boolean;
 }
 
@@ -77,6 +79,7 @@ export function collectConfigFrom(given: OptionValues): CollectConfig {
       path: journal,
       format: choiceOption(values, 'format', ['json', 'raw'] as const),
       sync: choiceOption(values, 'sync', ['batch', 'none'] as const),
+      syncMethod: choiceOption(values, 'sync-method', ['fdatasync', 'dsync'] as const),
       rotateSize,
       keep: intOption(values, 'keep', 1, 1000),
     },

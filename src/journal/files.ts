@@ -18,31 +18,40 @@ export function seqBaseName(file: string): string {
 }
 
 /**
- * The journal's files that exist, oldest first: `FILE.N … FILE.1`, then `FILE`. `keep` limits the
- * rotated files considered (default: every `FILE.<number>` present). Readers use this to read across rotation.
+ * The one rule for rotated names: orders the rotated siblings of `base` among `names` oldest first
+ * (`base.3`, `base.2`, `base.1`). A rotated name is `base.N` with N a whole number from 1, without leading
+ * zeros, of at most 9 digits; other names (`base.torn`, `base.tmp`, `base.01`, `base.3.gz`) are not journal files.
  */
-export async function journalFiles(file: string, keep = Number.MAX_SAFE_INTEGER): Promise<string[]> {
-  const dir = path.dirname(file);
-  const base = path.basename(file);
-  let names: string[];
+export function rotatedNames(base: string, names: readonly string[], keep = Number.MAX_SAFE_INTEGER): string[] {
+  const found: Array<[number, string]> = [];
+  for (const name of names) {
+    if (!name.startsWith(`${base}.`)) continue;
+    const suffix = name.slice(base.length + 1);
+    if (/^[1-9]\d{0,8}$/.test(suffix) && Number(suffix) <= keep) found.push([Number(suffix), name]);
+  }
+  return found.sort((a, b) => b[0] - a[0]).map(([, name]) => name);
+}
+
+/** The names in `file`'s folder (empty when the folder is missing). */
+export async function siblingNames(file: string): Promise<string[]> {
   try {
-    names = await readdir(dir);
+    return await readdir(path.dirname(file));
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw err;
   }
-  const rotated: Array<[number, string]> = [];
-  let current = false;
-  for (const name of names) {
-    if (name === base) current = true;
-    else if (name.startsWith(`${base}.`)) {
-      const rest = name.slice(base.length + 1);
-      if (/^[1-9]\d*$/.test(rest) && Number(rest) <= keep) rotated.push([Number(rest), path.join(dir, name)]);
-    }
-  }
-  rotated.sort((a, b) => b[0] - a[0]);
-  const files = rotated.map(([, p]) => p);
-  if (current) files.push(path.join(dir, base));
+}
+
+/**
+ * The journal's files that exist, in rotation order, oldest first: `FILE.N … FILE.1`, then `FILE`. `keep`
+ * limits the rotated files considered (default: every rotated name present). Readers use this to read across rotation.
+ */
+export async function journalFiles(file: string, keep = Number.MAX_SAFE_INTEGER): Promise<string[]> {
+  const dir = path.dirname(file);
+  const base = path.basename(file);
+  const names = await siblingNames(file);
+  const files = rotatedNames(base, names, keep).map((name) => path.join(dir, name));
+  if (names.includes(base)) files.push(path.join(dir, base));
   return files;
 }
 

@@ -1,6 +1,5 @@
-// The file journal: pipelined group commit (one write per batch, fdatasyncs overlapping the next writes), failure retry, rotation.
+// The file journal: pipelined group commit (one write per batch, fdatasyncs overlapping the next writes, or O_DSYNC writes), failure retry, rotation.
 import { EventEmitter } from 'node:events';
-import fs from 'node:fs';
 import { mkdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { IoError } from '../errors.js';
@@ -11,7 +10,9 @@ import { fsyncDir, journalFiles } from './files.js';
 import { JournalFormat, RecordEncoder, toRecord } from './record.js';
 import type { JournalFormatValue, JournalRecord } from './record.js';
 import { recoverJournal } from './recover.js';
-import { openAppend, rotateFiles } from './rotation.js';
+import { rotateFiles } from './rotation.js';
+import { appendFlags, DEFAULT_SYNC_METHOD, nodeFileOps, openWith, SyncMethod } from './file-ops.js';
+import type { FileOps, SyncMethodValue } from './file-ops.js';
 import type { MessageInput, Sink } from './sink.js';
 import { DEFAULT_KEEP, SyncPolicy } from './options.js';
 import type { JournalOptions, JournalStats, SyncPolicyValue } from './options.js';
@@ -19,6 +20,8 @@ import type { JournalOptions, JournalStats, SyncPolicyValue } from './options.js
 export { journalFiles } from './files.js';
 export type { JournalRecord } from './record.js';
 export { DEFAULT_KEEP, SyncPolicy } from './options.js';
+export { DEFAULT_SYNC_METHOD, nodeFileOps, SyncMethod } from './file-ops.js';
+export type { FileOps, SyncMethodValue } from './file-ops.js';
 export type { JournalOptions, JournalStats, SyncPolicyValue } from './options.js';
 
 interface Job {
@@ -35,6 +38,10 @@ function errnoOf(err: unknown): string {
   return (err as NodeJS.ErrnoException | null)?.code ?? 'unknown error';
 }
 
+function usesDsync(sync: SyncPolicyValue, method: SyncMethodValue): boolean {
+  return sync === SyncPolicy.BATCH && method === SyncMethod.DSYNC;
+}
+
 function countOf(jobs: Job[]): number {
   let n = 0;
   for (const j of jobs) n += j.batch.length;
@@ -44,6 +51,8 @@ function countOf(jobs: Job[]): number {
 /**
  * An append-only journal file. Batches are written in order, one write(2) at a time; after each write an
  * fdatasync starts (at most two at once) and, when it returns, every batch written before it is durable.
+ * With sync method `dsync` the file is opened O_DSYNC instead: a write that returns is durable, no fdatasync runs.
+ * Every system call goes through `FileOps` (node:fs unless the options name another).
  * Batches arriving during a sync are written meanwhile and share the next one (group commit). Emits `'durable'` (records) after each durable group when
  * someone listens, `'sync'` (durationMs, batchSize, bytes), `'failing'` and `'recovered'`.
  */
@@ -52,6 +61,8 @@ export class Journal extends EventEmitter implements Sink, Closable {
   readonly path: string;
   readonly format: JournalFormatValue;
   readonly sync: SyncPolicyValue;
+  /** `dsync` only matters under sync `batch`: then a returned write(2) is durable and no fdatasync runs. */
+  readonly syncMethod: SyncMethodValue;
   readonly stats: JournalStats = { bytesWritten: 0, size: 0, lastSeq: 0, syncs: 0, ioErrors: 0 };
   private fd: number;
   private queue: Job[] = [];
@@ -79,6 +90,9 @@ export class Journal extends EventEmitter implements Sink, Closable {
   private readonly log: LogFn;
   private readonly retryMinMs: number;
   private readonly retryMaxMs: number;
+  private readonly ops: FileOps;
+  /** The file is opened with O_DSYNC: a write that returns is durable. */
+  private readonly dsync: boolean;
 
   /** Use {@link openJournal}. */
   constructor(opts: JournalOptions, fd: number, lastSeq: number, size: number) {
@@ -98,6 +112,9 @@ export class Journal extends EventEmitter implements Sink, Closable {
     this.stats.size = size;
     this.durableSize = size;
     this.encoder = new RecordEncoder(this.format);
+    this.ops = opts.fileOps ?? nodeFileOps;
+    this.syncMethod = opts.syncMethod ?? DEFAULT_SYNC_METHOD;
+    this.dsync = usesDsync(this.sync, this.syncMethod);
   }
 
   /** False while writes fail and the journal retries. */
@@ -142,9 +159,9 @@ export class Journal extends EventEmitter implements Sink, Closable {
     const fd = this.fd;
     this.fd = -1;
     await new Promise<void>((resolve) => {
-      fs.fdatasync(fd, (err) => {
+      this.ops.fdatasync(fd, (err) => {
         if (err) this.log(`final fdatasync failed: ${errnoOf(err)}`);
-        fs.close(fd, () => resolve());
+        this.ops.close(fd, () => resolve());
       });
     });
   }
@@ -175,10 +192,12 @@ export class Journal extends EventEmitter implements Sink, Closable {
     for (const job of jobs) {
       job.first = seq + 1;
       job.ts = ts;
-      for (const m of job.batch) enc.add(++seq, m);
+      enc.addBatch(seq + 1, job.batch);
+      seq += job.batch.length;
     }
     const bytes = enc.bytes();
     const start = this.stats.size;
+    const started = this.dsync ? performance.now() : 0;
     this.writeAll(bytes, 0, start, (err) => {
       this.writing = false;
       this.encoder.reset();
@@ -192,8 +211,9 @@ export class Journal extends EventEmitter implements Sink, Closable {
       this.stats.size = start + bytes.length;
       this.stats.bytesWritten += bytes.length;
       for (const job of jobs) job.end = this.stats.size;
-      if (this.sync === SyncPolicy.NONE) {
-        this.durable(jobs, 0);
+      if (this.sync === SyncPolicy.NONE || this.dsync) {
+        // With O_DSYNC the write itself was the sync.
+        this.durable(jobs, started);
       } else {
         for (const job of jobs) this.written.push(job);
         this.uncovered += jobs.length;
@@ -206,7 +226,7 @@ export class Journal extends EventEmitter implements Sink, Closable {
   /** pwrite(2) at the known end of the file (the fd is O_APPEND as well), looping over short writes. */
   private writeAll(buf: Buffer, off: number, pos: number, cb: (err: Error | null) => void): void {
     if (off >= buf.length) return cb(null);
-    fs.write(this.fd, buf, off, buf.length - off, pos, (err, n) => {
+    this.ops.write(this.fd, buf, off, buf.length - off, pos, (err, n) => {
       if (err) return cb(err);
       this.writeAll(buf, off + n, pos + n, cb);
     });
@@ -219,7 +239,7 @@ export class Journal extends EventEmitter implements Sink, Closable {
     const cover = this.written[this.written.length - 1]!;
     const gen = this.syncGen;
     const started = performance.now();
-    fs.fdatasync(this.fd, (err) => {
+    this.ops.fdatasync(this.fd, (err) => {
       this.syncsInFlight--;
       if (gen !== this.syncGen) return this.notifyIdle();
       if (err) return this.failed([], err, 'fdatasync', this.durableSize);
@@ -255,7 +275,7 @@ export class Journal extends EventEmitter implements Sink, Closable {
     this.rotating = true;
     const fd = this.fd;
     this.fd = -1;
-    rotateFiles(this.path, fd, this.keep, this.format, this.stats.lastSeq).then(
+    rotateFiles(this.path, fd, { ops: this.ops, flags: appendFlags(this.dsync), keep: this.keep, format: this.format, lastSeq: this.stats.lastSeq }).then(
       (next) => {
         this.fd = next;
         this.stats.size = 0;
@@ -331,16 +351,16 @@ export class Journal extends EventEmitter implements Sink, Closable {
   /** Cuts whatever a failed write left behind and checks that the disk syncs again. */
   private probe(cb: (err: Error | null) => void): void {
     const withFd = (): void => {
-      fs.ftruncate(this.fd, this.stats.size, (terr) => {
+      this.ops.ftruncate(this.fd, this.stats.size, (terr) => {
         if (terr) return cb(terr);
-        fs.fdatasync(this.fd, cb);
+        this.ops.fdatasync(this.fd, cb);
       });
     };
     if (this.fd >= 0) return withFd();
-    fs.open(this.path, 'a', (err, fd) => {
+    this.ops.open(this.path, appendFlags(this.dsync), (err, fd) => {
       if (err) return cb(err);
       this.fd = fd;
-      fs.fstat(fd, (serr, st) => {
+      this.ops.fstat(fd, (serr, st) => {
         if (serr) return cb(serr);
         this.stats.size = st.size;
         withFd();
@@ -364,11 +384,14 @@ export async function openJournal(opts: JournalOptions): Promise<Journal> {
       throw err;
     },
   );
+  const ops = opts.fileOps ?? nodeFileOps;
   if (!exists) {
-    fs.closeSync(await openAppend(opts.path));
+    const created = await openWith(ops, opts.path, appendFlags(false));
+    await new Promise<void>((resolve) => ops.close(created, () => resolve()));
     await fsyncDir(dir);
   }
   const rec = await recoverJournal(opts.path, opts.format ?? JournalFormat.JSON, log);
-  const fd = await openAppend(opts.path);
+  const dsync = usesDsync(opts.sync ?? SyncPolicy.BATCH, opts.syncMethod ?? DEFAULT_SYNC_METHOD);
+  const fd = await openWith(ops, opts.path, appendFlags(dsync));
   return new Journal(opts, fd, rec.lastSeq, rec.size);
 }

@@ -1,5 +1,6 @@
 // Journal options, counters and the sync policies; re-exported by journal.ts.
 import type { LogFn } from '../logger.js';
+import type { FileOps, SyncMethodValue } from './file-ops.js';
 import type { JournalFormatValue } from './record.js';
 
 /** When an `ok` may be sent: after an fdatasync covering the record (`batch`), or after write(2) returns (`none`). */
@@ -15,6 +16,10 @@ export interface JournalOptions {
   format?: JournalFormatValue;
   /** Default `batch`. */
   sync?: SyncPolicyValue;
+  /** How `batch` makes a write durable: fdatasync after it, or a file opened with O_DSYNC. Default DEFAULT_SYNC_METHOD. */
+  syncMethod?: SyncMethodValue;
+  /** The system calls on the journal's file; node:fs by default (tests pass fakes that fail). */
+  fileOps?: FileOps;
   /** Rotate once the current file reaches this many bytes; 0 (default) never rotates. */
   rotateSize?: number;
   /** Rotated files to keep. Default 5. */

@@ -22,19 +22,43 @@ const END_PARTIAL = Buffer.from('","partial":true}\n', 'latin1');
 const B64_KEY = Buffer.from('b64":"', 'latin1');
 const MSG_KEY_LENGTH = 'msg":"'.length;
 const HEX = Buffer.from('0123456789abcdef', 'latin1');
-/** 1 for bytes that go into a JSON string as they are: printable ASCII except `"` and `\`. */
-const PLAIN = new Uint8Array(256);
-for (let b = 0x20; b < 0x80; b++) PLAIN[b] = 1;
-PLAIN[0x22] = 0;
-PLAIN[0x5c] = 0;
+/**
+ * Byte classes of the fast scan, ORed over a whole line: 0 for bytes that go into a JSON string as they are
+ * (printable ASCII except `"` and `\`), ESCAPE for `"`, `\` and control characters, HIGH for bytes of multi-byte UTF-8.
+ */
+const ESCAPE = 1;
+const HIGH = 2;
+const CLASS = new Uint8Array(256);
+for (let b = 0; b < 0x20; b++) CLASS[b] = ESCAPE;
+CLASS[0x22] = ESCAPE;
+CLASS[0x5c] = ESCAPE;
+for (let b = 0x80; b < 0x100; b++) CLASS[b] = HIGH;
 /** Fixed bytes of a record besides src and msg: seq digits, keys, ts, quotes. Generous on purpose. */
 const RECORD_OVERHEAD = 128;
 const SHRINK_ABOVE = 16 * 1024 * 1024;
+/** Per-batch source heads kept at most; past this the cache starts over (one batch rarely has so many sources). */
+const MAX_HEADS = 4096;
 
 /**
- * Encodes a batch of records into one buffer without a JSON.stringify per record: ASCII without
- * escapes is copied byte for byte, valid UTF-8 is copied as is, invalid UTF-8 becomes `b64`.
- * Call `begin(ts)`, then `add()` per message, then use `bytes()`; `reset()` before the next batch.
+ * The fast scan: one pass over `msg` that ORs the byte classes, four bytes per step and without a branch
+ * per byte. 0 means "copy as is"; HIGH alone means "copy as is if valid UTF-8"; ESCAPE means the slow path.
+ */
+export function scanMessage(msg: Uint8Array): number {
+  const n = msg.length;
+  let bad = 0;
+  let i = 0;
+  for (; i + 4 <= n; i += 4) bad |= CLASS[msg[i]!]! | CLASS[msg[i + 1]!]! | CLASS[msg[i + 2]!]! | CLASS[msg[i + 3]!]!;
+  for (; i < n; i++) bad |= CLASS[msg[i]!]!;
+  return bad;
+}
+
+/**
+ * Encodes a batch of records into one buffer without a JSON.stringify per record. The fast path proves
+ * with one scan (plus a native UTF-8 check for non-ASCII lines) that a line needs no escaping, then copies
+ * it in one go; only lines with `"`, `\` or control characters take the byte-by-byte slow path, and
+ * invalid UTF-8 becomes `b64`. The bytes before `msg` are built once per batch and source, and the seq
+ * digits are counted up in place. Call `begin(ts)`, then `add()` per message or `addBatch()` per batch,
+ * then use `bytes()`; `reset()` before the next batch.
  */
 export class RecordEncoder {
   private buf: Buffer;
@@ -42,10 +66,18 @@ export class RecordEncoder {
   private tsText = '';
   private lastSrc: string | null = null;
   private lastHead: Buffer = Buffer.alloc(0);
+  /** `,"ts":"…","src":…,"msg":"` per source, for the current `ts`. */
+  private readonly heads = new Map<string, Buffer>();
+  /** ASCII digits of `nextSeq`, right-aligned in `digits` from `digitsStart`. */
+  private readonly digits = new Uint8Array(24);
+  private digitsStart = 24;
+  private nextSeq = -1;
 
+  /** `fastPath` false sends every line through the slow path: the reference the fast path is tested against. */
   constructor(
     readonly format: JournalFormatValue,
     private readonly initialSize = 1024 * 1024,
+    private readonly fastPath = true,
   ) {
     this.buf = Buffer.allocUnsafe(initialSize);
   }
@@ -56,25 +88,51 @@ export class RecordEncoder {
     if (ts !== this.tsText) {
       this.tsText = ts;
       this.lastSrc = null;
+      this.heads.clear();
     }
   }
 
   /** Appends one record. */
   add(seq: number, input: MessageInput): void {
-    const msg = input.msg;
     if (this.format === JournalFormat.RAW) {
-      this.ensure(msg.length + 1);
-      this.buf.set(msg, this.length);
-      this.length += msg.length;
-      this.buf[this.length++] = 0x0a;
+      this.ensure(input.msg.length + 1);
+      this.putRaw(input.msg);
       return;
     }
+    this.ensure(RECORD_OVERHEAD + input.src.length * 6 + input.msg.length * 6);
+    this.putRecord(seq, input);
+  }
+
+  /**
+   * Appends the records of `inputs` numbered from `firstSeq`: the same bytes as `add()` per message, with
+   * one buffer check for the whole batch.
+   */
+  addBatch(firstSeq: number, inputs: readonly MessageInput[]): void {
+    let need = 0;
+    if (this.format === JournalFormat.RAW) {
+      for (const m of inputs) need += m.msg.length + 1;
+      this.ensure(need);
+      for (const m of inputs) this.putRaw(m.msg);
+      return;
+    }
+    for (const m of inputs) need += RECORD_OVERHEAD + m.src.length * 6 + m.msg.length * 6;
+    this.ensure(need);
+    for (let i = 0; i < inputs.length; i++) this.putRecord(firstSeq + i, inputs[i]!);
+  }
+
+  private putRaw(msg: Buffer): void {
+    this.buf.set(msg, this.length);
+    this.length += msg.length;
+    this.buf[this.length++] = 0x0a;
+  }
+
+  /** Writes one JSON record; the caller has ensured room for it. */
+  private putRecord(seq: number, input: MessageInput): void {
+    const msg = input.msg;
     if (input.src !== this.lastSrc) {
       this.lastSrc = input.src;
-      this.lastHead = Buffer.from(`,"ts":"${this.tsText}","src":${JSON.stringify(input.src)},"msg":"`, 'utf8');
+      this.lastHead = this.headFor(input.src);
     }
-    const n = msg.length;
-    this.ensure(RECORD_OVERHEAD + this.lastHead.length + n * 6);
     const out = this.buf;
     let o = this.length;
     // {"seq":
@@ -86,21 +144,14 @@ export class RecordEncoder {
     out[o + 5] = 0x22;
     out[o + 6] = 0x3a;
     this.length = o + 7;
-    this.putInt(seq);
+    this.putSeq(seq);
     this.put(this.lastHead);
-    // Fast path: scan once, then one memcpy. Most log lines are plain ASCII.
-    let plain = true;
-    for (let i = 0; i < n; i++) {
-      if (PLAIN[msg[i]!] === 0) {
-        plain = false;
-        break;
-      }
-    }
-    if (plain) this.put(msg);
-    else if (!this.putJsonChars(msg)) {
+    const cls = this.fastPath ? scanMessage(msg) : ESCAPE;
+    if (cls === 0 || (cls === HIGH && isUtf8(msg))) this.put(msg);
+    else if (cls === HIGH || !this.putJsonChars(msg)) {
       this.length -= MSG_KEY_LENGTH;
       this.put(B64_KEY);
-      this.length += this.buf.write(msg.toString('base64'), this.length, 'latin1');
+      this.length += out.write(msg.toString('base64'), this.length, 'latin1');
     }
     if (input.partial) this.put(END_PARTIAL);
     else {
@@ -110,6 +161,16 @@ export class RecordEncoder {
       out[o + 2] = 0x0a;
       this.length = o + 3;
     }
+  }
+
+  private headFor(src: string): Buffer {
+    let head = this.heads.get(src);
+    if (head === undefined) {
+      if (this.heads.size >= MAX_HEADS) this.heads.clear();
+      head = Buffer.from(`,"ts":"${this.tsText}","src":${JSON.stringify(src)},"msg":"`, 'utf8');
+      this.heads.set(src, head);
+    }
+    return head;
   }
 
   /** The encoded batch. Valid until the next `begin()`/`reset()`. */
@@ -140,16 +201,28 @@ export class RecordEncoder {
     this.length += bytes.length;
   }
 
-  private putInt(n: number): void {
-    let digits = 1;
-    for (let t = n; t >= 10; t = Math.floor(t / 10)) digits++;
+  /** Writes the decimal digits of `seq`. Consecutive seqs (the usual case) count up the digits in place. */
+  private putSeq(seq: number): void {
+    const d = this.digits;
+    if (seq !== this.nextSeq) {
+      let start = d.length;
+      let n = seq;
+      do {
+        d[--start] = 0x30 + (n % 10);
+        n = Math.floor(n / 10);
+      } while (n > 0);
+      this.digitsStart = start;
+    }
     const out = this.buf;
-    let o = this.length + digits;
+    let o = this.length;
+    for (let i = this.digitsStart; i < d.length; i++) out[o++] = d[i]!;
     this.length = o;
-    do {
-      out[--o] = 0x30 + (n % 10);
-      n = Math.floor(n / 10);
-    } while (n > 0);
+    // Count up to seq + 1 for the next record.
+    this.nextSeq = seq + 1;
+    let i = d.length - 1;
+    while (i >= this.digitsStart && d[i] === 0x39) d[i--] = 0x30;
+    if (i >= this.digitsStart) d[i] = d[i]! + 1;
+    else d[--this.digitsStart] = 0x31;
   }
 
   /** Writes msg as JSON string content. Returns false (and writes nothing lasting) for invalid UTF-8. */

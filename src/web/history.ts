@@ -1,10 +1,11 @@
 // Journal history pages read from the journal files with a sparse seq → byte offset index, never loading a file whole.
 import { open, stat } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
+import { forEachLine, lineSeq, readRange } from '../journal/scan.js';
 
 /** Options for {@link JournalHistory}. */
 export interface HistoryOptions {
-  /** Lists the journal files, oldest first (rotated `FILE.N … FILE.1`, then `FILE`). */
+  /** Lists the journal files, oldest first (rotated `FILE.N … FILE.1`, then `FILE`): `Journal.files()`, which is `journalFiles()`. */
   listFiles: () => Promise<string[]>;
   /** Highest seq that may be served (the last durable one); records above it are not shown yet. */
   maxSeq?: () => number;
@@ -42,27 +43,6 @@ interface FileIndex {
 
 const LF = 0x0a;
 const SEQ_PREFIX = Buffer.from('{"seq":');
-const READ_CHUNK = 1 << 20;
-
-/** Reads the seq of one record line cheaply (the codec writes `{"seq":` first), or null if the line is not a record. */
-export function lineSeq(line: Buffer): number | null {
-  if (line.length > SEQ_PREFIX.length && line.compare(SEQ_PREFIX, 0, SEQ_PREFIX.length, 0, SEQ_PREFIX.length) === 0) {
-    let n = 0;
-    let i = SEQ_PREFIX.length;
-    for (; i < line.length; i++) {
-      const c = line[i] as number;
-      if (c < 0x30 || c > 0x39) break;
-      n = n * 10 + (c - 0x30);
-    }
-    if (i > SEQ_PREFIX.length) return n;
-  }
-  try {
-    const rec = JSON.parse(line.toString('utf8')) as { seq?: unknown };
-    return typeof rec.seq === 'number' && Number.isSafeInteger(rec.seq) ? rec.seq : null;
-  } catch {
-    return null;
-  }
-}
 
 function upperBound(sorted: number[], value: number): number {
   // Index of the last element < value, or -1.
@@ -152,25 +132,8 @@ export class JournalHistory {
   private async scan(path: string, idx: FileIndex, size: number): Promise<void> {
     const fh = await open(path, 'r');
     try {
-      const buf = Buffer.allocUnsafe(READ_CHUNK);
-      let carry: Buffer | null = null;
-      let pos = idx.scanned;
-      while (pos < size) {
-        const { bytesRead } = await fh.read(buf, 0, Math.min(READ_CHUNK, size - pos), pos);
-        if (bytesRead === 0) break;
-        const chunk: Buffer = carry ? Buffer.concat([carry, buf.subarray(0, bytesRead)]) : buf.subarray(0, bytesRead);
-        const chunkStart = pos - (carry?.length ?? 0);
-        pos += bytesRead;
-        let start = 0;
-        for (let nl = chunk.indexOf(LF, start); nl !== -1; nl = chunk.indexOf(LF, start)) {
-          this.indexLine(idx, chunk.subarray(start, nl), chunkStart + start);
-          start = nl + 1;
-        }
-        idx.scanned = chunkStart + start;
-        carry = start < chunk.length ? Buffer.from(chunk.subarray(start)) : null;
-        // An unfinished line is being written; it is indexed on a later scan.
-        if (carry !== null && carry.length > 64 << 20) break;
-      }
+      // An unfinished last line is being written; it is indexed on a later scan.
+      idx.scanned = await forEachLine(fh, idx.scanned, size, (line, offset) => this.indexLine(idx, line, offset));
     } finally {
       await fh.close();
     }
@@ -218,9 +181,7 @@ export class JournalHistory {
         for (let e = upperBound(idx.seqs, bound); e >= 0 && seqs.length < want && bytes < this.maxPageBytes; e--) {
           const from = idx.offsets[e] as number;
           const to = idx.offsets[e + 1] ?? idx.scanned;
-          const chunk = Buffer.allocUnsafe(to - from);
-          const { bytesRead } = await fh.read(chunk, 0, to - from, from);
-          const got = this.parseChunk(chunk.subarray(0, bytesRead), bound);
+          const got = this.parseChunk(await readRange(fh, from, to), bound);
           lines = got.lines.concat(lines);
           seqs = got.seqs.concat(seqs);
           bytes += got.bytes;

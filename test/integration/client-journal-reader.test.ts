@@ -4,7 +4,8 @@ import assert from 'node:assert/strict';
 import { mkdtemp, open, rm, writeFile, appendFile, rename, truncate } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { CAUGHT_UP, offsetOfLastLines, readJournal } from '../../src/client/journal-reader.js';
+import { CAUGHT_UP, readJournal } from '../../src/journal/reader.js';
+import { offsetOfLastLines } from '../../src/journal/scan.js';
 
 const dirs: string[] = [];
 after(async () => {

@@ -1,7 +1,10 @@
-// The pure part of the journal reader: which sibling files are rotated journals, and their order (oldest first).
-import { test } from 'node:test';
+// Which sibling files are rotated journals, and their order (oldest first): one rule, for the pure names and the listing.
+import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { rotatedNames } from '../../src/client/journal-reader.js';
+import { readdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { journalFiles, rotatedNames } from '../../src/journal/files.js';
+import { tempDir } from '../helpers/collect.js';
 
 test('rotatedNames: FILE.N … FILE.1, numerically, ignoring everything else', () => {
   const names = ['journal.jsonl', 'journal.jsonl.1', 'journal.jsonl.10', 'journal.jsonl.2', 'journal.jsonl.torn', 'journal.jsonl.01', 'journal.jsonl.0', 'journal.jsonl.3.gz', 'other.jsonl.4', 'journal.jsonl.9'];
@@ -11,4 +14,17 @@ test('rotatedNames: FILE.N … FILE.1, numerically, ignoring everything else', (
 test('rotatedNames: no rotated files, and a base that is a prefix of another name', () => {
   assert.deepEqual(rotatedNames('j', []), []);
   assert.deepEqual(rotatedNames('j', ['j', 'jj.1', 'j.1x', 'j.x.1']), []);
+});
+
+test('regression: journalFiles and the reader used two rules for rotated names (FILE.0123456789 was a journal file to one of them)', async () => {
+  const t = await tempDir('muxd-names-');
+  after(() => t.cleanup());
+  const file = path.join(t.dir, 'j.jsonl');
+  for (const name of ['j.jsonl', 'j.jsonl.1', 'j.jsonl.2', 'j.jsonl.01', 'j.jsonl.1234567890', 'j.jsonl.torn', 'j.jsonl.seq', 'j.jsonl.3.gz']) {
+    await writeFile(path.join(t.dir, name), '');
+  }
+  const names = await readdir(t.dir);
+  assert.deepEqual(await journalFiles(file), [...rotatedNames('j.jsonl', names).map((n) => path.join(t.dir, n)), file]);
+  assert.deepEqual(await journalFiles(file), [`${file}.2`, `${file}.1`, file]);
+  assert.deepEqual(await journalFiles(file, 1), [`${file}.1`, file]);
 });

@@ -4,7 +4,8 @@ import assert from 'node:assert/strict';
 import { appendFile, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { JournalHistory, lineSeq, parsePageQuery, renderPage } from '../../src/web/history.js';
+import { JournalHistory, parsePageQuery, renderPage } from '../../src/web/history.js';
+import { lineSeq } from '../../src/journal/scan.js';
 
 const line = (seq: number, msg = `m${seq}`): string => `${JSON.stringify({ seq, ts: '2026-01-01T00:00:00.000Z', src: 'tcp:1.2.3.4:5', msg })}\n`;
 const lines = (from: number, to: number): string => {

@@ -1,11 +1,13 @@
-// Streams a journal's lines across its rotated files (FILE.N … FILE.1, FILE) and follows the live file through rotation.
-import { open, readdir, stat } from 'node:fs/promises';
+// Streams a journal's lines forward across its rotated files (FILE.N … FILE.1, FILE) and follows the live file through rotation.
+import { open, stat } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { watch } from 'node:fs';
 import type { FSWatcher } from 'node:fs';
 import path from 'node:path';
 import { IoError } from '../errors.js';
 import { LineDecoder } from '../protocol/line-decoder.js';
+import { rotatedNames, siblingNames } from './files.js';
+import { offsetOfLastLines } from './scan.js';
 
 /** Yielded once the existing content has been read; what follows is new (only when following). */
 export const CAUGHT_UP = Symbol('caught-up');
@@ -32,26 +34,12 @@ export interface ReadJournalOptions {
 
 const CHUNK = 65_536;
 
-/**
- * Orders the rotated siblings of `base` among `names` oldest first: `base.3`, `base.2`, `base.1`.
- * Other names (`base.torn`, `base.tmp`, `base.01`) are ignored.
- */
-export function rotatedNames(base: string, names: readonly string[]): string[] {
-  const found: Array<[number, string]> = [];
-  for (const name of names) {
-    if (!name.startsWith(`${base}.`)) continue;
-    const suffix = name.slice(base.length + 1);
-    if (/^[1-9]\d{0,8}$/.test(suffix)) found.push([Number(suffix), name]);
-  }
-  return found.sort((a, b) => b[0] - a[0]).map(([, name]) => name);
-}
-
 interface Opened {
   fh: FileHandle;
   ino: number;
 }
 
-async function openIfExists(file: string): Promise<Opened | null> {
+async function openWithInode(file: string): Promise<Opened | null> {
   try {
     const fh = await open(file, 'r');
     return { fh, ino: (await fh.stat()).ino };
@@ -64,12 +52,9 @@ async function openIfExists(file: string): Promise<Opened | null> {
 /** Rotated files with their inodes, oldest first. */
 async function listRotated(file: string): Promise<Array<{ file: string; ino: number }>> {
   const dir = path.dirname(file);
-  let names: string[];
-  try {
-    names = await readdir(dir);
-  } catch {
-    return [];
-  }
+  const names = await siblingNames(file).catch((err: NodeJS.ErrnoException) => {
+    throw new IoError(`cannot list the journal folder: ${err.code ?? 'error'}`, { cause: err });
+  });
   const out: Array<{ file: string; ino: number }> = [];
   for (const name of rotatedNames(path.basename(file), names)) {
     try {
@@ -125,7 +110,7 @@ export async function* readJournal(options: ReadJournalOptions): AsyncGenerator<
   let live: Opened | null = null;
   let pending: Opened[] = [];
   try {
-    live = await openIfExists(file);
+    live = await openWithInode(file);
     pending = await openBetween(file, null, live?.ino);
     if (!live && pending.length === 0 && !options.follow) throw new IoError(`no journal at ${file}`);
     let lastIno: number | null = live?.ino ?? pending[pending.length - 1]?.ino ?? null;
@@ -172,7 +157,7 @@ export async function* readJournal(options: ReadJournalOptions): AsyncGenerator<
             await live.fh.close();
             live = null;
           }
-          live = await openIfExists(file);
+          live = await openWithInode(file);
           pending = await openBetween(file, lastIno, live?.ino);
           yield* readPending();
           lastIno = live?.ino ?? lastIno;
@@ -198,25 +183,6 @@ export async function* readJournal(options: ReadJournalOptions): AsyncGenerator<
 }
 
 /**
- * Scans a file backwards for `count` LFs and returns the offset just after the earliest of them,
- * or 0 when the file holds fewer (then everything, rotated files included, is needed).
- */
-export async function offsetOfLastLines(fh: FileHandle, count: number, buf: Buffer): Promise<number> {
-  let end = (await fh.stat()).size;
-  let seen = 0;
-  while (end > 0) {
-    const len = Math.min(buf.length, end);
-    const { bytesRead } = await fh.read(buf, 0, len, end - len);
-    if (bytesRead < len) return 0;
-    for (let i = len - 1; i >= 0; i--) {
-      if (buf[i] === 0x0a && ++seen === count) return end - len + i + 1;
-    }
-    end -= len;
-  }
-  return 0;
-}
-
-/**
  * Opens the rotated files newer than inode `after` (all when null or gone) and older than inode `before`
  * (the live file we hold), oldest first. Each handle is checked against the listed inode; if a rename
  * raced the listing, it lists again.
@@ -233,7 +199,7 @@ async function openBetween(file: string, after: number | null, before: number | 
     const opened: Opened[] = [];
     let consistent = true;
     for (const r of slice) {
-      const o = await openIfExists(r.file);
+      const o = await openWithInode(r.file);
       if (o) opened.push(o);
       if (!o || o.ino !== r.ino) {
         consistent = false;
