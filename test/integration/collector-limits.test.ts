@@ -6,7 +6,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { CollectorServer } from '../../src/collector/server.js';
 import type { CollectorOptions } from '../../src/collector/options.js';
-import type { BatcherLimits } from '../../src/collector/batcher.js';
+import type { BatcherLimits } from '../../src/collector/caps.js';
 import { openJournal } from '../../src/journal/journal.js';
 import type { Journal } from '../../src/journal/journal.js';
 import { silentLog } from '../../src/logger.js';
