@@ -8,7 +8,7 @@ import type { LogFn } from '../logger.js';
 import type { Sink } from '../journal/sink.js';
 import { errorLine } from '../protocol/replies.js';
 import { Batcher } from './batcher.js';
-import type { BatcherLimits } from './caps.js';
+import type { BatcherLimits, CollectStats } from './caps.js';
 import { Connection } from './connection.js';
 import { DEFAULT_COLLECTOR_OPTIONS } from './options.js';
 import type { CollectorOptions } from './options.js';
@@ -21,19 +21,10 @@ export interface ListenInfo {
   url: string;
 }
 
-/** Counters for metrics and tests. */
-export interface CollectorStats {
+/** Counters for metrics and tests: the batcher's, plus connections. */
+export interface CollectorStats extends CollectStats {
   connectionsCurrent: number;
   connectionsTotal: number;
-  received: number;
-  acked: number;
-  rejected: Record<string, number>;
-  /** Messages (and queued error replies) not answered yet; see CollectStats. */
-  queuedMessages: number;
-  /** Their charged bytes (payload + MESSAGE_OVERHEAD each), what the global cap counts. */
-  queuedBytes: number;
-  peakQueuedMessages: number;
-  peakQueuedBytes: number;
 }
 
 /** Listen backlog asked for; the kernel caps it at net.core.somaxconn. */

@@ -6,33 +6,20 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import net from 'node:net';
-import path from 'node:path';
-import { CollectorServer } from '../../src/collector/server.js';
 import { MESSAGE_OVERHEAD } from '../../src/collector/caps.js';
 import type { BatcherLimits } from '../../src/collector/caps.js';
-import { openJournal } from '../../src/journal/journal.js';
-import { silentLog } from '../../src/logger.js';
-import { exchange, readJournal, tempDir } from '../helpers/collect.js';
+import { exchange, readJournal, startCollector } from '../helpers/collect.js';
+import type { InProcessCollector } from '../helpers/collect.js';
 
 const teardown: Array<() => Promise<void>> = [];
 after(async () => {
   for (const t of teardown.reverse()) await t();
 });
 
-async function start(limits: Partial<BatcherLimits>): Promise<{ server: CollectorServer; port: number; file: string }> {
-  const t = await tempDir();
-  const file = path.join(t.dir, 'j.jsonl');
-  const journal = await openJournal({ path: file });
-  const server = new CollectorServer({ port: 0, limits }, journal, silentLog);
-  const { port } = await server.listen();
-  teardown.push(async () => {
-    server.closable.stopAccepting?.();
-    await server.closable.drain?.(Date.now() + 2000);
-    await server.closable.close?.();
-    await journal.close();
-    await t.cleanup();
-  });
-  return { server, port, file };
+async function start(limits: Partial<BatcherLimits>): Promise<InProcessCollector> {
+  const c = await startCollector({ limits });
+  teardown.push(c.stop);
+  return c;
 }
 
 async function until(cond: () => boolean): Promise<void> {
