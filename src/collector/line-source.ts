@@ -7,7 +7,7 @@ import type { Batcher } from './batcher.js';
 import type { Source, SourceHandler } from './source.js';
 
 /** Why reading is paused; reading resumes only when no reason is left (and no held input waits). */
-export const Pause = { CAPS: 1, WRITE: 2, STOP: 4 } as const;
+const Pause = { CAPS: 1, WRITE: 2, STOP: 4 } as const;
 
 /** Reasons that also hold back decoding the input already read (STOP does not: what was read is journaled). */
 const HOLD = Pause.CAPS | Pause.WRITE;
@@ -74,11 +74,6 @@ export class LineSource implements LineSink, SourceHandler {
   /** True while replies are owed, input is held back, or reading is paused. */
   get busy(): boolean {
     return this.source.outstanding > 0 || this.held !== null || this.mask !== 0;
-  }
-
-  /** True when nothing is owed and nothing is held. */
-  get idle(): boolean {
-    return this.source.outstanding === 0 && this.held === null;
   }
 
   /** Feeds one chunk read from the input. */

@@ -28,7 +28,7 @@ export interface CollectorStats extends CollectStats {
 }
 
 /** Listen backlog asked for; the kernel caps it at net.core.somaxconn. */
-export const LISTEN_BACKLOG = 65_535;
+const LISTEN_BACKLOG = 65_535;
 
 /** Descriptors kept for the journal, the listener, stdio and Node itself. */
 const FD_RESERVE = 32;

@@ -7,7 +7,7 @@ import type { LineInput } from './line-source.js';
 import type { CollectorServer } from './server.js';
 
 /** The src of every terminal line. */
-export const STDIN_SRC = 'stdin';
+const STDIN_SRC = 'stdin';
 
 /**
  * Reads lines from `input` (usually process.stdin) into the collector through a {@link LineSource} and
