@@ -119,6 +119,11 @@ export class LineSource implements LineSink, SourceHandler {
     return this.source.push(bytes);
   }
 
+  /** {@inheritDoc LineSink.span} */
+  span(buf: Buffer, start: number, end: number): boolean {
+    return this.source.pushSpan(buf, start, end);
+  }
+
   /** {@inheritDoc LineSink.tooLong} */
   tooLong(_length: number): boolean {
     return this.source.refuse(ErrorCode.MESSAGE_TOO_LONG, this.tooLongReason);

@@ -50,26 +50,37 @@ class Refusal {
 }
 
 /**
- * A queued item: the bare line bytes, a MessageInput for a partial line, or a refusal. The MessageInput of
- * a whole line is only built when a batch takes it, so a waiting message costs one object instead of two.
+ * A queued item: the buffer that holds a message (its span is in `spans`), a MessageInput for a partial
+ * line, or a refusal. A waiting message is a ring slot pointing at its socket chunk plus two offsets: no
+ * object of its own. Its view and MessageInput are only built when a batch takes it, so they die young.
  */
 type Item = Buffer | MessageInput | Refusal;
+
+/** First ring size; it doubles when full and never shrinks (a connection's caps bound it). */
+const INITIAL_SLOTS = 8;
 
 /** The reason every message of a failed batch is answered with. */
 const FAILED_REASON = 'journal write failed; message not stored, resend it';
 
 /** One producer of messages: its queue (waiting and in batches in flight), caps, and answers in input order. */
 export class Source {
-  /** Items not yet answered: [head, next) are in batches in flight, [next, length) are waiting. */
-  private items: Item[] = [];
+  /**
+   * A ring of items, indexed by ever-growing counters masked to its size: [head, next) are in batches in
+   * flight, [next, tail) are waiting. Reusing the ring (instead of arrays that grow and are dropped) keeps
+   * the old generation free of queue garbage under a flood.
+   */
+  private items: Array<Item | undefined> = new Array<Item | undefined>(INITIAL_SLOTS);
+  /** Two numbers per slot: where its message starts and ends in its buffer (0, length for the others). */
+  private spans = new Int32Array(2 * INITIAL_SLOTS);
+  private mask = INITIAL_SLOTS - 1;
   private head = 0;
   private next = 0;
+  private tail = 0;
   /** Per batch in flight, oldest first: where this source's items end, and its first message's index in the batch. */
   private takenEnds: number[] = [];
   private offsets: number[] = [];
   private inReady = false;
-  /** Items not answered yet, and their charged bytes. */
-  private count = 0;
+  /** Charged bytes of the items not answered yet. */
   private bytes = 0;
   private paused = false;
   private closed = false;
@@ -83,7 +94,7 @@ export class Source {
 
   /** Items (messages and error replies) not answered yet. */
   get outstanding(): number {
-    return this.items.length - this.head;
+    return this.tail - this.head;
   }
 
   /**
@@ -92,13 +103,18 @@ export class Source {
    * Call `batcher.kick()` after a run of pushes.
    */
   push(msg: Buffer): boolean {
-    this.items.push(msg);
-    return this.admit(msg.length + MESSAGE_OVERHEAD, true);
+    return this.pushSpan(msg, 0, msg.length);
+  }
+
+  /** Like `push`, for the message `buf[start, end)`; the buffer is kept, not copied. */
+  pushSpan(buf: Buffer, start: number, end: number): boolean {
+    this.put(buf, start, end);
+    return this.admit(end - start + MESSAGE_OVERHEAD, true);
   }
 
   /** Queues a line cut off by a disconnect or shutdown; journaled with `partial: true`. */
   pushPartial(msg: Buffer): boolean {
-    this.items.push({ src: this.src, msg, partial: true });
+    this.put({ src: this.src, msg, partial: true }, 0, msg.length);
     return this.admit(msg.length + MESSAGE_OVERHEAD, true);
   }
 
@@ -107,7 +123,7 @@ export class Source {
     this.host.countRejected(code);
     if (!this.ack) return !this.paused;
     const charge = reason.length + MESSAGE_OVERHEAD;
-    this.items.push(new Refusal(code, reason, charge));
+    this.put(new Refusal(code, reason, charge), 0, 0);
     return this.admit(charge, false);
   }
 
@@ -116,8 +132,32 @@ export class Source {
     this.closed = true;
   }
 
+  private put(it: Item, start: number, end: number): void {
+    if (this.tail - this.head > this.mask) this.grow();
+    const k = this.tail++ & this.mask;
+    this.items[k] = it;
+    this.spans[2 * k] = start;
+    this.spans[2 * k + 1] = end;
+  }
+
+  /** Doubles the ring, keeping the items in order at the same counters. */
+  private grow(): void {
+    const size = 2 * (this.mask + 1);
+    const items = new Array<Item | undefined>(size);
+    const spans = new Int32Array(2 * size);
+    for (let i = this.head; i < this.tail; i++) {
+      const from = i & this.mask;
+      const to = i & (size - 1);
+      items[to] = this.items[from];
+      spans[2 * to] = this.spans[2 * from]!;
+      spans[2 * to + 1] = this.spans[2 * from + 1]!;
+    }
+    this.items = items;
+    this.spans = spans;
+    this.mask = size - 1;
+  }
+
   private admit(charge: number, message: boolean): boolean {
-    this.count++;
     this.bytes += charge;
     const host = this.host;
     host.admit(charge, message);
@@ -127,7 +167,7 @@ export class Source {
     }
     if (this.paused) return false;
     const l = host.limits;
-    if (this.count < l.maxSourceMessages && this.bytes < l.maxSourceBytes && !host.full) return true;
+    if (this.tail - this.head < l.maxSourceMessages && this.bytes < l.maxSourceBytes && !host.full) return true;
     this.paused = true;
     host.park(this);
     this.handler.pause();
@@ -138,7 +178,7 @@ export class Source {
   maybeResume(): boolean {
     if (!this.paused) return true;
     const l = this.host.limits;
-    if (this.count > l.maxSourceMessages / 2 || this.bytes > l.maxSourceBytes / 2 || !this.host.belowHalf) return false;
+    if (this.tail - this.head > l.maxSourceMessages / 2 || this.bytes > l.maxSourceBytes / 2 || !this.host.belowHalf) return false;
     this.paused = false;
     this.host.unpark(this);
     // The handler may push again right away (held input), and pause again.
@@ -149,15 +189,18 @@ export class Source {
   /** Moves up to `budget` messages into `batch`; returns the message bytes taken. */
   take(batch: MessageInput[], budget: number, maxMessages: number, maxBytes: number, bytesSoFar: number): number {
     this.offsets.push(batch.length);
-    const items = this.items;
+    const { items, spans, mask, tail } = this;
     let j = this.next;
     let n = 0;
     let bytes = bytesSoFar;
-    while (j < items.length && n < budget && batch.length < maxMessages && bytes < maxBytes) {
-      const it = items[j++]!;
+    while (j < tail && n < budget && batch.length < maxMessages && bytes < maxBytes) {
+      const k = j++ & mask;
+      const it = items[k]!;
+      const start = spans[2 * k]!;
+      const end = spans[2 * k + 1]!;
       if (it instanceof Uint8Array) {
-        batch.push({ src: this.src, msg: it });
-        bytes += it.length;
+        batch.push({ src: this.src, msg: start === 0 && end === it.length ? it : it.subarray(start, end) });
+        bytes += end - start;
         n++;
       } else if (!(it instanceof Refusal)) {
         batch.push(it);
@@ -167,7 +210,7 @@ export class Source {
     }
     this.next = j;
     this.takenEnds.push(j);
-    this.inReady = j < items.length;
+    this.inReady = j < tail;
     return bytes - bytesSoFar;
   }
 
@@ -178,7 +221,7 @@ export class Source {
 
   /** Answers the oldest batch's items with seqs from `first` (or the error), frees their memory. */
   settle(first: number, err: unknown): void {
-    const items = this.items;
+    const { items, spans, mask } = this;
     const end = this.takenEnds.shift()!;
     let seq = first + this.offsets.shift()!;
     const failCode = err === null ? null : codeOf(err);
@@ -188,7 +231,9 @@ export class Source {
     let messages = 0;
     let run = 0;
     for (let i = this.head; i < end; i++) {
-      const it = items[i]!;
+      const k = i & mask;
+      const it = items[k]!;
+      items[k] = undefined; // let its chunk go
       if (it instanceof Refusal) {
         freed += it.charge;
         if (!answer) continue;
@@ -197,7 +242,7 @@ export class Source {
         h.error(it.code, it.reason, 1);
         continue;
       }
-      freed += (it instanceof Uint8Array ? it.length : it.msg.length) + MESSAGE_OVERHEAD;
+      freed += spans[2 * k + 1]! - spans[2 * k]! + MESSAGE_OVERHEAD;
       messages++;
       run++;
       seq++;
@@ -206,21 +251,14 @@ export class Source {
       if (run > 0) this.answerRun(seq - run, run, failCode);
       h.flush();
     }
-    this.count -= end - this.head;
+    const settled = end - this.head;
+    this.head = end;
+    // Empty and nothing in flight: restart the counters, so they stay small integers.
+    if (end === this.tail && this.takenEnds.length === 0) this.head = this.next = this.tail = 0;
     this.bytes -= freed;
-    this.host.release(freed, end - this.head, messages, failCode);
-    if (end === items.length) {
-      this.items = [];
-      this.head = 0;
-      this.next = 0;
-    } else if (end > 4096) {
-      this.items = items.slice(end);
-      this.head = 0;
-      this.next -= end;
-      for (let i = 0; i < this.takenEnds.length; i++) this.takenEnds[i]! -= end;
-    } else this.head = end;
+    this.host.release(freed, settled, messages, failCode);
     if (this.paused) this.maybeResume();
-    if (this.items.length === 0) h.settled?.();
+    if (this.tail === this.head) h.settled?.();
   }
 
   private answerRun(first: number, count: number, failCode: string | null): void {

@@ -10,6 +10,11 @@ export interface LineSink {
   line(bytes: Buffer): unknown;
   /** A line longer than the cap ended (or was cut off); `length` is how many bytes it had. Same result rule. */
   tooLong(length: number): unknown;
+  /**
+   * Optional, instead of `line`: the line is `buf[start, end)`, where `buf` is the input chunk or a fresh
+   * copy. Saves making a view object per line for a sink that keeps many lines (the collector's queues).
+   */
+  span?(buf: Buffer, start: number, end: number): unknown;
 }
 
 /** Default cap on one line, in bytes, excluding the LF. */
@@ -58,13 +63,13 @@ export class LineDecoder {
         this.discarding = false;
         this.discarded = 0;
       } else if (this.carryBytes === 0) {
-        more = this.emit(chunk.subarray(start, nl), sink);
+        more = this.emit(chunk, start, nl, sink);
       } else {
         this.carry.push(chunk.subarray(start, nl));
         const whole = Buffer.concat(this.carry, this.carryBytes + (nl - start));
         this.carry = [];
         this.carryBytes = 0;
-        more = this.emit(whole, sink);
+        more = this.emit(whole, 0, whole.length, sink);
       }
       start = nl + 1;
       if (more === false) return start;
@@ -112,11 +117,13 @@ export class LineDecoder {
     this.carryBytes += piece.length;
   }
 
-  private emit(bytes: Buffer, sink: LineSink): unknown {
-    let len = bytes.length;
-    if (len > 0 && bytes[len - 1] === CR) len--;
+  /** Reports `buf[start, end)` (its LF already cut) without a trailing CR; empty lines are skipped. */
+  private emit(buf: Buffer, start: number, end: number, sink: LineSink): unknown {
+    if (end > start && buf[end - 1] === CR) end--;
+    const len = end - start;
     if (len === 0) return true;
     if (len > this.maxLineBytes) return sink.tooLong(len);
-    return sink.line(len === bytes.length ? bytes : bytes.subarray(0, len));
+    if (sink.span !== undefined) return sink.span(buf, start, end);
+    return sink.line(start === 0 && end === buf.length ? buf : buf.subarray(start, end));
   }
 }

@@ -242,3 +242,34 @@ test('with acks off nothing is written back, but the messages are journaled and 
   assert.equal(h.text, '');
   assert.equal(h.settledCount, 1);
 });
+
+test('a source queue wraps around its ring and grows while wrapped without reordering anything', async () => {
+  const sink = new ManualSink();
+  const b = new Batcher(sink, { budget: 3, maxInflight: 1 });
+  const h = recorder();
+  const s = b.createSource('s', h);
+  let n = 0;
+  const push = (k: number): void => {
+    for (let i = 0; i < k; i++) s.push(Buffer.from(`m${++n}`));
+  };
+  const journaled: string[] = [];
+  const step = async (): Promise<void> => {
+    b.kick();
+    await tick();
+    journaled.push(...sink.pending[0]!.batch.map((m) => m.msg.toString()));
+    sink.ok();
+    await tick();
+    await tick();
+  };
+  push(6);
+  await step(); // answers m1..m3: the ring's head moves to slot 3
+  push(5); // m7..m11 fill slots 6, 7, then wrap to 0, 1, 2: the ring of 8 is full
+  push(4); // grows to 16 while wrapped
+  while (s.outstanding > 0) await step();
+  assert.deepEqual(
+    journaled,
+    Array.from({ length: 15 }, (_, i) => `m${i + 1}`),
+  );
+  assert.equal(h.text, Array.from({ length: 15 }, (_, i) => `ok ${i + 1}\n`).join(''));
+  assert.equal(b.stats.queuedMessages, 0);
+});
