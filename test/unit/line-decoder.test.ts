@@ -128,3 +128,38 @@ test('line decoder: a sink that says stop halts mid-chunk; feeding the rest late
     }
   }
 });
+
+test('line decoder: a sink with span() gets the same lines as offsets, byte by byte and in random splits', () => {
+  const input = Buffer.from(`a\nbb\r\n\n${'x'.repeat(20)}\nccc\r\nd\n${'y'.repeat(16)}\r\ntail`, 'latin1');
+  const viaSpans = (splits: number[]): Event[] => {
+    const d = new LineDecoder(16);
+    const out: Event[] = [];
+    const sink = {
+      line: () => assert.fail('span() is used instead'),
+      span: (buf: Buffer, start: number, end: number) => out.push({ line: buf.toString('latin1', start, end) }),
+      tooLong: (n: number) => out.push({ tooLong: n }),
+    };
+    let at = 0;
+    for (const s of [...splits, input.length]) {
+      const chunk = Buffer.from(input.subarray(at, s));
+      d.push(chunk, sink);
+      chunk.fill(0x2a);
+      at = s;
+    }
+    const rest = d.end(sink);
+    if (rest) out.push({ partial: rest.toString('latin1') });
+    return out;
+  };
+  const whole = decode(input, []);
+  assert.deepEqual(viaSpans([]), whole);
+  assert.deepEqual(
+    viaSpans(Array.from({ length: input.length }, (_, i) => i)),
+    whole,
+  );
+  let seed = 3;
+  const rand = (k: number) => ((seed = (seed * 1103515245 + 12345) % 2147483648), seed % k);
+  for (let trial = 0; trial < 200; trial++) {
+    const splits = [...new Set(Array.from({ length: rand(6) }, () => rand(input.length + 1)))].sort((x, y) => x - y);
+    assert.deepEqual(viaSpans(splits), whole, `splits ${splits.join(',')}`);
+  }
+});
