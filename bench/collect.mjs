@@ -30,6 +30,7 @@ const { values: o } = parseArgs({
     seconds: { type: 'string', default: '5' },
     scenario: { type: 'string' },
     conns: { type: 'string', default: '500' },
+    dir: { type: 'string' },
     kib: { type: 'string', default: '512' },
     cli: { type: 'string' },
   },
@@ -44,15 +45,21 @@ if (o.load === 'fair') {
   process.exit(0);
 }
 if (o.load === 'tiny-flood') {
-  await tinyFloodLoad(Number(o.port), Number(o.conns), Number(o.kib));
+  await tinyFloodLoad(Number(o.port), Number(o.conns), Number(o.kib), o.dir);
   process.exit(0);
+}
+
+/** Total bytes of the journal files in `dir`. */
+function journalBytes(dir) {
+  return fs.readdirSync(dir).filter((f) => f.startsWith('journal')).reduce((n, f) => n + fs.statSync(`${dir}/${f}`).size, 0);
 }
 
 /**
  * `conns` connections each write `kib` KiB of "a\n" and never read a reply. Waits until every byte is taken or the
- * flood stalls (the collector stopped reading: nothing moves for 3 s), then times a fresh client's first `ok`.
+ * flood stalls (nothing moves for 3 s), then until the collector is done with what it took (its journal in `dir`
+ * stops growing for 1 s: every flooder is paused, its unread acks filling the socket), then times a fresh client's `ok`.
  */
-async function tinyFloodLoad(port, conns, kib) {
+async function tinyFloodLoad(port, conns, kib, dir) {
   const payload = Buffer.from('a\n'.repeat(kib * 512));
   const socks = Array.from({ length: conns }, () => {
     const s = net.connect(port, '127.0.0.1');
@@ -73,6 +80,14 @@ async function tinyFloodLoad(port, conns, kib) {
     last = now;
   }
   const pourSeconds = (performance.now() - t0) / 1000 - (complete < conns ? 3 : 0);
+  let size = journalBytes(dir);
+  for (let same = 0; same < 10 && performance.now() - t0 < 120_000; ) {
+    await sleep(100);
+    const now = journalBytes(dir);
+    same = now === size ? same + 1 : 0;
+    size = now;
+  }
+  const quietSeconds = (performance.now() - t0) / 1000 - 1;
   const fresh = await new Promise((resolve) => {
     const s = net.connect(port, '127.0.0.1');
     const start = performance.now();
@@ -85,7 +100,7 @@ async function tinyFloodLoad(port, conns, kib) {
     s.on('error', () => give(false));
   });
   for (const s of socks) s.destroy();
-  console.log(JSON.stringify({ conns, kib, complete, takenMiB: +((conns * payload.length - last) / 1048576).toFixed(1), pourSeconds: +pourSeconds.toFixed(2),
+  console.log(JSON.stringify({ conns, kib, complete, takenMiB: +((conns * payload.length - last) / 1048576).toFixed(1), pourSeconds: +pourSeconds.toFixed(2), quietSeconds: +quietSeconds.toFixed(2),
     freshOk: fresh.ok, freshMs: +fresh.ms.toFixed(1), freshReply: fresh.reply }));
 }
 
@@ -220,13 +235,14 @@ if (o.scenario === 'tiny-flood') {
   try {
     if (!srv.up) throw new Error('muxd collect did not start');
     await sleep(200);
-    const res = await runLoad([path.join(here, 'collect.mjs'), '--load', 'tiny-flood', '--port', srv.port, '--conns', o.conns, '--kib', o.kib]);
+    const res = await runLoad([path.join(here, 'collect.mjs'), '--load', 'tiny-flood', '--port', srv.port, '--conns', o.conns, '--kib', o.kib, '--dir', srv.dir]);
     const alive = srv.child.exitCode === null && srv.child.signalCode === null;
-    const journalMiB = fs.readdirSync(srv.dir).filter((f) => f.startsWith('journal')).reduce((n, f) => n + fs.statSync(`${srv.dir}/${f}`).size, 0) / 1048576;
+    const journalMiB = journalBytes(srv.dir) / 1048576;
     console.log(`tiny-flood (${cli}): ${o.conns} connections x ${o.kib} KiB of "a\\n", replies never read`);
     console.log(`  collector peak RSS ${f(srv.rssPeakMb(), 0)} MB (target <= 300 MB); ${alive ? 'still up' : 'DIED'}; ` +
-      `${res.takenMiB ?? '-'} MiB taken in ${res.pourSeconds ?? '-'} s (${res.complete ?? 0}/${o.conns} connections wrote all of it); journal ${f(journalMiB, 0)} MiB`);
-    console.log(`  fresh client: ${res.freshOk ? 'ok' : 'NO ok'} in ${f(res.freshMs, 1)} ms (target <= 1000 ms)${res.freshReply ? `: ${res.freshReply}` : ''}${res.error ? `; load error: ${res.error}` : ''}`);
+      `${res.takenMiB ?? '-'} MiB taken in ${res.pourSeconds ?? '-'} s (${res.complete ?? 0}/${o.conns} connections wrote all of it); ` +
+      `collector quiet after ${res.quietSeconds ?? '-'} s (flooders paused on their unread acks); journal ${f(journalMiB, 0)} MiB`);
+    console.log(`  fresh client afterwards: ${res.freshOk ? 'ok' : 'NO ok'} in ${f(res.freshMs, 1)} ms (target <= 1000 ms)${res.freshReply ? `: ${res.freshReply}` : ''}${res.error ? `; load error: ${res.error}` : ''}`);
   } finally { await srv.stop(); }
   process.exit(0);
 }
