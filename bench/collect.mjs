@@ -30,7 +30,7 @@ const { values: o } = parseArgs({
     seconds: { type: 'string', default: '5' },
     scenario: { type: 'string' },
     conns: { type: 'string', default: '500' },
-    dir: { type: 'string' },
+    pid: { type: 'string' },
     kib: { type: 'string', default: '512' },
     cli: { type: 'string' },
   },
@@ -45,7 +45,7 @@ if (o.load === 'fair') {
   process.exit(0);
 }
 if (o.load === 'tiny-flood') {
-  await tinyFloodLoad(Number(o.port), Number(o.conns), Number(o.kib), o.dir);
+  await tinyFloodLoad(Number(o.port), Number(o.conns), Number(o.kib), Number(o.pid));
   process.exit(0);
 }
 
@@ -56,10 +56,10 @@ function journalBytes(dir) {
 
 /**
  * `conns` connections each write `kib` KiB of "a\n" and never read a reply. Waits until every byte is taken or the
- * flood stalls (nothing moves for 3 s), then until the collector is done with what it took (its journal in `dir`
- * stops growing for 5 s: every flooder is paused, its unread acks filling the socket), then times a fresh client's `ok`.
+ * flood stalls (nothing moves for 3 s), then until the collector (process `pid`) is done with what it took (idle:
+ * every flooder is paused, its unread acks filling the socket), then times a fresh client's `ok`.
  */
-async function tinyFloodLoad(port, conns, kib, dir) {
+async function tinyFloodLoad(port, conns, kib, pid) {
   const payload = Buffer.from('a\n'.repeat(kib * 512));
   const socks = Array.from({ length: conns }, () => {
     const s = net.connect(port, '127.0.0.1');
@@ -80,15 +80,17 @@ async function tinyFloodLoad(port, conns, kib, dir) {
     last = now;
   }
   const pourSeconds = (performance.now() - t0) / 1000 - (complete < conns ? 3 : 0);
-  let size = journalBytes(dir);
-  // 5 s: a collector busy decoding a huge read can go that long without writing (the code before issue 7 did).
-  for (let same = 0; same < 50 && performance.now() - t0 < 300_000; ) {
-    await sleep(100);
-    const now = journalBytes(dir);
-    same = now === size ? same + 1 : 0;
-    size = now;
+  // Done means idle: under 10% of a CPU over the last second (journal growth alone misleads: a collector stuck
+  // in GC or in one huge read writes nothing for seconds, as the code before issue 7 did).
+  const cpuTicks = () => { try { const f = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' '); return Number(f[11]) + Number(f[12]); } catch { return NaN; } };
+  const ticks = [cpuTicks()];
+  while (performance.now() - t0 < 300_000) {
+    await sleep(250);
+    ticks.push(cpuTicks());
+    if (ticks.length > 5) ticks.shift();
+    if (ticks.length === 5 && ticks[4] - ticks[0] < 10) break;
   }
-  const quietSeconds = (performance.now() - t0) / 1000 - 5;
+  const quietSeconds = (performance.now() - t0) / 1000 - 1;
   const fresh = await new Promise((resolve) => {
     const s = net.connect(port, '127.0.0.1');
     const start = performance.now();
@@ -236,13 +238,13 @@ if (o.scenario === 'tiny-flood') {
   try {
     if (!srv.up) throw new Error('muxd collect did not start');
     await sleep(200);
-    const res = await runLoad([path.join(here, 'collect.mjs'), '--load', 'tiny-flood', '--port', srv.port, '--conns', o.conns, '--kib', o.kib, '--dir', srv.dir]);
+    const res = await runLoad([path.join(here, 'collect.mjs'), '--load', 'tiny-flood', '--port', srv.port, '--conns', o.conns, '--kib', o.kib, '--pid', String(srv.child.pid)]);
     const alive = srv.child.exitCode === null && srv.child.signalCode === null;
     const journalMiB = journalBytes(srv.dir) / 1048576;
     console.log(`tiny-flood (${cli}): ${o.conns} connections x ${o.kib} KiB of "a\\n", replies never read`);
     console.log(`  collector peak RSS ${f(srv.rssPeakMb(), 0)} MB (target <= 300 MB); ${alive ? 'still up' : 'DIED'}; ` +
       `${res.takenMiB ?? '-'} MiB taken in ${res.pourSeconds ?? '-'} s (${res.complete ?? 0}/${o.conns} connections wrote all of it); ` +
-      `collector quiet after ${res.quietSeconds ?? '-'} s (flooders paused on their unread acks); journal ${f(journalMiB, 0)} MiB`);
+      `collector idle after ${res.quietSeconds ?? '-'} s (flooders paused on their unread acks); journal ${f(journalMiB, 0)} MiB`);
     console.log(`  fresh client afterwards: ${res.freshOk ? 'ok' : 'NO ok'} in ${f(res.freshMs, 1)} ms (target <= 1000 ms)${res.freshReply ? `: ${res.freshReply}` : ''}${res.error ? `; load error: ${res.error}` : ''}`);
   } finally { await srv.stop(); }
   process.exit(0);
