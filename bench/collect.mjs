@@ -3,6 +3,8 @@
 // plus 10,000 clients × 3 messages (time to all acked, peak RSS) and fairness (paced clients' p99 next to a flooder).
 // Servers run on CPU 0, load on CPU 1. Needs ../shared/bench/setup.sh run once (private rsyslog in /tmp/muxd-bench).
 //   node bench/collect.mjs [--clients 16] [--messages 20000] [--size 100] [--window 64] [--skip rsyslog,ceiling,many,fair]
+//   node bench/collect.mjs --scenario tiny-flood [--conns 500] [--kib 512]   (issue 7 §5: peak RSS under a flood of "a\n")
+//   --cli PATH runs another build's dist/cli/main.js (e.g. the code before a change), for before/after numbers.
 import { spawn, execFileSync } from 'node:child_process';
 import { once } from 'node:events';
 import fs from 'node:fs';
@@ -14,7 +16,7 @@ import { parseArgs } from 'node:util';
 const here = path.dirname(new URL(import.meta.url).pathname);
 const root = path.resolve(here, '..');
 const shared = path.resolve(root, '../shared/bench');
-const cli = path.join(root, 'dist/cli/main.js');
+const cliDefault = path.join(root, 'dist/cli/main.js');
 const cache = process.env.MUXD_BENCH_CACHE ?? '/tmp/muxd-bench';
 const { values: o } = parseArgs({
   options: {
@@ -26,14 +28,83 @@ const { values: o } = parseArgs({
     load: { type: 'string' },
     port: { type: 'string' },
     seconds: { type: 'string', default: '5' },
+    scenario: { type: 'string' },
+    conns: { type: 'string', default: '500' },
+    pid: { type: 'string' },
+    kib: { type: 'string', default: '512' },
+    cli: { type: 'string' },
   },
 });
+const cli = o.cli ? path.resolve(o.cli) : cliDefault;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const f = (x, d = 0) => (Number.isFinite(x) ? x.toFixed(d) : '-');
 const q = (xs, p) => (xs.length ? xs[Math.min(xs.length - 1, Math.floor(p * xs.length))] : NaN);
 
 if (o.load === 'fair') {
   await fairnessLoad(Number(o.port), Number(o.seconds));
   process.exit(0);
+}
+if (o.load === 'tiny-flood') {
+  await tinyFloodLoad(Number(o.port), Number(o.conns), Number(o.kib), Number(o.pid));
+  process.exit(0);
+}
+
+/** Total bytes of the journal files in `dir`. */
+function journalBytes(dir) {
+  return fs.readdirSync(dir).filter((f) => f.startsWith('journal')).reduce((n, f) => n + fs.statSync(`${dir}/${f}`).size, 0);
+}
+
+/**
+ * `conns` connections each write `kib` KiB of "a\n" and never read a reply. Waits until every byte is taken or the
+ * flood stalls (nothing moves for 3 s), then until the collector (process `pid`) is done with what it took (idle:
+ * every flooder is paused, its unread acks filling the socket), then times a fresh client's `ok`.
+ */
+async function tinyFloodLoad(port, conns, kib, pid) {
+  const payload = Buffer.from('a\n'.repeat(kib * 512));
+  const socks = Array.from({ length: conns }, () => {
+    const s = net.connect(port, '127.0.0.1');
+    s.on('error', () => {});
+    return s; // no 'data' listener: the replies are never read
+  });
+  await Promise.all(socks.map((s) => once(s, 'connect')));
+  const t0 = performance.now();
+  let complete = 0;
+  for (const s of socks) s.write(payload, () => complete++);
+  const pending = () => socks.reduce((n, s) => n + s.writableLength, 0);
+  let last = pending();
+  let still = 0;
+  while (complete < conns && still < 12) {
+    await sleep(250);
+    const now = pending();
+    still = now === last ? still + 1 : 0;
+    last = now;
+  }
+  const pourSeconds = (performance.now() - t0) / 1000 - (complete < conns ? 3 : 0);
+  // Done means idle: under 10% of a CPU over the last second (journal growth alone misleads: a collector stuck
+  // in GC or in one huge read writes nothing for seconds, as the code before issue 7 did).
+  const cpuTicks = () => { try { const f = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' '); return Number(f[11]) + Number(f[12]); } catch { return NaN; } };
+  const ticks = [cpuTicks()];
+  while (performance.now() - t0 < 300_000) {
+    await sleep(250);
+    ticks.push(cpuTicks());
+    if (ticks.length > 5) ticks.shift();
+    if (ticks.length === 5 && ticks[4] - ticks[0] < 10) break;
+  }
+  const quietSeconds = (performance.now() - t0) / 1000 - 1;
+  const fresh = await new Promise((resolve) => {
+    const s = net.connect(port, '127.0.0.1');
+    const start = performance.now();
+    let text = '';
+    const give = (ok) => { clearTimeout(timer); s.destroy(); resolve({ ok, ms: performance.now() - start, reply: text.trim().slice(0, 80) }); };
+    const timer = setTimeout(() => give(false), 5000);
+    s.setEncoding('utf8');
+    s.on('connect', () => s.write('fresh\n'));
+    s.on('data', (d) => { text += d; if (text.includes('\n')) give(text.startsWith('ok ')); });
+    s.on('error', () => give(false));
+  });
+  for (const s of socks) s.destroy();
+  console.log(JSON.stringify({ conns, kib, complete, takenMiB: +((conns * payload.length - last) / 1048576).toFixed(1), pourSeconds: +pourSeconds.toFixed(2), quietSeconds: +quietSeconds.toFixed(2),
+    freshOk: fresh.ok, freshMs: +fresh.ms.toFixed(1), freshReply: fresh.reply }));
 }
 
 /** One flooder (1 KiB lines, 4096 in flight) and 50 clients sending one line every 10 ms; prints the paced clients' ack latency. */
@@ -132,7 +203,7 @@ async function startServer(argv) {
     child.kill('SIGKILL');
     fs.rmSync(dir, { recursive: true, force: true });
   };
-  return { port, file, dir, up, rssPeakMb, stop };
+  return { port, file, dir, up, rssPeakMb, stop, child };
 }
 
 function countLines(dir) {
@@ -160,6 +231,24 @@ async function throughput(name, argv, window, setup) {
 }
 
 const muxd = (...extra) => [process.execPath, cli, 'collect', '--port', '{port}', '--journal', '{file}', '--no-stdin', ...extra];
+
+if (o.scenario === 'tiny-flood') {
+  // Issue 7 §5: 500 connections x 512 KiB of "a\n", acks never read. Target: collector peak RSS <= 300 MB, fresh client ok <= 1 s.
+  const srv = await startServer(muxd());
+  try {
+    if (!srv.up) throw new Error('muxd collect did not start');
+    await sleep(200);
+    const res = await runLoad([path.join(here, 'collect.mjs'), '--load', 'tiny-flood', '--port', srv.port, '--conns', o.conns, '--kib', o.kib, '--pid', String(srv.child.pid)]);
+    const alive = srv.child.exitCode === null && srv.child.signalCode === null;
+    const journalMiB = journalBytes(srv.dir) / 1048576;
+    console.log(`tiny-flood (${cli}): ${o.conns} connections x ${o.kib} KiB of "a\\n", replies never read`);
+    console.log(`  collector peak RSS ${f(srv.rssPeakMb(), 0)} MB (target <= 300 MB); ${alive ? 'still up' : 'DIED'}; ` +
+      `${res.takenMiB ?? '-'} MiB taken in ${res.pourSeconds ?? '-'} s (${res.complete ?? 0}/${o.conns} connections wrote all of it); ` +
+      `collector idle after ${res.quietSeconds ?? '-'} s (flooders paused on their unread acks); journal ${f(journalMiB, 0)} MiB`);
+    console.log(`  fresh client afterwards: ${res.freshOk ? 'ok' : 'NO ok'} in ${f(res.freshMs, 1)} ms (target <= 1000 ms)${res.freshReply ? `: ${res.freshReply}` : ''}${res.error ? `; load error: ${res.error}` : ''}`);
+  } finally { await srv.stop(); }
+  process.exit(0);
+}
 const skip = new Set(o.skip.split(',').filter(Boolean));
 const rows = [];
 if (!skip.has('rsyslog')) {
@@ -180,7 +269,6 @@ rows.push(await throughput('muxd --ack off', muxd('--ack', 'off'), 0));
 
 const ref = rows.find((r) => r.name === 'rsyslog-imtcp')?.rate ?? NaN;
 const targets = { 'muxd default': 'x>=1.0, p99<=5ms', 'muxd --sync none': 'x>=1.5', 'muxd --ack off': 'x>=2.0' };
-const f = (x, d = 0) => (Number.isFinite(x) ? x.toFixed(d) : '-');
 console.log(`\ncollect: ${o.clients} clients x ${o.messages} messages x ${o.size} B; window 0 = fire and forget, timed until every line landed`);
 console.log(['server', 'window', 'msgs/s', 'x_rsyslog', 'p50_ms', 'p99_ms', 'landed', 'target'].map((s, i) => (i ? s.padStart(12) : s.padEnd(18))).join(''));
 for (const r of rows) {

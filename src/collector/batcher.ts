@@ -2,59 +2,26 @@
 import { codeOf, ErrorCode } from '../errors.js';
 import type { LogFn } from '../logger.js';
 import type { MessageInput, Sink } from '../journal/sink.js';
+import { countRejected, DEFAULT_BATCHER_LIMITS } from './caps.js';
+import type { BatcherLimits, CollectStats } from './caps.js';
 import { Source } from './source.js';
-import type { SourceHandler } from './source.js';
-
-export { Source } from './source.js';
-export type { SourceHandler } from './source.js';
-
-/** Limits of the batcher; see docs/protocol.md ("Fairness and memory"). */
-export interface BatcherLimits {
-  /** Most messages one source may put into one batch. */
-  budget: number;
-  /** A batch closes at this many messages… */
-  maxBatchMessages: number;
-  /** …or at this many message bytes. */
-  maxBatchBytes: number;
-  /** A source stops reading past this many unanswered messages… */
-  maxSourceMessages: number;
-  /** …or this many unanswered bytes; it resumes below half of both. */
-  maxSourceBytes: number;
-  /** Every source stops reading while the whole server holds this many unanswered bytes; resume below half. */
-  maxPendingBytes: number;
-  /** Batches handed to the sink and not settled yet: 2 lets one batch be written while the previous one syncs. */
-  maxInflight: number;
-}
-
-/** Defaults chosen so that one flooder cannot make a batch (and everyone's ack latency) grow without bound. */
-export const DEFAULT_BATCHER_LIMITS: BatcherLimits = {
-  budget: 256,
-  maxBatchMessages: 16_384,
-  maxBatchBytes: 1024 * 1024,
-  // Enough for two full batches per source; more would only keep chunks alive longer (GC work, memory).
-  maxSourceMessages: 1024,
-  maxSourceBytes: 256 * 1024,
-  maxPendingBytes: 64 * 1024 * 1024,
-  maxInflight: 2,
-};
-
-/** Counters shared by every source. */
-export interface CollectStats {
-  received: number;
-  acked: number;
-  rejected: Record<string, number>;
-}
+import type { SourceHandler, SourceHost } from './source.js';
 
 /**
  * Keeps at most `maxInflight` `sink.append` calls in flight. Each new batch takes up to `budget`
  * messages from each waiting source in round-robin order, until the batch caps are reached.
  */
-export class Batcher {
-  /** @internal */ ready: Source[] = [];
-  /** @internal */ pendingBytes = 0;
-  /** @internal */ readonly pausedSources = new Set<Source>();
-  readonly stats: CollectStats = { received: 0, acked: 0, rejected: {} };
+export class Batcher implements SourceHost {
   readonly limits: BatcherLimits;
+  private readySources: Source[] = [];
+  private readonly pausedSources = new Set<Source>();
+  private received = 0;
+  private acked = 0;
+  private readonly rejected: Record<string, number> = {};
+  private queuedMessages = 0;
+  private queuedBytes = 0;
+  private peakMessages = 0;
+  private peakBytes = 0;
   private inflight = 0;
   private tail: Promise<void> = Promise.resolve();
   private scheduled = false;
@@ -68,6 +35,66 @@ export class Batcher {
     this.limits = { ...DEFAULT_BATCHER_LIMITS, ...limits };
   }
 
+  /** The counters (a snapshot). */
+  get stats(): CollectStats {
+    return {
+      received: this.received,
+      acked: this.acked,
+      rejected: { ...this.rejected },
+      queuedMessages: this.queuedMessages,
+      queuedBytes: this.queuedBytes,
+      peakQueuedMessages: this.peakMessages,
+      peakQueuedBytes: this.peakBytes,
+    };
+  }
+
+  /** {@inheritDoc SourceHost.full} */
+  get full(): boolean {
+    return this.queuedBytes >= this.limits.maxPendingBytes;
+  }
+
+  /** {@inheritDoc SourceHost.belowHalf} */
+  get belowHalf(): boolean {
+    return this.queuedBytes <= this.limits.maxPendingBytes / 2;
+  }
+
+  /** {@inheritDoc SourceHost.admit} */
+  admit(bytes: number, message: boolean): void {
+    if (message) this.received++;
+    const n = ++this.queuedMessages;
+    const b = (this.queuedBytes += bytes);
+    if (n > this.peakMessages) this.peakMessages = n;
+    if (b > this.peakBytes) this.peakBytes = b;
+  }
+
+  /** {@inheritDoc SourceHost.ready} */
+  ready(source: Source): void {
+    this.readySources.push(source);
+  }
+
+  /** {@inheritDoc SourceHost.release} */
+  release(bytes: number, items: number, messages: number, errCode: string | null): void {
+    this.queuedBytes -= bytes;
+    this.queuedMessages -= items;
+    if (errCode === null) this.acked += messages;
+    else if (messages > 0) countRejected(this.rejected, errCode, messages);
+  }
+
+  /** {@inheritDoc SourceHost.countRejected} */
+  countRejected(code: string, n = 1): void {
+    countRejected(this.rejected, code, n);
+  }
+
+  /** {@inheritDoc SourceHost.park} */
+  park(source: Source): void {
+    this.pausedSources.add(source);
+  }
+
+  /** {@inheritDoc SourceHost.unpark} */
+  unpark(source: Source): void {
+    this.pausedSources.delete(source);
+  }
+
   /** A new source; `ack: false` drops reply lines (the `--ack off` mode). */
   createSource(src: string, handler: SourceHandler, ack = true): Source {
     return new Source(this, src, handler, ack);
@@ -75,7 +102,7 @@ export class Batcher {
 
   /** Schedules a batch after the current I/O callbacks, so that one poll's reads share it. */
   kick(): void {
-    if (this.scheduled || this.inflight >= this.limits.maxInflight || this.ready.length === 0) return;
+    if (this.scheduled || this.inflight >= this.limits.maxInflight || this.readySources.length === 0) return;
     this.scheduled = true;
     setImmediate(() => {
       this.scheduled = false;
@@ -85,7 +112,7 @@ export class Batcher {
 
   /** True when nothing is queued or in flight. */
   get idle(): boolean {
-    return this.inflight === 0 && this.ready.length === 0;
+    return this.inflight === 0 && this.readySources.length === 0;
   }
 
   /** Resolves once everything queued so far is answered. */
@@ -95,11 +122,11 @@ export class Batcher {
   }
 
   private flush(): void {
-    if (this.inflight >= this.limits.maxInflight || this.ready.length === 0) return this.notifyIdle();
+    if (this.inflight >= this.limits.maxInflight || this.readySources.length === 0) return this.notifyIdle();
     const { budget, maxBatchMessages, maxBatchBytes } = this.limits;
     const batch: MessageInput[] = [];
     const taken: Source[] = [];
-    const ready = this.ready;
+    const ready = this.readySources;
     const carry: Source[] = [];
     let bytes = 0;
     let i = 0;
@@ -108,9 +135,8 @@ export class Batcher {
       bytes += s.take(batch, budget, maxBatchMessages, maxBatchBytes, bytes);
       taken.push(s);
       if (s.waiting) carry.push(s);
-      else s.inReady = false;
     }
-    this.ready = i < ready.length ? ready.slice(i).concat(carry) : carry;
+    this.readySources = i < ready.length ? ready.slice(i).concat(carry) : carry;
     this.inflight++;
     // Batches settle strictly in order (replies of one source must stay ordered), whatever order the sink answers in.
     const result: Promise<{ first: number; err: unknown }> =
@@ -139,10 +165,9 @@ export class Batcher {
         this.log(`settling a source failed: ${String(e)}`);
       }
     }
-    if (this.pausedSources.size > 0 && this.pendingBytes <= this.limits.maxPendingBytes / 2) {
-      for (const s of this.pausedSources) if (s.maybeResume()) this.pausedSources.delete(s);
-    }
-    if (this.ready.length > 0) this.flush();
+    // A snapshot: a source that resumes may take in held input and pause (park) again.
+    if (this.pausedSources.size > 0 && this.belowHalf) for (const s of [...this.pausedSources]) s.maybeResume();
+    if (this.readySources.length > 0) this.flush();
     else this.notifyIdle();
   }
 

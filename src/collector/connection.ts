@@ -1,14 +1,10 @@
-// One collector TCP connection: frames lines, feeds its source, writes ordered replies, pauses on every cap, idles out.
+// One collector TCP connection: the socket under a LineSource (which frames, queues and answers), half-close, idle timeout, linger.
 import type { Socket } from 'node:net';
-import { ErrorCode, IdleTimeoutError, MessageTooLongError } from '../errors.js';
-import { LineDecoder } from '../protocol/line-decoder.js';
-import type { LineSink } from '../protocol/line-decoder.js';
+import { ErrorCode, IdleTimeoutError } from '../errors.js';
 import { errorLine } from '../protocol/replies.js';
-import type { Batcher, Source, SourceHandler } from './batcher.js';
-import { countRejected } from './source.js';
-
-/** Why reading is paused; reading resumes only when no reason is left. */
-const Pause = { CAPS: 1, WRITE: 2, STOP: 4 } as const;
+import type { Batcher } from './batcher.js';
+import { LineSource } from './line-source.js';
+import type { LineInput } from './line-source.js';
 
 /** How long a connection may stay half-closed by us before it is destroyed. */
 const LINGER_MS = 2000;
@@ -22,13 +18,11 @@ export interface ConnectionOptions {
 }
 
 /** The state of one client socket. Created by CollectorServer for every accepted connection. */
-export class Connection implements LineSink, SourceHandler {
-  readonly source: Source;
-  private readonly decoder: LineDecoder;
-  private pauseMask = 0;
+export class Connection implements LineInput {
+  readonly lines: LineSource;
   private peerEnded = false;
+  private stopping = false;
   private ending = false;
-  private readonly socketOnDrain = (): void => this.unpause(Pause.WRITE);
 
   constructor(
     readonly socket: Socket,
@@ -37,12 +31,12 @@ export class Connection implements LineSink, SourceHandler {
     private readonly onGone: (conn: Connection) => void,
   ) {
     const src = `tcp:${socket.remoteAddress ?? '?'}:${socket.remotePort ?? 0}`;
-    this.source = batcher.createSource(src, this, opts.ack);
-    this.decoder = new LineDecoder(opts.maxMessage);
+    this.lines = new LineSource(batcher, src, this, opts);
     socket.setNoDelay(true);
-    socket.on('data', (chunk: Buffer) => this.socketOnData(chunk));
+    socket.on('data', (chunk: Buffer) => this.lines.data(chunk));
     socket.on('end', () => this.socketOnEnd());
     socket.on('close', () => this.socketOnClose());
+    socket.on('drain', () => this.lines.writable());
     socket.on('error', () => {});
     if (opts.idleTimeout > 0) {
       socket.setTimeout(opts.idleTimeout * 1000);
@@ -50,95 +44,59 @@ export class Connection implements LineSink, SourceHandler {
     }
   }
 
-  /** {@inheritDoc LineSink.line} */
-  line(bytes: Buffer): void {
-    this.source.push(bytes);
-  }
-
-  /** {@inheritDoc LineSink.tooLong} */
-  tooLong(_length: number): void {
-    this.source.pushError(ErrorCode.MESSAGE_TOO_LONG, new MessageTooLongError(this.opts.maxMessage).message);
-  }
-
-  private socketOnData(chunk: Buffer): void {
-    this.decoder.push(chunk, this);
-    this.source.checkCaps();
-    this.batcher.kick();
-  }
-
   /** The client half-closed: journal a cut-off line as partial, answer everything, then close our side. */
   private socketOnEnd(): void {
     this.peerEnded = true;
-    this.flushPartial();
-    if (this.source.outstanding === 0) this.finish();
+    this.lines.end();
   }
 
   private socketOnClose(): void {
-    this.flushPartial();
-    this.source.close();
+    this.lines.close();
     this.onGone(this);
   }
 
   private socketOnTimeout(): void {
     // Not idle while we still owe replies or hold its input back.
-    if (this.source.outstanding > 0 || this.pauseMask !== 0) {
+    if (this.lines.busy) {
       this.socket.setTimeout(this.opts.idleTimeout * 1000);
       return;
     }
+    this.batcher.countRejected(ErrorCode.IDLE_TIMEOUT);
     this.endWith(errorLine(ErrorCode.IDLE_TIMEOUT, new IdleTimeoutError(this.opts.idleTimeout).message));
-    countRejected(this.batcher.stats.rejected, ErrorCode.IDLE_TIMEOUT);
   }
 
-  private flushPartial(): void {
-    const rest = this.decoder.end(this);
-    if (rest !== null) this.source.push(rest, true);
-    this.batcher.kick();
+  /** {@inheritDoc LineInput.pause} */
+  pause(): void {
+    this.socket.pause();
   }
 
-  /** {@inheritDoc SourceHandler.reply} */
-  reply(lines: Buffer): void {
-    if (this.socket.destroyed || this.socket.writableEnded) return;
-    // One 'drain' listener per blocked period, not one per blocked write.
-    if (!this.socket.write(lines) && (this.pauseMask & Pause.WRITE) === 0) {
-      this.pause(Pause.WRITE);
-      this.socket.once('drain', this.socketOnDrain);
-    }
-  }
-
-  /** {@inheritDoc SourceHandler.pause} */
-  pause(reason: number = Pause.CAPS): void {
-    if (this.pauseMask === 0) this.socket.pause();
-    this.pauseMask |= reason;
-  }
-
-  /** {@inheritDoc SourceHandler.resume} */
+  /** {@inheritDoc LineInput.resume} */
   resume(): void {
-    this.unpause(Pause.CAPS);
+    if (!this.socket.destroyed) this.socket.resume();
   }
 
-  /** {@inheritDoc SourceHandler.settled} */
+  /** {@inheritDoc LineInput.write} */
+  write(replies: Buffer): boolean {
+    if (this.socket.destroyed || this.socket.writableEnded) return true;
+    return this.socket.write(replies);
+  }
+
+  /** {@inheritDoc LineInput.settled} */
   settled(): void {
-    if (this.peerEnded || this.pauseMask & Pause.STOP) this.finish();
-  }
-
-  private unpause(reason: number): void {
-    if ((this.pauseMask & reason) === 0) return;
-    this.pauseMask &= ~reason;
-    if (this.pauseMask === 0 && !this.socket.destroyed) this.socket.resume();
+    if (this.peerEnded || this.stopping) this.finish();
   }
 
   /** Shutdown: stop reading, journal a cut-off line, and close once every reply is written. */
   stop(): void {
-    this.pause(Pause.STOP);
-    this.flushPartial();
-    if (this.source.outstanding === 0) this.finish();
+    this.stopping = true;
+    this.lines.stop();
   }
 
   /** Sends a last line and closes. */
   endWith(text: string): void {
     if (this.ending) return;
     this.ending = true;
-    this.pause(Pause.STOP);
+    this.lines.stop();
     this.socket.end(text);
     setTimeout(() => this.socket.destroy(), LINGER_MS).unref();
   }

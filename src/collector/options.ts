@@ -18,6 +18,8 @@ export interface CollectorOptions {
   idleTimeout: number;
   /** Send `ok`/`error` replies. */
   ack: boolean;
+  /** Most messages in one `POST /_muxd/messages` body (`muxd up`); more is answered 413. */
+  maxBodyMessages: number;
 }
 
 /** Defaults from the issue (and docs/cli.md). */
@@ -28,6 +30,8 @@ export const DEFAULT_COLLECTOR_OPTIONS: CollectorOptions = {
   maxConns: 10_000,
   idleTimeout: 300,
   ack: true,
+  // A 1 MiB body of 100-byte lines; a body of tiny lines past it would cost far more memory than its bytes.
+  maxBodyMessages: 10_000,
 };
 
 /** The flag spec type, shared with the CLI. */
@@ -45,6 +49,12 @@ export const collectFlags: Record<string, CollectFlagSpec> = {
   'max-message': { type: 'string', arg: 'BYTES', default: String(DEFAULT_COLLECTOR_OPTIONS.maxMessage), description: 'Longest accepted line; longer ones get ERR_MESSAGE_TOO_LONG.' },
   'max-conns': { type: 'string', arg: 'N', default: String(DEFAULT_COLLECTOR_OPTIONS.maxConns), description: 'Connections past this get ERR_BUSY and are closed.' },
   'idle-timeout': { type: 'string', arg: 'SECONDS', default: String(DEFAULT_COLLECTOR_OPTIONS.idleTimeout), description: 'Close connections idle this long with ERR_IDLE_TIMEOUT (0: never).' },
+  'max-body-messages': {
+    type: 'string',
+    arg: 'N',
+    default: String(DEFAULT_COLLECTOR_OPTIONS.maxBodyMessages),
+    description: 'muxd up: most messages in one POST /_muxd/messages; more gets 413 ERR_PAYLOAD_TOO_LARGE.',
+  },
   'rotate-size': { type: 'string', arg: 'BYTES', default: '0', description: 'Rotate the journal to FILE.1 … at this size (0: never).' },
   keep: { type: 'string', arg: 'N', default: String(DEFAULT_KEEP), description: 'Rotated journal files to keep.' },
   'no-stdin': { type: 'boolean', default: false, description: 'Do not read lines from the terminal (stdin).' },
@@ -74,6 +84,7 @@ export function collectConfigFrom(given: OptionValues): CollectConfig {
       maxConns: intOption(values, 'max-conns', 1, 1_000_000),
       idleTimeout: intOption(values, 'idle-timeout', 0, 365 * 24 * 3600),
       ack: choiceOption(values, 'ack', ['on', 'off'] as const) === 'on',
+      maxBodyMessages: intOption(values, 'max-body-messages', 1, 1_000_000),
     },
     journal: {
       path: journal,

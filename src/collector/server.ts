@@ -6,10 +6,9 @@ import { ErrorCode, MessageTooLongError } from '../errors.js';
 import type { Closable } from '../lifecycle.js';
 import type { LogFn } from '../logger.js';
 import type { Sink } from '../journal/sink.js';
-import { errorLine, parseReply, ReplyKind } from '../protocol/replies.js';
+import { errorLine } from '../protocol/replies.js';
 import { Batcher } from './batcher.js';
-import { countRejected } from './source.js';
-import type { BatcherLimits } from './batcher.js';
+import type { BatcherLimits, CollectStats } from './caps.js';
 import { Connection } from './connection.js';
 import { DEFAULT_COLLECTOR_OPTIONS } from './options.js';
 import type { CollectorOptions } from './options.js';
@@ -22,17 +21,14 @@ export interface ListenInfo {
   url: string;
 }
 
-/** Counters for metrics and tests. */
-export interface CollectorStats {
+/** Counters for metrics and tests: the batcher's, plus connections. */
+export interface CollectorStats extends CollectStats {
   connectionsCurrent: number;
   connectionsTotal: number;
-  received: number;
-  acked: number;
-  rejected: Record<string, number>;
 }
 
 /** Listen backlog asked for; the kernel caps it at net.core.somaxconn. */
-export const LISTEN_BACKLOG = 65_535;
+const LISTEN_BACKLOG = 65_535;
 
 /** Descriptors kept for the journal, the listener, stdio and Node itself. */
 const FD_RESERVE = 32;
@@ -82,14 +78,7 @@ export class CollectorServer {
 
   /** Live counters. */
   get stats(): CollectorStats {
-    const s = this.batcher.stats;
-    return {
-      connectionsCurrent: this.connections.size,
-      connectionsTotal: this.connectionsTotal,
-      received: s.received,
-      acked: s.acked,
-      rejected: { ...s.rejected },
-    };
+    return { connectionsCurrent: this.connections.size, connectionsTotal: this.connectionsTotal, ...this.batcher.stats };
   }
 
   /** Starts listening with a large backlog so that a burst of connects is not dropped into SYN retries. */
@@ -115,22 +104,33 @@ export class CollectorServer {
         return;
       }
       // HTTP bodies cannot be paused like a socket: past the global cap on bytes waiting for the disk, refuse.
-      if (this.batcher.pendingBytes >= this.batcher.limits.maxPendingBytes) {
+      if (this.batcher.full) {
         resolve(messages.map(() => ({ code: ErrorCode.BUSY, message: 'too much waiting for the disk, try again' })));
         return;
       }
-      const replies: Buffer[] = [];
+      if (messages.length === 0) {
+        resolve([]);
+        return;
+      }
+      const results: SubmitResult[] = [];
+      // Pause and resume are moot: the whole body is queued at once, within the ingest's --max-body-messages.
       const source = this.batcher.createSource(src, {
-        reply: (lines) => void replies.push(lines),
+        ok: (first, count) => {
+          for (let i = 0; i < count; i++) results.push({ seq: first + i });
+        },
+        error: (code, message, count) => {
+          for (let i = 0; i < count; i++) results.push({ code, message });
+        },
+        flush: () => {},
         pause: () => {},
         resume: () => {},
-        settled: () => resolve(submitResults(Buffer.concat(replies))),
+        settled: () => resolve(results),
       });
+      const tooLong = new MessageTooLongError(this.opts.maxMessage).message;
       for (const m of messages) {
-        if (m.length > this.opts.maxMessage) source.pushError(ErrorCode.MESSAGE_TOO_LONG, new MessageTooLongError(this.opts.maxMessage).message);
+        if (m.length > this.opts.maxMessage) source.refuse(ErrorCode.MESSAGE_TOO_LONG, tooLong);
         else source.push(m);
       }
-      if (messages.length === 0) resolve([]);
       this.batcher.kick();
     });
   }
@@ -142,7 +142,7 @@ export class CollectorServer {
       return;
     }
     if (this.connections.size >= this.opts.maxConns) {
-      countRejected(this.batcher.stats.rejected, ErrorCode.BUSY);
+      this.batcher.countRejected(ErrorCode.BUSY);
       socket.end(errorLine(ErrorCode.BUSY, `too many connections (max ${this.opts.maxConns})`));
       setTimeout(() => socket.destroy(), 2000).unref();
       return;
@@ -197,14 +197,3 @@ export class CollectorServer {
 
 /** One result of {@link CollectorServer.submit}: the seq of a durable message, or why it was refused. */
 export type SubmitResult = { seq: number } | { code: string; message: string };
-
-/** Turns the reply lines a submit() source received (its own, in order) into one result per message. */
-function submitResults(text: Buffer): SubmitResult[] {
-  const out: SubmitResult[] = [];
-  let start = 0;
-  for (let nl = text.indexOf(10); nl !== -1; start = nl + 1, nl = text.indexOf(10, start)) {
-    const r = parseReply(text.subarray(start, nl));
-    out.push(r.kind === ReplyKind.OK ? { seq: r.seq } : { code: r.code, message: r.reason });
-  }
-  return out;
-}

@@ -1,154 +1,130 @@
-// One producer of messages for the batcher (a TCP connection, the terminal, an HTTP request): its queue, caps and ordered replies.
+// One producer's queue for the batcher (a TCP connection, the terminal, an HTTP request): its items, its caps, its ordered answers.
 import { codeOf } from '../errors.js';
 import type { MessageInput } from '../journal/sink.js';
-import { errorLine } from '../protocol/replies.js';
-import type { Batcher } from './batcher.js';
+import type { BatcherLimits } from './caps.js';
+import { MESSAGE_OVERHEAD } from './caps.js';
 
-/** Adds `n` to the count of rejections with `code`. */
-export function countRejected(rejected: Record<string, number>, code: string, n = 1): void {
-  rejected[code] = (rejected[code] ?? 0) + n;
+/** What a source needs from the batcher that owns the shared accounting (implemented by Batcher). */
+export interface SourceHost {
+  readonly limits: BatcherLimits;
+  /** True while the charged bytes of every source together reach `maxPendingBytes`. */
+  readonly full: boolean;
+  /** True once the charged bytes are back at half of `maxPendingBytes` or below. */
+  readonly belowHalf: boolean;
+  /** One item was queued: charge `bytes`; `message` is false for a queued error reply. */
+  admit(bytes: number, message: boolean): void;
+  /** The source has items for the next batch. */
+  ready(source: Source): void;
+  /** A settled run freed `items` items and `bytes` charged bytes; `messages` of them were answered, `ok` or with `errCode`. */
+  release(bytes: number, items: number, messages: number, errCode: string | null): void;
+  /** Counts `n` refusals with `code`. */
+  countRejected(code: string, n?: number): void;
+  /** Remembers a source paused by a cap, to offer it a resume when the global cap eases. */
+  park(source: Source): void;
+  unpark(source: Source): void;
 }
 
-/** What a source does with its results. */
+/** What a source does with its results. Reply methods are not called when acks are off or the peer is gone. */
 export interface SourceHandler {
-  /** Reply lines, in order (`ok <seq>\n`, `error <CODE> <reason>\n`), as ASCII bytes. Not called when acks are off. */
-  reply(lines: Buffer): void;
+  /** `count` messages are stored, with the consecutive seqs from `first`. */
+  ok(first: number, count: number): void;
+  /** `count` messages (or one queued refusal) are not stored. */
+  error(code: string, reason: string, count: number): void;
+  /** The answers of one settled batch are all given: send them. */
+  flush(): void;
   /** Stop reading input: a cap is reached. */
   pause(): void;
   /** Read input again. */
   resume(): void;
-  /** Every message pushed so far is answered (or journaled, with acks off). */
+  /** Every item pushed so far is answered (or journaled, with acks off). */
   settled?(): void;
 }
 
-/**
- * A queued reply line (an error decided before the journal) or a message to journal: the bare line
- * bytes, or a MessageInput for a partial line. The MessageInput of a whole line is only built when a
- * batch takes it, so a message waiting in the queue costs one object instead of two (less GC work
- * while queues are deep, as with `--ack off`).
- */
-type Item = Buffer | MessageInput | string;
-
-/** The message bytes of a non-string item. */
-function bytesOf(it: Buffer | MessageInput): Buffer {
-  return it instanceof Uint8Array ? it : it.msg;
-}
-
-/** Longest `ok <seq>\n` line: "ok " + 16 digits + LF. */
-const OK_LINE_MAX = 20;
-
-/** Decimal digits of a non-negative integer. */
-function digitsOf(n: number): number {
-  let digits = 1;
-  for (let t = n; t >= 10; t = Math.floor(t / 10)) digits++;
-  return digits;
+/** An error reply decided before the journal, queued so that it keeps its place among the answers. */
+class Refusal {
+  constructor(
+    readonly code: string,
+    readonly reason: string,
+    readonly charge: number,
+  ) {}
 }
 
 /**
- * The replies for items[from, to) as one buffer: `ok <seq>` with consecutive seqs from `firstSeq` for
- * messages (or `failLine` for each when the batch failed), queued error lines in place. Built by hand:
- * one socket write per connection per batch, no string per reply.
+ * A queued item: the buffer that holds a message (its span is in `spans`), a MessageInput for a partial
+ * line, or a refusal. A waiting message is a ring slot pointing at its socket chunk plus two offsets: no
+ * object of its own. Its view and MessageInput are only built when a batch takes it, so they die young.
  */
-function replyBytes(items: Item[], from: number, to: number, firstSeq: number, failLine: string | null): Buffer {
-  let size = 0;
-  for (let i = from; i < to; i++) {
-    const it = items[i]!;
-    size += typeof it === 'string' ? Buffer.byteLength(it) : failLine !== null ? failLine.length : OK_LINE_MAX;
-  }
-  const out = Buffer.allocUnsafe(size);
-  let o = 0;
-  let seq = firstSeq;
-  // Seqs are consecutive: count the digits once and bump the count at each power of ten.
-  let digits = digitsOf(seq);
-  let nextPow = 10 ** digits;
-  for (let i = from; i < to; i++) {
-    const it = items[i]!;
-    if (typeof it === 'string') o += out.write(it, o, 'utf8');
-    else if (failLine !== null) o += out.write(failLine, o, 'latin1');
-    else {
-      out[o] = 0x6f; // o
-      out[o + 1] = 0x6b; // k
-      out[o + 2] = 0x20;
-      if (seq >= nextPow) {
-        digits++;
-        nextPow *= 10;
-      }
-      o += 3 + digits;
-      let d = o;
-      let n = seq++;
-      if (n <= 0x7fffffff) {
-        // Int32 arithmetic is much cheaper than float division; every realistic seq fits.
-        do {
-          out[--d] = 0x30 + (n % 10);
-          n = (n / 10) | 0;
-        } while (n > 0);
-      } else {
-        do {
-          out[--d] = 0x30 + (n % 10);
-          n = Math.floor(n / 10);
-        } while (n > 0);
-      }
-      out[o++] = 0x0a;
-    }
-  }
-  return out.subarray(0, o);
-}
+type Item = Buffer | MessageInput | Refusal;
 
-/** One producer of messages (a TCP connection, the terminal, an HTTP request). */
+/** First ring size; it doubles when full and never shrinks (a connection's caps bound it). */
+const INITIAL_SLOTS = 8;
+
+/** The reason every message of a failed batch is answered with. */
+const FAILED_REASON = 'journal write failed; message not stored, resend it';
+
+/** One producer of messages: its queue (waiting and in batches in flight), caps, and answers in input order. */
 export class Source {
-  /** Items not yet answered: [head, next) are in batches in flight, [next, length) are waiting. */
-  private items: Item[] = [];
+  /**
+   * A ring of items, indexed by ever-growing counters masked to its size: [head, next) are in batches in
+   * flight, [next, tail) are waiting. Reusing the ring (instead of arrays that grow and are dropped) keeps
+   * the old generation free of queue garbage under a flood.
+   */
+  private items: Array<Item | undefined> = new Array<Item | undefined>(INITIAL_SLOTS);
+  /** Two numbers per slot: where its message starts and ends in its buffer (0, length for the others). */
+  private spans = new Int32Array(2 * INITIAL_SLOTS);
+  private mask = INITIAL_SLOTS - 1;
   private head = 0;
   private next = 0;
+  private tail = 0;
   /** Per batch in flight, oldest first: where this source's items end, and its first message's index in the batch. */
   private takenEnds: number[] = [];
   private offsets: number[] = [];
-  /** @internal */ inReady = false;
+  private inReady = false;
+  /** Charged bytes of the items not answered yet. */
   private bytes = 0;
-  private messages = 0;
   private paused = false;
   private closed = false;
 
   constructor(
-    private readonly batcher: Batcher,
+    private readonly host: SourceHost,
     readonly src: string,
     private readonly handler: SourceHandler,
     readonly ack: boolean,
   ) {}
 
-  /** Messages and error lines not answered yet. */
+  /** Items (messages and error replies) not answered yet. */
   get outstanding(): number {
-    return this.items.length - this.head;
+    return this.tail - this.head;
   }
 
-  /** Queues one message. Call `batcher.kick()` after a run of pushes. */
-  push(msg: Buffer, partial = false): void {
-    this.items.push(partial ? { src: this.src, msg, partial: true } : msg);
-    this.bytes += msg.length;
-    this.messages++;
-    this.batcher.pendingBytes += msg.length;
-    this.batcher.stats.received++;
-    this.enqueued();
+  /**
+   * Queues one message (a view is fine: it is not copied). Returns false once a cap is reached: the
+   * source is then paused (`handler.pause()`), and the caller stops feeding it until `handler.resume()`.
+   * Call `batcher.kick()` after a run of pushes.
+   */
+  push(msg: Buffer): boolean {
+    return this.pushSpan(msg, 0, msg.length);
   }
 
-  /** Queues an error reply that must come after the replies for earlier messages. */
-  pushError(code: string, reason: string): void {
-    countRejected(this.batcher.stats.rejected, code);
-    if (!this.ack) return;
-    this.items.push(errorLine(code, reason));
-    this.enqueued();
+  /** Like `push`, for the message `buf[start, end)`; the buffer is kept, not copied. */
+  pushSpan(buf: Buffer, start: number, end: number): boolean {
+    this.put(buf, start, end);
+    return this.admit(end - start + MESSAGE_OVERHEAD, true);
   }
 
-  /** Checks the caps after pushes; pauses the input past them. */
-  checkCaps(): void {
-    const b = this.batcher;
-    const l = b.limits;
-    if (this.paused) return;
-    if (this.messages > l.maxSourceMessages || this.bytes > l.maxSourceBytes || b.pendingBytes > l.maxPendingBytes) {
-      this.paused = true;
-      b.pausedSources.add(this);
-      this.handler.pause();
-    }
+  /** Queues a line cut off by a disconnect or shutdown; journaled with `partial: true`. */
+  pushPartial(msg: Buffer): boolean {
+    this.put({ src: this.src, msg, partial: true }, 0, msg.length);
+    return this.admit(msg.length + MESSAGE_OVERHEAD, true);
+  }
+
+  /** Queues an error reply that must come after the replies for earlier messages; counts the refusal. */
+  refuse(code: string, reason: string): boolean {
+    this.host.countRejected(code);
+    if (!this.ack) return !this.paused;
+    const charge = reason.length + MESSAGE_OVERHEAD;
+    this.put(new Refusal(code, reason, charge), 0, 0);
+    return this.admit(charge, false);
   }
 
   /** The peer is gone: keep journaling what it sent, drop its replies. */
@@ -156,88 +132,137 @@ export class Source {
     this.closed = true;
   }
 
-  /** @internal Resumes if every cap is back under its low-water mark. */
-  maybeResume(): boolean {
-    const l = this.batcher.limits;
-    if (!this.paused) return true;
-    if (this.messages > l.maxSourceMessages / 2 || this.bytes > l.maxSourceBytes / 2 || this.batcher.pendingBytes > l.maxPendingBytes / 2) {
-      return false;
-    }
-    this.paused = false;
-    this.handler.resume();
-    return true;
+  private put(it: Item, start: number, end: number): void {
+    if (this.tail - this.head > this.mask) this.grow();
+    const k = this.tail++ & this.mask;
+    this.items[k] = it;
+    this.spans[2 * k] = start;
+    this.spans[2 * k + 1] = end;
   }
 
-  private enqueued(): void {
+  /** Doubles the ring, keeping the items in order at the same counters. */
+  private grow(): void {
+    const size = 2 * (this.mask + 1);
+    const items = new Array<Item | undefined>(size);
+    const spans = new Int32Array(2 * size);
+    for (let i = this.head; i < this.tail; i++) {
+      const from = i & this.mask;
+      const to = i & (size - 1);
+      items[to] = this.items[from];
+      spans[2 * to] = this.spans[2 * from]!;
+      spans[2 * to + 1] = this.spans[2 * from + 1]!;
+    }
+    this.items = items;
+    this.spans = spans;
+    this.mask = size - 1;
+  }
+
+  private admit(charge: number, message: boolean): boolean {
+    this.bytes += charge;
+    const host = this.host;
+    host.admit(charge, message);
     if (!this.inReady) {
       this.inReady = true;
-      this.batcher.ready.push(this);
+      host.ready(this);
     }
+    if (this.paused) return false;
+    const l = host.limits;
+    if (this.tail - this.head < l.maxSourceMessages && this.bytes < l.maxSourceBytes && !host.full) return true;
+    this.paused = true;
+    host.park(this);
+    this.handler.pause();
+    return false;
   }
 
-  /** @internal Moves up to `budget` messages into `batch`; returns the message bytes taken. */
+  /** Resumes if every cap is back at half or below; true when not paused afterwards. */
+  maybeResume(): boolean {
+    if (!this.paused) return true;
+    const l = this.host.limits;
+    if (this.tail - this.head > l.maxSourceMessages / 2 || this.bytes > l.maxSourceBytes / 2 || !this.host.belowHalf) return false;
+    this.paused = false;
+    this.host.unpark(this);
+    // The handler may push again right away (held input), and pause again.
+    this.handler.resume();
+    return !this.paused;
+  }
+
+  /** Moves up to `budget` messages into `batch`; returns the message bytes taken. */
   take(batch: MessageInput[], budget: number, maxMessages: number, maxBytes: number, bytesSoFar: number): number {
     this.offsets.push(batch.length);
-    const items = this.items;
+    const { items, spans, mask, tail } = this;
     let j = this.next;
     let n = 0;
     let bytes = bytesSoFar;
-    while (j < items.length && n < budget && batch.length < maxMessages && bytes < maxBytes) {
-      const it = items[j++]!;
-      if (typeof it !== 'string') {
-        if (it instanceof Uint8Array) {
-          batch.push({ src: this.src, msg: it });
-          bytes += it.length;
-        } else {
-          batch.push(it);
-          bytes += it.msg.length;
-        }
+    while (j < tail && n < budget && batch.length < maxMessages && bytes < maxBytes) {
+      const k = j++ & mask;
+      const it = items[k]!;
+      const start = spans[2 * k]!;
+      const end = spans[2 * k + 1]!;
+      if (it instanceof Uint8Array) {
+        batch.push({ src: this.src, msg: start === 0 && end === it.length ? it : it.subarray(start, end) });
+        bytes += end - start;
+        n++;
+      } else if (!(it instanceof Refusal)) {
+        batch.push(it);
+        bytes += it.msg.length;
         n++;
       }
     }
     this.next = j;
     this.takenEnds.push(j);
+    this.inReady = j < tail;
     return bytes - bytesSoFar;
   }
 
-  /** @internal True while items wait for a later batch. */
+  /** True while items wait for a later batch. */
   get waiting(): boolean {
-    return this.next < this.items.length;
+    return this.inReady;
   }
 
-  /** @internal Answers the oldest batch's items with seqs from `first` (or the error), frees their memory. */
+  /** Answers the oldest batch's items with seqs from `first` (or the error), frees their memory. */
   settle(first: number, err: unknown): void {
-    const items = this.items;
+    const { items, spans, mask } = this;
     const end = this.takenEnds.shift()!;
-    const seq = first + this.offsets.shift()!;
+    let seq = first + this.offsets.shift()!;
+    const failCode = err === null ? null : codeOf(err);
+    const answer = this.ack && !this.closed;
+    const h = this.handler;
     let freed = 0;
-    let count = 0;
+    let messages = 0;
+    let run = 0;
     for (let i = this.head; i < end; i++) {
-      const it = items[i]!;
-      if (typeof it === 'string') continue;
-      freed += bytesOf(it).length;
-      count++;
+      const k = i & mask;
+      const it = items[k]!;
+      items[k] = undefined; // let its chunk go
+      if (it instanceof Refusal) {
+        freed += it.charge;
+        if (!answer) continue;
+        if (run > 0) this.answerRun(seq - run, run, failCode);
+        run = 0;
+        h.error(it.code, it.reason, 1);
+        continue;
+      }
+      freed += spans[2 * k + 1]! - spans[2 * k]! + MESSAGE_OVERHEAD;
+      messages++;
+      run++;
+      seq++;
     }
-    const failLine = err === null ? null : errorLine(codeOf(err), 'journal write failed; message not stored, resend it');
-    const lines = this.ack && !this.closed && end > this.head ? replyBytes(items, this.head, end, seq, failLine) : null;
-    const stats = this.batcher.stats;
-    if (err === null) stats.acked += count;
-    else countRejected(stats.rejected, codeOf(err), count);
+    if (answer) {
+      if (run > 0) this.answerRun(seq - run, run, failCode);
+      h.flush();
+    }
+    const settled = end - this.head;
+    this.head = end;
+    // Empty and nothing in flight: restart the counters, so they stay small integers.
+    if (end === this.tail && this.takenEnds.length === 0) this.head = this.next = this.tail = 0;
     this.bytes -= freed;
-    this.messages -= count;
-    this.batcher.pendingBytes -= freed;
-    if (end === items.length) {
-      this.items = [];
-      this.head = 0;
-      this.next = 0;
-    } else if (end > 4096) {
-      this.items = items.slice(end);
-      this.head = 0;
-      this.next -= end;
-      for (let i = 0; i < this.takenEnds.length; i++) this.takenEnds[i]! -= end;
-    } else this.head = end;
-    if (lines !== null) this.handler.reply(lines);
-    if (this.paused && this.maybeResume()) this.batcher.pausedSources.delete(this);
-    if (this.items.length === 0) this.handler.settled?.();
+    this.host.release(freed, settled, messages, failCode);
+    if (this.paused) this.maybeResume();
+    if (this.tail === this.head) h.settled?.();
+  }
+
+  private answerRun(first: number, count: number, failCode: string | null): void {
+    if (failCode === null) this.handler.ok(first, count);
+    else this.handler.error(failCode, FAILED_REASON, count);
   }
 }

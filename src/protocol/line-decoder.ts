@@ -1,11 +1,20 @@
 // Pure byte-level line framing shared by the collector and the client: LF-terminated, CR stripped, capped length.
 
-/** Receives framing events. `line` is a view into the input or the carry buffer: copy it to keep it. */
+/**
+ * Receives framing events. `line` is a view into the input chunk or a fresh copy: keeping it keeps that
+ * chunk alive, and a caller that reuses its chunks must copy. Returning `false` from `line` or `tooLong`
+ * stops the decoder right after that line (see {@link LineDecoder.push}).
+ */
 export interface LineSink {
-  /** A complete, non-empty line without its CR/LF. */
-  line(bytes: Buffer): void;
-  /** A line longer than the cap ended (or was cut off); `length` is how many bytes it had. */
-  tooLong(length: number): void;
+  /** A complete, non-empty line without its CR/LF. Only `false` stops the decoder; any other result goes on. */
+  line(bytes: Buffer): unknown;
+  /** A line longer than the cap ended (or was cut off); `length` is how many bytes it had. Same result rule. */
+  tooLong(length: number): unknown;
+  /**
+   * Optional, instead of `line`: the line is `buf[start, end)`, where `buf` is the input chunk or a fresh
+   * copy. Saves making a view object per line for a sink that keeps many lines (the collector's queues).
+   */
+  span?(buf: Buffer, start: number, end: number): unknown;
 }
 
 /** Default cap on one line, in bytes, excluding the LF. */
@@ -33,32 +42,39 @@ export class LineDecoder {
     return this.carryBytes > 0 && !this.discarding;
   }
 
-  /** Feeds one chunk; calls the sink for every line completed in it. */
-  push(chunk: Buffer, sink: LineSink): void {
+  /**
+   * Feeds one chunk and calls the sink for every line completed in it. Returns how many bytes of the
+   * chunk were consumed: all of them, unless the sink returned `false`, in which case decoding stopped
+   * right after that line's LF and the caller feeds `chunk.subarray(consumed)` later to continue.
+   */
+  push(chunk: Buffer, sink: LineSink): number {
     let start = 0;
     const end = chunk.length;
     while (start < end) {
       const nl = chunk.indexOf(LF, start);
       if (nl === -1) {
         this.hold(chunk.subarray(start));
-        return;
+        return end;
       }
+      let more: unknown;
       if (this.discarding) {
         this.discarded += nl - start;
-        sink.tooLong(this.discarded);
+        more = sink.tooLong(this.discarded);
         this.discarding = false;
         this.discarded = 0;
       } else if (this.carryBytes === 0) {
-        this.emit(chunk.subarray(start, nl), sink);
+        more = this.emit(chunk, start, nl, sink);
       } else {
         this.carry.push(chunk.subarray(start, nl));
         const whole = Buffer.concat(this.carry, this.carryBytes + (nl - start));
         this.carry = [];
         this.carryBytes = 0;
-        this.emit(whole, sink);
+        more = this.emit(whole, 0, whole.length, sink);
       }
       start = nl + 1;
+      if (more === false) return start;
     }
+    return end;
   }
 
   /**
@@ -101,14 +117,13 @@ export class LineDecoder {
     this.carryBytes += piece.length;
   }
 
-  private emit(bytes: Buffer, sink: LineSink): void {
-    let len = bytes.length;
-    if (len > 0 && bytes[len - 1] === CR) len--;
-    if (len === 0) return;
-    if (len > this.maxLineBytes) {
-      sink.tooLong(len);
-      return;
-    }
-    sink.line(len === bytes.length ? bytes : bytes.subarray(0, len));
+  /** Reports `buf[start, end)` (its LF already cut) without a trailing CR; empty lines are skipped. */
+  private emit(buf: Buffer, start: number, end: number, sink: LineSink): unknown {
+    if (end > start && buf[end - 1] === CR) end--;
+    const len = end - start;
+    if (len === 0) return true;
+    if (len > this.maxLineBytes) return sink.tooLong(len);
+    if (sink.span !== undefined) return sink.span(buf, start, end);
+    return sink.line(start === 0 && end === buf.length ? buf : buf.subarray(start, end));
   }
 }

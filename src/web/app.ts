@@ -69,7 +69,7 @@ export async function startUp(o: UpOptions): Promise<UpApp> {
   try {
     const hub = new SseHub({ ...o.hub, source: journal, startSeq: journal.stats.lastSeq });
     const history = o.collect.journal.format === 'json' ? new JournalHistory({ listFiles: () => journal.files(), maxSeq: () => journal.stats.lastSeq }) : null;
-    const ingest = createIngestHandler({ submitter: collector, maxMessageBytes: o.collect.collector.maxMessage });
+    const ingest = createIngestHandler({ submitter: collector, maxMessageBytes: o.collect.collector.maxMessage, maxBodyMessages: o.collect.collector.maxBodyMessages });
     const httpCounter = new HttpStatusCounter();
     const metrics = createMetrics({
       collector: () => collector.stats,

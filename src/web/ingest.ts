@@ -1,7 +1,8 @@
 // POST /_muxd/messages: the HTTP twin of the collector protocol (plain text lines or JSON), journaled via the collector.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { BadRequestError, MessageTooLongError, PayloadTooLargeError, UnsupportedMediaTypeError, MuxdError, ErrorCode } from '../errors.js';
-import { countRejected } from '../collector/source.js';
+import { countRejected } from '../collector/caps.js';
+import { DEFAULT_COLLECTOR_OPTIONS } from '../collector/options.js';
 import { LineDecoder } from '../protocol/line-decoder.js';
 import { sendError, sendJson, statusOf } from './reply.js';
 
@@ -21,6 +22,13 @@ export interface IngestOptions {
   maxMessageBytes: number;
   /** Bodies above this answer 413 (default 1 MiB, raised to fit at least one message). */
   maxBodyBytes?: number;
+  /** `--max-body-messages`: bodies with more messages answer 413 before any is queued. */
+  maxBodyMessages?: number;
+}
+
+/** 413 for a body with more messages than `--max-body-messages`: each queued message costs far more than its bytes. */
+function tooManyMessages(limit: number): MuxdError {
+  return new MuxdError(ErrorCode.PAYLOAD_TOO_LARGE, `body holds more than ${limit} messages`);
 }
 
 /** A parsed body: buffers to journal, or the error a slot gets without reaching the journal. */
@@ -43,22 +51,26 @@ export function bodyKind(contentType: string | undefined): 'text' | 'json' | nul
   return null;
 }
 
-/** Splits a text body into lines exactly like the TCP decoder: LF framing, CR stripped, empty lines skipped, long lines refused. */
-export function parseTextBody(body: Buffer, maxMessageBytes: number): Slot[] {
+/**
+ * Splits a text body into lines exactly like the TCP decoder: LF framing, CR stripped, empty lines skipped,
+ * long lines refused. Stops at the line past `maxMessages` and throws a 413 error.
+ */
+export function parseTextBody(body: Buffer, maxMessageBytes: number, maxMessages = Infinity): Slot[] {
   const slots: Slot[] = [];
   const decoder = new LineDecoder(maxMessageBytes);
   const sink = {
-    line: (bytes: Buffer) => slots.push(Buffer.from(bytes)),
-    tooLong: () => slots.push(new MessageTooLongError(maxMessageBytes)),
+    line: (bytes: Buffer) => slots.push(Buffer.from(bytes)) <= maxMessages,
+    tooLong: () => slots.push(new MessageTooLongError(maxMessageBytes)) <= maxMessages,
   };
-  decoder.push(body, sink);
+  const used = decoder.push(body, sink);
   // The body's end ends its last line; unlike a dropped TCP connection it is not partial.
-  if (body.length > 0 && body[body.length - 1] !== 0x0a) decoder.push(Buffer.from('\n'), sink);
+  if (used === body.length && body.length > 0 && body[body.length - 1] !== 0x0a) decoder.push(Buffer.from('\n'), sink);
+  if (slots.length > maxMessages) throw tooManyMessages(maxMessages);
   return slots;
 }
 
 /** Reads `{"msg":…}`, `{"messages":[…]}` or `[…]`; each message is a non-empty string without a newline. */
-export function parseJsonBody(body: Buffer, maxMessageBytes: number): { slots: Slot[]; single: boolean } {
+export function parseJsonBody(body: Buffer, maxMessageBytes: number, maxMessages = Infinity): { slots: Slot[]; single: boolean } {
   let value: unknown;
   try {
     value = JSON.parse(body.toString('utf8'));
@@ -74,6 +86,7 @@ export function parseJsonBody(body: Buffer, maxMessageBytes: number): { slots: S
   } else if (value !== null && typeof value === 'object' && Array.isArray((value as { messages?: unknown }).messages)) {
     list = (value as { messages: unknown[] }).messages;
   } else throw new BadRequestError('expected {"msg":"…"}, {"messages":[…]} or an array of strings');
+  if (list.length > maxMessages) throw tooManyMessages(maxMessages);
   const slots = list.map((m): Slot => {
     if (typeof m !== 'string' || m === '') return new BadRequestError('each message must be a non-empty string');
     if (m.includes('\n')) return new BadRequestError('a message cannot contain a newline; send one message per line');
@@ -118,6 +131,7 @@ export interface IngestHandler {
 /** Builds the POST /_muxd/messages handler. Never throws; every failure becomes a JSON error body. */
 export function createIngestHandler(opts: IngestOptions): IngestHandler {
   const maxBody = Math.max(opts.maxBodyBytes ?? 1 << 20, opts.maxMessageBytes + 2);
+  const maxMessages = opts.maxBodyMessages ?? DEFAULT_COLLECTOR_OPTIONS.maxBodyMessages;
   const stats = { rejected: {} as Record<string, number> };
   const count = (code: string): void => {
     countRejected(stats.rejected, code);
@@ -142,9 +156,9 @@ export function createIngestHandler(opts: IngestOptions): IngestHandler {
     const body = await readBody(req, maxBody);
     let slots: Slot[];
     let single: boolean;
-    if (kind === 'json') ({ slots, single } = parseJsonBody(body, opts.maxMessageBytes));
+    if (kind === 'json') ({ slots, single } = parseJsonBody(body, opts.maxMessageBytes, maxMessages));
     else {
-      slots = parseTextBody(body, opts.maxMessageBytes);
+      slots = parseTextBody(body, opts.maxMessageBytes, maxMessages);
       single = slots.length === 1;
     }
     if (slots.length === 0) throw new BadRequestError('no message in the body');

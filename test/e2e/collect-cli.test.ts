@@ -63,8 +63,9 @@ test('usage errors exit 2; --help exits 0 and lists every flag', async () => {
   });
   await assert.rejects(run(process.execPath, [cliPath, 'collect', '--sync', 'sometimes']), { code: 2 });
   await assert.rejects(run(process.execPath, [cliPath, 'collect', '--bogus']), { code: 2 });
+  await assert.rejects(run(process.execPath, [cliPath, 'collect', '--max-body-messages', '0']), { code: 2 });
   const { stdout } = await run(process.execPath, [cliPath, 'collect', '--help']);
-  for (const flag of ['--host', '--port', '--journal', '--format', '--sync', '--ack', '--max-message', '--max-conns', '--idle-timeout', '--rotate-size', '--keep', '--no-stdin']) {
+  for (const flag of ['--host', '--port', '--journal', '--format', '--sync', '--ack', '--max-message', '--max-conns', '--idle-timeout', '--max-body-messages', '--rotate-size', '--keep', '--no-stdin']) {
     assert.ok(stdout.includes(flag), `help lists ${flag}`);
   }
 });

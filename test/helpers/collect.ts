@@ -7,7 +7,13 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { CollectorServer } from '../../src/collector/server.js';
+import type { CollectorOptions } from '../../src/collector/options.js';
+import type { BatcherLimits } from '../../src/collector/caps.js';
+import { openJournal } from '../../src/journal/journal.js';
+import type { Journal } from '../../src/journal/journal.js';
 import { decodeRecord } from '../../src/journal/record.js';
+import { silentLog } from '../../src/logger.js';
 import type { JournalRecord } from '../../src/journal/record.js';
 
 /** The repository root (compiled tests live in .test-build/test/<tier>/). */
@@ -19,6 +25,33 @@ export const cliPath = fileURLToPath(new URL('../../../dist/cli/main.js', import
 export async function tempDir(prefix = 'muxd-collect-'): Promise<{ dir: string; cleanup: () => Promise<void> }> {
   const dir = await mkdtemp(path.join(os.tmpdir(), prefix));
   return { dir, cleanup: () => rm(dir, { recursive: true, force: true }) };
+}
+
+/** An in-process collector over a real journal in a temp folder. */
+export interface InProcessCollector {
+  server: CollectorServer;
+  port: number;
+  file: string;
+  journal: Journal;
+  /** Shuts the collector down (drain, then close), closes the journal and removes the folder. */
+  stop(): Promise<void>;
+}
+
+/** Starts a CollectorServer on 127.0.0.1:0 with a journal `j.jsonl` in a new temp folder. */
+export async function startCollector(opts: Partial<CollectorOptions> & { limits?: Partial<BatcherLimits> } = {}): Promise<InProcessCollector> {
+  const t = await tempDir();
+  const file = path.join(t.dir, 'j.jsonl');
+  const journal = await openJournal({ path: file });
+  const server = new CollectorServer({ port: 0, ...opts }, journal, silentLog);
+  const { port } = await server.listen();
+  const stop = async (): Promise<void> => {
+    server.closable.stopAccepting?.();
+    await server.closable.drain?.(Date.now() + 2000);
+    await server.closable.close?.();
+    await journal.close();
+    await t.cleanup();
+  };
+  return { server, port, file, journal, stop };
 }
 
 /** A running `muxd collect` child. */

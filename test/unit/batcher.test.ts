@@ -1,9 +1,11 @@
-// The fair batcher: per-source budget per batch, batch caps, ordered replies (errors in place), ERR_IO, pause/resume at caps.
+// The fair batcher: per-source budget per batch, batch caps, ordered replies (errors in place), ERR_IO, pause/resume at caps, charged bytes.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setImmediate as tick } from 'node:timers/promises';
 import { Batcher } from '../../src/collector/batcher.js';
-import type { SourceHandler } from '../../src/collector/batcher.js';
+import { MESSAGE_OVERHEAD } from '../../src/collector/caps.js';
+import type { SourceHandler } from '../../src/collector/source.js';
+import { ReplyEncoder } from '../../src/protocol/replies.js';
 import { IoError } from '../../src/errors.js';
 import type { MessageInput, Sink } from '../../src/journal/sink.js';
 
@@ -27,13 +29,17 @@ class ManualSink implements Sink {
   async close(): Promise<void> {}
 }
 
+/** A handler that encodes its answers as the TCP wire text and counts the other calls. */
 function recorder(): SourceHandler & { text: string; pauses: number; resumes: number; settledCount: number } {
+  const enc = new ReplyEncoder();
   const h = {
     text: '',
     pauses: 0,
     resumes: 0,
     settledCount: 0,
-    reply: (lines: Buffer) => (h.text += lines.toString('utf8')),
+    ok: (first: number, count: number) => enc.ok(first, count),
+    error: (code: string, reason: string, count: number) => enc.error(code, reason, count),
+    flush: () => (h.text += enc.take().toString('utf8')),
     pause: () => h.pauses++,
     resume: () => h.resumes++,
     settled: () => h.settledCount++,
@@ -91,10 +97,10 @@ test('replies keep the order of the input, errors in place, across batches', asy
   const h = recorder();
   const s = b.createSource('s', h);
   s.push(Buffer.from('a'));
-  s.pushError('ERR_MESSAGE_TOO_LONG', 'message longer than 5 bytes');
+  s.refuse('ERR_MESSAGE_TOO_LONG', 'message longer than 5 bytes');
   s.push(Buffer.from('b'));
   s.push(Buffer.from('c'));
-  s.pushError('ERR_MESSAGE_TOO_LONG', 'again');
+  s.refuse('ERR_MESSAGE_TOO_LONG', 'again');
   b.kick();
   await tick();
   while (sink.pending.length > 0) {
@@ -105,7 +111,16 @@ test('replies keep the order of the input, errors in place, across batches', asy
   assert.equal(h.text, 'ok 100\nerror ERR_MESSAGE_TOO_LONG message longer than 5 bytes\nok 101\nok 102\nerror ERR_MESSAGE_TOO_LONG again\n');
   assert.equal(h.settledCount, 1);
   assert.ok(b.idle);
-  assert.deepEqual(b.stats, { received: 3, acked: 3, rejected: { ERR_MESSAGE_TOO_LONG: 2 } });
+  const peakBytes = 3 * (1 + MESSAGE_OVERHEAD) + ('message longer than 5 bytes'.length + MESSAGE_OVERHEAD) + ('again'.length + MESSAGE_OVERHEAD);
+  assert.deepEqual(b.stats, {
+    received: 3,
+    acked: 3,
+    rejected: { ERR_MESSAGE_TOO_LONG: 2 },
+    queuedMessages: 0,
+    queuedBytes: 0,
+    peakQueuedMessages: 5,
+    peakQueuedBytes: peakBytes,
+  });
 });
 
 test('a sink that answers out of order still yields in-order replies', async () => {
@@ -154,15 +169,17 @@ test('a failed append answers each of its messages ERR_IO and the next batch goe
   assert.deepEqual(b.stats.rejected, { ERR_IO: 2 });
 });
 
-test('a source pauses past its caps and resumes below half of them', async () => {
+test('a source pauses at its message cap (push says stop) and resumes at half of it', async () => {
   const sink = new ManualSink();
   const b = new Batcher(sink, { maxSourceMessages: 4, budget: 100, maxInflight: 1 });
   const h = recorder();
   const s = b.createSource('s', h);
-  for (let i = 0; i < 5; i++) s.push(Buffer.from('m'));
-  s.checkCaps();
+  assert.deepEqual(
+    [1, 2, 3, 4].map(() => s.push(Buffer.from('m'))),
+    [true, true, true, false],
+  );
   assert.equal(h.pauses, 1);
-  s.checkCaps();
+  assert.equal(s.push(Buffer.from('m')), false, 'a paused source keeps saying stop');
   assert.equal(h.pauses, 1, 'pause is signalled once');
   b.kick();
   await tick();
@@ -172,21 +189,29 @@ test('a source pauses past its caps and resumes below half of them', async () =>
   assert.equal(h.resumes, 1);
 });
 
+test('each message is charged MESSAGE_OVERHEAD toward the per-source byte cap (regression: tiny lines counted 2 bytes each)', () => {
+  const b = new Batcher(new ManualSink(), { maxSourceBytes: 10 * (2 + MESSAGE_OVERHEAD), maxSourceMessages: 1_000_000 });
+  const h = recorder();
+  const s = b.createSource('s', h);
+  let pushed = 0;
+  while (s.push(Buffer.from('a\n'))) pushed++;
+  assert.equal(pushed + 1, 10, 'the tenth two-byte message reaches the cap');
+  assert.equal(h.pauses, 1);
+  assert.equal(b.stats.queuedBytes, 10 * (2 + MESSAGE_OVERHEAD));
+});
+
 test('the global byte cap pauses every source that pushes and resumes them together', async () => {
   const sink = new ManualSink();
-  const b = new Batcher(sink, { maxPendingBytes: 100, maxInflight: 1 });
+  const b = new Batcher(sink, { maxPendingBytes: 2 * MESSAGE_OVERHEAD + 120, maxInflight: 1 });
   const hs = [recorder(), recorder()];
   const ss = hs.map((h, i) => b.createSource(`s${i}`, h));
-  ss[0]!.push(Buffer.alloc(80));
-  ss[0]!.checkCaps();
-  ss[1]!.push(Buffer.alloc(40));
-  ss[1]!.checkCaps();
+  assert.equal(ss[0]!.push(Buffer.alloc(80)), true);
+  assert.equal(ss[1]!.push(Buffer.alloc(40)), false, 'this one reaches the global cap');
   assert.deepEqual(
     hs.map((h) => h.pauses),
     [0, 1],
   );
-  ss[0]!.push(Buffer.alloc(1));
-  ss[0]!.checkCaps();
+  assert.equal(ss[0]!.push(Buffer.alloc(1)), false);
   assert.deepEqual(
     hs.map((h) => h.pauses),
     [1, 1],
@@ -208,7 +233,7 @@ test('with acks off nothing is written back, but the messages are journaled and 
   const h = recorder();
   const s = b.createSource('s', h, false);
   s.push(Buffer.from('a'));
-  s.pushError('ERR_MESSAGE_TOO_LONG', 'x');
+  s.refuse('ERR_MESSAGE_TOO_LONG', 'x');
   b.kick();
   await tick();
   assert.equal(sink.pending[0]!.batch.length, 1);
@@ -216,4 +241,35 @@ test('with acks off nothing is written back, but the messages are journaled and 
   await b.drain();
   assert.equal(h.text, '');
   assert.equal(h.settledCount, 1);
+});
+
+test('a source queue wraps around its ring and grows while wrapped without reordering anything', async () => {
+  const sink = new ManualSink();
+  const b = new Batcher(sink, { budget: 3, maxInflight: 1 });
+  const h = recorder();
+  const s = b.createSource('s', h);
+  let n = 0;
+  const push = (k: number): void => {
+    for (let i = 0; i < k; i++) s.push(Buffer.from(`m${++n}`));
+  };
+  const journaled: string[] = [];
+  const step = async (): Promise<void> => {
+    b.kick();
+    await tick();
+    journaled.push(...sink.pending[0]!.batch.map((m) => m.msg.toString()));
+    sink.ok();
+    await tick();
+    await tick();
+  };
+  push(6);
+  await step(); // answers m1..m3: the ring's head moves to slot 3
+  push(5); // m7..m11 fill slots 6, 7, then wrap to 0, 1, 2: the ring of 8 is full
+  push(4); // grows to 16 while wrapped
+  while (s.outstanding > 0) await step();
+  assert.deepEqual(
+    journaled,
+    Array.from({ length: 15 }, (_, i) => `m${i + 1}`),
+  );
+  assert.equal(h.text, Array.from({ length: 15 }, (_, i) => `ok ${i + 1}\n`).join(''));
+  assert.equal(b.stats.queuedMessages, 0);
 });

@@ -81,3 +81,85 @@ test('line decoder: carries at most the cap plus one byte between chunks', () =>
 test('line decoder: rejects a nonsensical cap', () => {
   assert.throws(() => new LineDecoder(0), RangeError);
 });
+
+/** Decodes like `decode`, but the sink says stop after every `every`-th event; the unconsumed rest is fed again. */
+function decodeStopping(input: Buffer, splits: number[], every: number, max = 16): { events: Event[]; stops: number } {
+  const d = new LineDecoder(max);
+  const out: Event[] = [];
+  let n = 0;
+  let stops = 0;
+  const more = (): boolean => ++n % every !== 0;
+  const sink = {
+    line: (b: Buffer) => (out.push({ line: b.toString('latin1') }), more()),
+    tooLong: (len: number) => (out.push({ tooLong: len }), more()),
+  };
+  let at = 0;
+  for (const s of [...splits, input.length]) {
+    let chunk = Buffer.from(input.subarray(at, s));
+    for (;;) {
+      const used = d.push(chunk, sink);
+      assert.ok(used >= 0 && used <= chunk.length);
+      if (used === chunk.length) break;
+      stops++;
+      assert.equal(chunk[used - 1], 0x0a, 'it stops right after a line feed');
+      chunk = chunk.subarray(used);
+    }
+    at = s;
+  }
+  const rest = d.end(sink);
+  if (rest) out.push({ partial: rest.toString('latin1') });
+  return { events: out, stops };
+}
+
+test('line decoder: a sink that says stop halts mid-chunk; feeding the rest later gives the same lines (byte by byte and random splits)', () => {
+  const input = Buffer.from(`a\nbb\r\n\n${'x'.repeat(20)}\nccc\nd\ne\nf\n${'y'.repeat(17)}\ntail`, 'latin1');
+  const whole = decode(input, []);
+  for (const every of [1, 2, 3]) {
+    const once = decodeStopping(input, [], every);
+    assert.deepEqual(once.events, whole, `stop every ${every}`);
+    assert.ok(once.stops > 0);
+    const bytewise = Array.from({ length: input.length }, (_, i) => i);
+    assert.deepEqual(decodeStopping(input, bytewise, every).events, whole, `byte by byte, stop every ${every}`);
+    let seed = 11;
+    const rand = (k: number) => ((seed = (seed * 1103515245 + 12345) % 2147483648), seed % k);
+    for (let trial = 0; trial < 200; trial++) {
+      const splits = [...new Set(Array.from({ length: rand(6) }, () => rand(input.length + 1)))].sort((x, y) => x - y);
+      assert.deepEqual(decodeStopping(input, splits, every).events, whole, `splits ${splits.join(',')}, stop every ${every}`);
+    }
+  }
+});
+
+test('line decoder: a sink with span() gets the same lines as offsets, byte by byte and in random splits', () => {
+  const input = Buffer.from(`a\nbb\r\n\n${'x'.repeat(20)}\nccc\r\nd\n${'y'.repeat(16)}\r\ntail`, 'latin1');
+  const viaSpans = (splits: number[]): Event[] => {
+    const d = new LineDecoder(16);
+    const out: Event[] = [];
+    const sink = {
+      line: () => assert.fail('span() is used instead'),
+      span: (buf: Buffer, start: number, end: number) => out.push({ line: buf.toString('latin1', start, end) }),
+      tooLong: (n: number) => out.push({ tooLong: n }),
+    };
+    let at = 0;
+    for (const s of [...splits, input.length]) {
+      const chunk = Buffer.from(input.subarray(at, s));
+      d.push(chunk, sink);
+      chunk.fill(0x2a);
+      at = s;
+    }
+    const rest = d.end(sink);
+    if (rest) out.push({ partial: rest.toString('latin1') });
+    return out;
+  };
+  const whole = decode(input, []);
+  assert.deepEqual(viaSpans([]), whole);
+  assert.deepEqual(
+    viaSpans(Array.from({ length: input.length }, (_, i) => i)),
+    whole,
+  );
+  let seed = 3;
+  const rand = (k: number) => ((seed = (seed * 1103515245 + 12345) % 2147483648), seed % k);
+  for (let trial = 0; trial < 200; trial++) {
+    const splits = [...new Set(Array.from({ length: rand(6) }, () => rand(input.length + 1)))].sort((x, y) => x - y);
+    assert.deepEqual(viaSpans(splits), whole, `splits ${splits.join(',')}`);
+  }
+});
