@@ -11,7 +11,8 @@ import { createCompressor, parseAcceptEncoding } from './compress.js';
 import type { EncodingValue } from './compress.js';
 import { etagOf } from './file-cache.js';
 import type { FileCache, FileEntry } from './file-cache.js';
-import { endWith, sendStatus, writeHead } from './respond.js';
+import { endWith, sendErrorPage, writeHead } from './respond.js';
+import { ErrorCode } from '../errors.js';
 import type { Req, Res } from './respond.js';
 import { kBodyBytes } from './access-log.js';
 
@@ -81,13 +82,13 @@ export async function sendFile(req: Req, res: Res, entry: FileEntry, o: SendFile
       res.end();
       return;
     }
-    if (pre === Precondition.FAILED) return sendStatus(req, res, 412, o.extra);
+    if (pre === Precondition.FAILED) return sendErrorPage(req, res, ErrorCode.PRECONDITION_FAILED, o.extra);
 
     const rangeHeader = h.range;
     if (rangeHeader !== undefined && ifRangeHolds(h['if-range'] as string | undefined, entry.etag, entry.mtimeMs)) {
       const r = parseRange(rangeHeader, entry.size, o.maxRanges);
       if (r.type === 'unsatisfiable') {
-        return sendStatus(req, res, 416, ['Content-Range', `bytes */${entry.size}`, 'Accept-Ranges', 'bytes', ...o.extra]);
+        return sendErrorPage(req, res, ErrorCode.RANGE_NOT_SATISFIABLE, ['Content-Range', `bytes */${entry.size}`, 'Accept-Ranges', 'bytes', ...o.extra]);
       }
       if (r.type === 'ranges') return sendRanges(req, res, entry, r.ranges, o.extra);
     }

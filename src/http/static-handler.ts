@@ -2,7 +2,7 @@
 import { realpath, stat } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
 import path from 'node:path';
-import { InvalidOptionError } from '../errors.js';
+import { ErrorCode, InvalidOptionError } from '../errors.js';
 import { resolvePath } from './resolve-path.js';
 import type { ResolvedPath } from './resolve-path.js';
 import { FileCache } from './file-cache.js';
@@ -12,7 +12,7 @@ import { DEFAULT_MAX_RANGES } from './range.js';
 import { createCorsPolicy, corsHeadersFor, preflight, staticCorsHeaders, variesByOrigin, CORS_METHODS } from './cors.js';
 import { readListing, renderListingHtml, wantsJson } from './listing.js';
 import { sendFile } from './send-file.js';
-import { encodePath, endWith, failResponse, sendStatus, writeHead } from './respond.js';
+import { encodePath, endWith, failResponse, sendErrorPage, sendStatus, writeHead } from './respond.js';
 import type { Req, Res } from './respond.js';
 
 /** How the static handler serves a folder. */
@@ -167,10 +167,10 @@ class StaticServer {
     const origin = req.headers.origin;
     const extra = corsHeadersFor(this.cors, origin);
     if (method === 'OPTIONS') return this.options(req, res, extra);
-    if (method !== 'GET' && method !== 'HEAD') return sendStatus(req, res, 405, ['Allow', ALLOW, ...extra]);
+    if (method !== 'GET' && method !== 'HEAD') return sendErrorPage(req, res, ErrorCode.METHOD_NOT_ALLOWED, ['Allow', ALLOW, ...extra]);
     const resolved = resolvePath(url, { dotfiles: this.o.dotfiles });
     if (!resolved.ok) {
-      if (resolved.status === 400) return sendStatus(req, res, 400, extra);
+      if (resolved.status === 400) return sendErrorPage(req, res, ErrorCode.BAD_PATH, extra);
       return this.notFound(req, res, null, extra);
     }
     if (this.cache.evictions !== this.seenEvictions) this.sweepFast();
@@ -246,7 +246,7 @@ class StaticServer {
     const requested = req.headers['access-control-request-method'];
     if (this.cors !== null && origin !== undefined && requested !== undefined) {
       const p = preflight(this.cors, origin, requested, req.headers['access-control-request-headers']);
-      if (p.status === 403) return sendStatus(req, res, 403, p.headers);
+      if (p.status === 403) return sendErrorPage(req, res, ErrorCode.FORBIDDEN_ORIGIN, p.headers);
       writeHead(res, 204, ['Allow', ALLOW, ...p.headers]);
       return endWith(req, res, undefined);
     }
@@ -286,7 +286,7 @@ class StaticServer {
         return sendFile(req, res, entry, { cache: this.cache, maxRanges: this.maxRanges, extra, status: 404, conditional: false });
       }
     }
-    sendStatus(req, res, 404, extra);
+    sendErrorPage(req, res, ErrorCode.NOT_FOUND, extra);
   }
 }
 

@@ -1,9 +1,9 @@
 // POST /_muxd/messages: the HTTP twin of the collector protocol (plain text lines or JSON), journaled via the collector.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { BadRequestError, MessageTooLongError, PayloadTooLargeError, UnsupportedMediaTypeError, MuxdError, ErrorCode } from '../errors.js';
+import { BadRequestError, MessageTooLongError, PayloadTooLargeError, UnsupportedMediaTypeError, MuxdError, ErrorCode, codeOf, httpStatusOf } from '../errors.js';
 import { countRejected } from '../collector/source.js';
 import { LineDecoder } from '../protocol/line-decoder.js';
-import { sendError, sendJson, statusOf } from './reply.js';
+import { errorBody, sendError, sendJson } from './reply.js';
 
 import type { SubmitResult } from '../collector/server.js';
 
@@ -128,7 +128,7 @@ export function createIngestHandler(opts: IngestOptions): IngestHandler {
     handle(req, res).catch((err: unknown) => {
       // The body was not read to its end: close the connection rather than parse the leftover as a request.
       const closing = err instanceof MuxdError && err.code === ErrorCode.PAYLOAD_TOO_LARGE;
-      count(err instanceof MuxdError ? err.code : ErrorCode.IO);
+      count(codeOf(err));
       sendError(res, err, closing ? { Connection: 'close' } : {});
     });
   }
@@ -157,11 +157,11 @@ export function createIngestHandler(opts: IngestOptions): IngestHandler {
     if (single) {
       const only = merged[0] as SubmitResult;
       if ('seq' in only) sendJson(res, 200, { seq: only.seq });
-      else sendJson(res, statusOf(only.code), { error: only.code, message: only.message });
+      else sendJson(res, httpStatusOf(only.code), errorBody(only.code, only.message));
       return;
     }
     const seqs = merged.map((r) => ('seq' in r ? r.seq : null));
     if (firstError === undefined) sendJson(res, 200, { seqs });
-    else sendJson(res, statusOf(firstError.code), { error: firstError.code, message: firstError.message, seqs });
+    else sendJson(res, httpStatusOf(firstError.code), { ...errorBody(firstError.code, firstError.message), seqs });
   }
 }
