@@ -9,6 +9,8 @@ import { IoError } from '../errors.js';
 import type { Closable } from '../lifecycle.js';
 import { createAccessLog } from './access-log.js';
 import type { AccessLog, LogFormatValue } from './access-log.js';
+import { serverOnClientError } from './client-error.js';
+import { toOriginForm } from './resolve-path.js';
 
 /** Listener, limits and logging of one HTTP server. */
 export interface HttpServerOptions {
@@ -63,6 +65,12 @@ export function createHttpServer(opts: HttpServerOptions, handler: RequestHandle
   const sessions = new Set<Http2Session>();
 
   const wrapped = (req: AnyRequest, res: AnyResponse): void => {
+    // Absolute-form (`GET http://host/x HTTP/1.1`) is normalised once here, so every handler routes origin-form only.
+    const url = req.url;
+    if (url !== undefined && url.charCodeAt(0) !== 47 /* / */) {
+      const origin = toOriginForm(url);
+      if (origin !== null) req.url = origin;
+    }
     if (accessLog !== null) accessLog.track(req, res);
     if (closing && req.httpVersionMajor === 1) (res as ServerResponse).shouldKeepAlive = false;
     if (tls && req.httpVersionMajor === 1) {
@@ -84,15 +92,20 @@ export function createHttpServer(opts: HttpServerOptions, handler: RequestHandle
       cert: opts.tls.cert,
       key: opts.tls.key,
       allowHTTP1: true,
+      // With the TLS socket half-open too, an HTTP/1 client's close_notify + FIN no longer ends our side at once.
+      allowHalfOpen: true,
       maxHeaderSize: opts.maxHeaderSize,
       settings: { maxHeaderListSize: opts.maxHeaderSize },
     } as http2.SecureServerOptions);
-    const s1 = s as unknown as { headersTimeout: number; requestTimeout: number; keepAliveTimeout: number; connectionsCheckingInterval: number };
+    const s1 = s as unknown as { headersTimeout: number; requestTimeout: number; keepAliveTimeout: number; connectionsCheckingInterval: number; maxHeaderSize: number };
+    // node:http's parser for HTTP/1.1 connections reads the cap from the server object, not from these options.
+    s1.maxHeaderSize = opts.maxHeaderSize;
     s1.headersTimeout = opts.headersTimeoutMs;
     s1.requestTimeout = opts.requestTimeoutMs;
     s1.keepAliveTimeout = opts.keepAliveTimeoutMs;
     s1.connectionsCheckingInterval = checkEvery;
     s.on('request', wrapped);
+    s.on('clientError', serverOnClientError);
     s.on('session', (session: Http2Session) => {
       sessions.add(session);
       session.once('close', () => sessions.delete(session));
@@ -119,8 +132,12 @@ export function createHttpServer(opts: HttpServerOptions, handler: RequestHandle
       wrapped,
     );
     s.keepAliveTimeout = opts.keepAliveTimeoutMs;
+    s.on('clientError', serverOnClientError);
     server = s;
   }
+  // A client that half-closes after its request (`printf 'GET / HTTP/1.0\r\n\r\n' | nc`) still gets its answer,
+  // as long as the socket is writable: node:http's default treats the FIN as an abort.
+  (server as unknown as { httpAllowHalfOpen: boolean }).httpAllowHalfOpen = true;
   server.maxConnections = opts.maxConns;
   server.on('error', () => {});
 
