@@ -33,14 +33,12 @@ export function lingerSocket(socket: Socket, o: LingerOptions = {}): void {
     clearInterval(timer);
     socket.destroy();
   };
-  // When node:http's parser reads the socket's handle directly there are no 'data' events; bytesRead still counts.
+  // node:http's parser reads the socket's handle directly and discards what it no longer wants: no 'data' listener
+  // here (adding one would take the handle away from the parser and stall it). bytesRead counts either way.
   const timer = setInterval(() => {
     if (Date.now() >= deadline || socket.bytesRead - start > maxBytes) cut();
   }, LINGER_CHECK_MS);
   timer.unref();
-  socket.on('data', function socketOnLingerData() {
-    if (socket.bytesRead - start > maxBytes) cut();
-  });
   socket.once('end', cut);
   socket.once('close', () => clearInterval(timer));
   socket.on('error', () => {});
@@ -61,6 +59,7 @@ export function refuseBody(req: IncomingMessage, res: ServerResponse, o: LingerO
   const socket = req.socket;
   const maxBytes = o.maxBytes ?? LINGER_MAX_BYTES;
   const start = socket.bytesRead;
+  // Reading the rest of the body through the request (not the socket) keeps node:http's parser in charge of the bytes.
   // No keep-alive: node:http sends `Connection: close` and ends the socket after this response.
   res.shouldKeepAlive = false;
   let bodyDone = req.complete;

@@ -1,8 +1,10 @@
 // POST /_muxd/messages: the HTTP twin of the collector protocol (plain text lines or JSON), journaled via the collector.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { BadRequestError, MessageTooLongError, PayloadTooLargeError, UnsupportedMediaTypeError, MuxdError, ErrorCode, codeOf, httpStatusOf } from '../errors.js';
+import { BadRequestError, MessageTooLongError, PayloadTooLargeError, UnsupportedMediaTypeError, ErrorCode, codeOf, httpStatusOf } from '../errors.js';
+import type { MuxdError } from '../errors.js';
 import { countRejected } from '../collector/source.js';
 import { LineDecoder } from '../protocol/line-decoder.js';
+import { refuseBody } from '../http/lingering-close.js';
 import { errorBody, sendError, sendJson } from './reply.js';
 
 import type { SubmitResult } from '../collector/server.js';
@@ -126,10 +128,11 @@ export function createIngestHandler(opts: IngestOptions): IngestHandler {
 
   function ingest(req: IncomingMessage, res: ServerResponse): void {
     handle(req, res).catch((err: unknown) => {
-      // The body was not read to its end: close the connection rather than parse the leftover as a request.
-      const closing = err instanceof MuxdError && err.code === ErrorCode.PAYLOAD_TOO_LARGE;
-      count(codeOf(err));
-      sendError(res, err, closing ? { Connection: 'close' } : {});
+      const code = codeOf(err);
+      // The body was not read to its end: answer, then close the way nginx does, so the client sees the answer.
+      if (code === ErrorCode.PAYLOAD_TOO_LARGE || code === ErrorCode.UNSUPPORTED_MEDIA_TYPE) refuseBody(req, res);
+      count(code);
+      sendError(res, err);
     });
   }
 
