@@ -112,6 +112,8 @@ export function createHttpServer(opts: HttpServerOptions, handler: RequestHandle
       if (closing) session.close();
     });
     s.on('secureConnection', (sock: Socket) => {
+      // Half-open is for HTTP/1 clients only: an HTTP/2 client's FIN still ends the session at once.
+      if ((sock as unknown as { alpnProtocol?: string | false }).alpnProtocol === 'h2') sock.allowHalfOpen = false;
       inflight.set(sock, 0);
       sock.once('close', () => inflight.delete(sock));
     });
