@@ -107,4 +107,17 @@ describe('half-closed clients are answered', { timeout: 60_000 }, () => {
       assert.ok(file.body.equals(big), `big file #${i}: ${file.body.length} of ${big.length} bytes`);
     }
   });
+
+  it('an HTTP/2 client that half-closes still ends its session at once (half-open is for HTTP/1 only)', async () => {
+    const sock = tls.connect({ port: tlsServer.port, host: '127.0.0.1', rejectUnauthorized: false, ALPNProtocols: ['h2'] });
+    await once(sock, 'secureConnect');
+    assert.equal(sock.alpnProtocol, 'h2');
+    sock.on('data', () => {});
+    const closed = once(sock, 'close');
+    // Connection preface and an empty SETTINGS frame, then FIN.
+    sock.end(Buffer.concat([Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n'), Buffer.from([0, 0, 0, 4, 0, 0, 0, 0, 0])]));
+    const started = Date.now();
+    await closed;
+    assert.ok(Date.now() - started < 2000, 'closed by the server, not by its idle timeout');
+  });
 });
