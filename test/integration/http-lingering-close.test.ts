@@ -1,6 +1,7 @@
-// Regression: of 20 `fetch` POSTs of 5 MiB to /_muxd/messages only 7 saw the 413; the rest got ECONNRESET. The server
+// Regression: an oversized POST to /_muxd/messages often reached the client as ECONNRESET instead of 413. The server
 // closed while the client was still sending, so the kernel reset the connection and dropped the answer. Now the
-// server answers, shuts down its side and discards the rest of the body (bounded) before closing: nginx's lingering close.
+// server answers, shuts down its side and discards the rest of the body (bounded) before closing: nginx's lingering
+// close. Over raw bytes here; test/e2e/up-oversized-post.test.ts does the 20 fetch POSTs against the CLI.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
@@ -11,7 +12,7 @@ import { join } from 'node:path';
 import { startUpInProcess } from '../helpers/up-inprocess.js';
 import type { UpInProcess } from '../helpers/up-inprocess.js';
 
-describe('an oversized POST reaches the client as 413, not as a reset', { timeout: 120_000 }, () => {
+describe('an oversized POST reaches the client as 413, not as a reset', { timeout: 60_000 }, () => {
   let dir: string;
   let up: UpInProcess;
   before(async () => {
@@ -23,22 +24,7 @@ describe('an oversized POST reaches the client as 413, not as a reset', { timeou
     await rm(dir, { recursive: true, force: true });
   });
 
-  it('20 fetch POSTs of 5 MiB all see 413 ERR_PAYLOAD_TOO_LARGE', async () => {
-    const body = Buffer.alloc(5 * 1024 * 1024, 'a\n');
-    const outcomes: string[] = [];
-    for (let i = 0; i < 20; i++) {
-      try {
-        const res = await fetch(`${up.app.httpUrl}/_muxd/messages`, { method: 'POST', headers: { 'Content-Type': 'text/plain' }, body });
-        const json = (await res.json()) as { error: { code: string } };
-        outcomes.push(`${res.status} ${json.error.code}`);
-      } catch (err) {
-        outcomes.push(`failed: ${String((err as { cause?: { code?: string } }).cause?.code ?? err)}`);
-      }
-    }
-    assert.deepEqual(outcomes, Array(20).fill('413 ERR_PAYLOAD_TOO_LARGE'));
-  });
-
-  it('the same with a declared Content-Length over raw bytes, body still streaming when the answer comes', async () => {
+  it('a declared Content-Length over the cap: the 413 arrives while the body is still streaming, then a clean close', async () => {
     for (let i = 0; i < 5; i++) {
       // allowHalfOpen: the client keeps writing after the server's FIN, as a client that writes before it reads does.
       const sock = net.connect({ port: up.port, host: '127.0.0.1', allowHalfOpen: true });
