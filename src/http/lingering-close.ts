@@ -34,11 +34,17 @@ export function lingerSocket(socket: Socket, o: LingerOptions = {}): void {
     socket.destroy();
   };
   // node:http's parser reads the socket's handle directly and discards what it no longer wants: no 'data' listener
-  // here (adding one would take the handle away from the parser and stall it). bytesRead counts either way.
+  // then (adding one would take the handle away from the parser and stall it), and bytesRead is checked on a timer.
+  // A socket nobody reads is read here, and counted exactly.
   const timer = setInterval(() => {
     if (Date.now() >= deadline || socket.bytesRead - start > maxBytes) cut();
   }, LINGER_CHECK_MS);
   timer.unref();
+  if (socket.listenerCount('data') === 0) {
+    socket.on('data', function socketOnLingerData() {
+      if (socket.bytesRead - start > maxBytes) cut();
+    });
+  }
   socket.once('end', cut);
   socket.once('close', () => clearInterval(timer));
   socket.on('error', () => {});
