@@ -1,8 +1,8 @@
 // Wires `muxd up` as a library: one journal, the collector, the SSE hub, history, ingest, metrics and the HTTP server, on one lifecycle.
-import type { CollectorServer } from '../collector/server.js';
-import type { CollectConfig } from '../collector/options.js';
 import { realpath } from 'node:fs/promises';
 import path from 'node:path';
+import type { CollectorServer } from '../collector/server.js';
+import type { CollectConfig } from '../collector/options.js';
 import { startCollectStack } from '../collector/start.js';
 import type { StdinSource } from '../collector/stdin-source.js';
 import { createHttpServer } from '../http/server.js';
