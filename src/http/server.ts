@@ -9,8 +9,10 @@ import { HostNotAllowedError, IoError } from '../errors.js';
 import type { Closable } from '../lifecycle.js';
 import { createAccessLog } from './access-log.js';
 import type { AccessLog, LogFormatValue } from './access-log.js';
+import { serverOnClientError } from './client-error.js';
 import { isHostAllowed } from './host-check.js';
 import type { HostAllowList } from './host-check.js';
+import { toOriginForm } from './resolve-path.js';
 
 /** Listener, limits and logging of one HTTP server. */
 export interface HttpServerOptions {
@@ -89,8 +91,19 @@ export function createHttpServer(opts: HttpServerOptions, handler: RequestHandle
   const sessions = new Set<Http2Session>();
 
   const wrapped = (req: AnyRequest, res: AnyResponse): void => {
+    // Absolute-form (`GET http://host/x HTTP/1.1`) is normalised once here, so every handler routes origin-form only.
+    const url = req.url;
+    // The authority of an absolute-form target overrides Host (RFC 9112 §3.2.2), so the rebinding guard checks it too.
+    let targetAuthority: string | undefined;
+    if (url !== undefined && url.charCodeAt(0) !== 47 /* / */) {
+      targetAuthority = /^[a-z][a-z0-9+.-]*:\/\/([^/?#]*)/i.exec(url)?.[1];
+      const origin = toOriginForm(url);
+      if (origin !== null) req.url = origin;
+    }
     if (accessLog !== null) accessLog.track(req, res);
-    if (hostList && !authoritiesOf(req).every((v) => isHostAllowed(hostList, v))) return refuseHost(req, res);
+    if (hostList && !(authoritiesOf(req).every((v) => isHostAllowed(hostList, v)) && isHostAllowed(hostList, targetAuthority))) {
+      return refuseHost(req, res);
+    }
     if (closing && req.httpVersionMajor === 1) (res as ServerResponse).shouldKeepAlive = false;
     if (tls && req.httpVersionMajor === 1) {
       const sock = req.socket as Socket;
@@ -111,21 +124,28 @@ export function createHttpServer(opts: HttpServerOptions, handler: RequestHandle
       cert: opts.tls.cert,
       key: opts.tls.key,
       allowHTTP1: true,
+      // With the TLS socket half-open too, an HTTP/1 client's close_notify + FIN no longer ends our side at once.
+      allowHalfOpen: true,
       maxHeaderSize: opts.maxHeaderSize,
       settings: { maxHeaderListSize: opts.maxHeaderSize },
     } as http2.SecureServerOptions);
-    const s1 = s as unknown as { headersTimeout: number; requestTimeout: number; keepAliveTimeout: number; connectionsCheckingInterval: number };
+    const s1 = s as unknown as { headersTimeout: number; requestTimeout: number; keepAliveTimeout: number; connectionsCheckingInterval: number; maxHeaderSize: number };
+    // node:http's parser for HTTP/1.1 connections reads the cap from the server object, not from these options.
+    s1.maxHeaderSize = opts.maxHeaderSize;
     s1.headersTimeout = opts.headersTimeoutMs;
     s1.requestTimeout = opts.requestTimeoutMs;
     s1.keepAliveTimeout = opts.keepAliveTimeoutMs;
     s1.connectionsCheckingInterval = checkEvery;
     s.on('request', wrapped);
+    s.on('clientError', serverOnClientError);
     s.on('session', (session: Http2Session) => {
       sessions.add(session);
       session.once('close', () => sessions.delete(session));
       if (closing) session.close();
     });
     s.on('secureConnection', (sock: Socket) => {
+      // Half-open is for HTTP/1 clients only: an HTTP/2 client's FIN still ends the session at once.
+      if ((sock as unknown as { alpnProtocol?: string | false }).alpnProtocol === 'h2') sock.allowHalfOpen = false;
       inflight.set(sock, 0);
       sock.once('close', () => inflight.delete(sock));
     });
@@ -146,8 +166,12 @@ export function createHttpServer(opts: HttpServerOptions, handler: RequestHandle
       wrapped,
     );
     s.keepAliveTimeout = opts.keepAliveTimeoutMs;
+    s.on('clientError', serverOnClientError);
     server = s;
   }
+  // A client that half-closes after its request (`printf 'GET / HTTP/1.0\r\n\r\n' | nc`) still gets its answer,
+  // as long as the socket is writable: node:http's default treats the FIN as an abort.
+  (server as unknown as { httpAllowHalfOpen: boolean }).httpAllowHalfOpen = true;
   server.maxConnections = opts.maxConns;
   server.on('error', () => {});
 

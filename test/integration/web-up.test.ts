@@ -94,7 +94,7 @@ describe('up (in process)', { timeout: 20000 }, () => {
     assert.equal(rec?.src, 'http:127.0.0.1');
     const long = await fetch(`${app.httpUrl}/_muxd/messages`, { method: 'POST', body: 'x'.repeat(101) });
     assert.equal(long.status, 413);
-    assert.equal(((await long.json()) as { error: string }).error, 'ERR_MESSAGE_TOO_LONG');
+    assert.equal(((await long.json()) as { error: { code: string } }).error.code, 'ERR_MESSAGE_TOO_LONG');
     const tcpLong = await sendTcp(app.collectPort, ['y'.repeat(101)]);
     assert.match(tcpLong[0] ?? '', /^error ERR_MESSAGE_TOO_LONG /, 'the same code as over TCP');
   });
