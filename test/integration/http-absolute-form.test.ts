@@ -37,7 +37,11 @@ describe('absolute-form targets route exactly like origin-form', { timeout: 30_0
   });
 
   it('GET http://host/_muxd/journal reaches the endpoint, not DIR/_muxd/journal', async () => {
-    for (const target of [`http://127.0.0.1:${up.port}/_muxd/journal?limit=5`, 'http://evil.example/_muxd/journal', 'HTTP://X/_muxd/journal']) {
+    // The target's authority overrides Host, so the DNS-rebinding guard checks it: another name is refused outright.
+    const rebound = statusAndBody(await rawExchange(up.port, `GET http://evil.example/_muxd/journal HTTP/1.1\r\nHost: 127.0.0.1:${up.port}\r\nConnection: close\r\n\r\n`));
+    assert.equal(rebound.status, 403);
+    assert.equal((JSON.parse(rebound.body) as { error: { code: string } }).error.code, 'ERR_HOST_NOT_ALLOWED');
+    for (const target of [`http://127.0.0.1:${up.port}/_muxd/journal?limit=5`, 'HTTP://LOCALHOST/_muxd/journal']) {
       const { status, body } = statusAndBody(await rawExchange(up.port, `GET ${target} HTTP/1.1\r\nHost: 127.0.0.1:${up.port}\r\nConnection: close\r\n\r\n`));
       assert.equal(status, 200, target);
       assert.doesNotMatch(body, /never shadow/, target);
@@ -48,14 +52,14 @@ describe('absolute-form targets route exactly like origin-form', { timeout: 30_0
   });
 
   it('files and the reserved prefix in absolute-form, under up and plain serve', async () => {
-    const file = statusAndBody(await rawExchange(up.port, 'GET http://x/hello.txt HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'));
+    const file = statusAndBody(await rawExchange(up.port, 'GET http://localhost/hello.txt HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n'));
     assert.deepEqual([file.status, file.body], [200, 'hello\n']);
-    const hidden = statusAndBody(await rawExchange(up.port, 'GET http://x/%5Fmuxd/journal HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'));
+    const hidden = statusAndBody(await rawExchange(up.port, 'GET http://localhost/%5Fmuxd/journal HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n'));
     assert.equal(hidden.status, 404);
     assert.doesNotMatch(hidden.body, /never shadow/);
-    const root = statusAndBody(await rawExchange(files.port, 'GET http://x HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'));
+    const root = statusAndBody(await rawExchange(files.port, 'GET http://localhost HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n'));
     assert.equal(root.status, 404, 'no index.html: the root, not a 400');
-    const served = statusAndBody(await rawExchange(files.port, 'GET http://x/hello.txt?q=1 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'));
+    const served = statusAndBody(await rawExchange(files.port, 'GET http://localhost/hello.txt?q=1 HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n'));
     assert.deepEqual([served.status, served.body], [200, 'hello\n']);
   });
 });

@@ -94,7 +94,7 @@ describe('half-closed clients are answered', { timeout: 60_000 }, () => {
       const journal = parse(await halfClosedExchange(up.port, 'GET /_muxd/journal?limit=5 HTTP/1.0\r\n\r\n'));
       assert.match(journal.head, /^HTTP\/1\.1 200 /, `journal #${i}`);
       assert.ok(Array.isArray((JSON.parse(journal.body.toString()) as { records: unknown[] }).records));
-      const page = parse(await halfClosedExchange(up.port, 'GET /missing HTTP/1.1\r\nHost: x\r\n\r\n'));
+      const page = parse(await halfClosedExchange(up.port, 'GET /missing HTTP/1.1\r\nHost: localhost\r\n\r\n'));
       assert.match(page.head, /^HTTP\/1\.1 404 /, `static under up #${i}`);
     }
   });

@@ -30,7 +30,7 @@ describe('an oversized POST reaches the client as 413, not as a reset', { timeou
       const sock = net.connect({ port: up.port, host: '127.0.0.1', allowHalfOpen: true });
       await once(sock, 'connect');
       const size = 5 * 1024 * 1024;
-      sock.write(`POST /_muxd/messages HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nContent-Length: ${size}\r\n\r\n`);
+      sock.write(`POST /_muxd/messages HTTP/1.1\r\nHost: localhost\r\nContent-Type: text/plain\r\nContent-Length: ${size}\r\n\r\n`);
       let got = '';
       sock.on('data', (c: Buffer) => (got += c.toString('latin1')));
       const closed = once(sock, 'close');
