@@ -10,7 +10,7 @@ import type { Closable } from '../lifecycle.js';
 import { createAccessLog } from './access-log.js';
 import type { AccessLog, LogFormatValue } from './access-log.js';
 import { serverOnClientError } from './client-error.js';
-import { isHostAllowed } from './host-check.js';
+import { hostGuard } from './host-check.js';
 import type { HostAllowList } from './host-check.js';
 import { toOriginForm } from './resolve-path.js';
 
@@ -55,12 +55,6 @@ export interface HttpServerHandle {
   accessLog: AccessLog | null;
 }
 
-/** The `Host` and HTTP/2 `:authority` values of a request; both must pass the allow-list. */
-function authoritiesOf(req: AnyRequest): (string | undefined)[] {
-  const authority = req.headers[':authority'];
-  return [req.headers.host, typeof authority === 'string' ? authority : undefined];
-}
-
 /** Answers 403 ERR_HOST_NOT_ALLOWED as JSON, whatever the route, and drains nothing: the request never reaches a handler. */
 function refuseHost(req: AnyRequest, res: AnyResponse): void {
   const err = new HostNotAllowedError();
@@ -84,7 +78,7 @@ function urlHost(host: string): string {
 export function createHttpServer(opts: HttpServerOptions, handler: RequestHandler): HttpServerHandle {
   const accessLog = createAccessLog(opts.log, opts.logStream);
   const tls = opts.tls !== undefined;
-  const hostList = opts.allowedHosts ?? null;
+  const hostAllowed = opts.allowedHosts ? hostGuard(opts.allowedHosts) : null;
   let closing = false;
   // TLS only: per-socket in-flight counts, so idle HTTP/1.1 connections can be closed during a drain.
   const inflight = new Map<Socket, number>();
@@ -101,7 +95,9 @@ export function createHttpServer(opts: HttpServerOptions, handler: RequestHandle
       if (origin !== null) req.url = origin;
     }
     if (accessLog !== null) accessLog.track(req, res);
-    if (hostList && !(authoritiesOf(req).every((v) => isHostAllowed(hostList, v)) && isHostAllowed(hostList, targetAuthority))) {
+    // Host, HTTP/2's :authority and an absolute-form target's authority must all name this machine or an allowed host.
+    const authority = req.headers[':authority'];
+    if (hostAllowed && !(hostAllowed(req.headers.host) && hostAllowed(typeof authority === 'string' ? authority : undefined) && hostAllowed(targetAuthority))) {
       return refuseHost(req, res);
     }
     if (closing && req.httpVersionMajor === 1) (res as ServerResponse).shouldKeepAlive = false;
