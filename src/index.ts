@@ -10,6 +10,7 @@ export { createStaticHandler } from './http/static-handler.js';
 export type { StaticOptions, StaticHandler } from './http/static-handler.js';
 export { createHttpServer } from './http/server.js';
 export type { HttpServerOptions, HttpServerHandle, RequestHandler } from './http/server.js';
+export type { Req, Res, Handler } from './http/types.js';
 export { resolveServeOptions, serveOptionSpecs, SERVE_DEFAULTS } from './http/options.js';
 
 export { openJournal, Journal } from './journal/journal.js';

@@ -1,6 +1,5 @@
 // Buffered access log (common, combined, json): one string append per request, flushed in big writes with backpressure.
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
+import type { Req, Res } from './types.js';
 import type { Closable } from '../lifecycle.js';
 
 /** Access log formats. */
@@ -31,8 +30,6 @@ export interface AccessLogOptions {
   maxBufferBytes?: number;
 }
 
-type AnyReq = IncomingMessage | Http2ServerRequest;
-type AnyRes = ServerResponse | Http2ServerResponse;
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 const pad = (n: number): string => (n < 10 ? `0${n}` : String(n));
 
@@ -100,7 +97,7 @@ export class AccessLog {
   /** The output failed (EPIPE when stdout's reader went away): logging stops, serving goes on. */
   broken = false;
   /** The 'close' listener attached to every response (one shared function, no per-request closure). */
-  private readonly resOnClose: (this: AnyRes) => void;
+  private readonly resOnClose: (this: Res) => void;
 
   constructor(private readonly options: AccessLogOptions) {
     this.flushBytes = options.flushBytes ?? 64 * 1024;
@@ -110,14 +107,14 @@ export class AccessLog {
       this.broken = true;
       this.buf = '';
     });
-    const record = (req: AnyReq, res: AnyRes): void => this.record(req, res);
-    this.resOnClose = function resOnClose(this: AnyRes): void {
+    const record = (req: Req, res: Res): void => this.record(req, res);
+    this.resOnClose = function resOnClose(this: Res): void {
       record(this.req, this);
     };
   }
 
   /** Starts timing a response and logs it when it closes (finished or aborted). */
-  track(req: AnyReq, res: AnyRes): void {
+  track(req: Req, res: Res): void {
     if (this.options.format === LogFormat.JSON) (res as unknown as Record<symbol, number>)[kStart] = performance.now();
     // An HTTP/2 stream's socket proxy is gone once the stream closes: remember the peer now.
     if (req.httpVersionMajor === 2) (res as unknown as Record<symbol, string | undefined>)[kRemote] = req.socket?.remoteAddress;
@@ -136,7 +133,7 @@ export class AccessLog {
   }
 
   /** Formats and buffers one line for a finished (or aborted) response. */
-  record(req: AnyReq, res: AnyRes): void {
+  record(req: Req, res: Res): void {
     const bytes = (res as unknown as Record<symbol, number | undefined>)[kBodyBytes] ?? declaredBodyBytes(req, res);
     const status = res.writableFinished || res.headersSent ? res.statusCode : 0;
     const remote = (res as unknown as Record<symbol, string | undefined>)[kRemote] ?? req.socket?.remoteAddress ?? '-';
@@ -217,7 +214,7 @@ export function createAccessLog(format: LogFormatValue, stream: NodeJS.WritableS
 }
 
 /** For handlers that do not report body bytes (the /_muxd/ endpoints): the declared Content-Length, if any. */
-function declaredBodyBytes(req: AnyReq, res: AnyRes): number | undefined {
+function declaredBodyBytes(req: Req, res: Res): number | undefined {
   if (req.method === 'HEAD' || res.statusCode === 304 || !res.writableFinished) return undefined;
   const len = Number(res.getHeader('content-length'));
   return Number.isSafeInteger(len) && len >= 0 ? len : undefined;

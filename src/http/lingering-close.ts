@@ -1,7 +1,8 @@
 // nginx's lingering close: after refusing a request, shut down the write side, discard what the client still sends
 // for a bounded time and size, then close, so the client reads the answer instead of a connection reset.
 import type { Socket } from 'node:net';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { IncomingMessage } from 'node:http';
+import type { Req, Res } from './types.js';
 
 /** Longest a refused connection is kept open to discard the rest of what the client sends (nginx: lingering_time 30 s). */
 export const LINGER_TIMEOUT_MS = 5_000;
@@ -57,8 +58,8 @@ export function lingerSocket(socket: Socket, o: LingerOptions = {}): void {
  * then is the connection closed. HTTP/2 needs none of this (the stream is reset, the connection lives on): there the
  * body is just drained.
  */
-export function refuseBody(req: IncomingMessage, res: ServerResponse, o: LingerOptions = {}): void {
-  if (req.httpVersionMajor !== 1) {
+export function refuseBody(req: Req, res: Res, o: LingerOptions = {}): void {
+  if (!(req instanceof IncomingMessage) || 'stream' in res) {
     req.resume();
     return;
   }

@@ -1,15 +1,11 @@
 // Response helpers shared by the static handler: header writing for HTTP/1.1 and HTTP/2, canned status pages.
 import { ServerResponse } from 'node:http';
-import type { IncomingMessage } from 'node:http';
-import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
 import { ErrorCode, httpStatusOf } from '../errors.js';
 import type { ErrorCodeValue } from '../errors.js';
 import { kBodyBytes } from './access-log.js';
+import type { Req, Res } from './types.js';
 
-/** A request from node:http or the node:http2 compatibility API. */
-export type Req = IncomingMessage | Http2ServerRequest;
-/** A response from node:http or the node:http2 compatibility API. */
-export type Res = ServerResponse | Http2ServerResponse;
+export type { Req, Res } from './types.js';
 
 /** Standard reason phrases for the statuses muxd sends itself. */
 export const REASONS: Readonly<Record<number, string>> = {
@@ -29,15 +25,28 @@ export const REASONS: Readonly<Record<number, string>> = {
   503: 'Service Unavailable',
 };
 
-/** Writes the status line and a flat `[name, value, …]` header list on either protocol. */
-export function writeHead(res: Res, status: number, headers: readonly string[]): void {
-  if (res instanceof ServerResponse) {
-    res.writeHead(status, headers as string[]);
-    return;
-  }
+/** Header values as `writeHead` takes them: a flat `[name, value, …]` list or an object. */
+export type HeaderInput = readonly string[] | Readonly<Record<string, string | number | readonly string[]>>;
+
+/** Writes the status line and headers on either protocol (the two APIs' `writeHead` overloads do not unify). */
+export function writeHead(res: Res, status: number, headers: HeaderInput): Res {
+  if (res instanceof ServerResponse) return res.writeHead(status, headers as string[]);
+  if (!Array.isArray(headers)) return res.writeHead(status, headers as Record<string, string>);
+  const flat = headers as readonly string[];
   const obj: Record<string, string> = {};
-  for (let i = 0; i < headers.length; i += 2) obj[headers[i]!.toLowerCase()] = headers[i + 1]!;
-  res.writeHead(status, obj);
+  for (let i = 0; i < flat.length; i += 2) obj[flat[i]!.toLowerCase()] = flat[i + 1]!;
+  return res.writeHead(status, obj);
+}
+
+/** Writes one body chunk on either protocol; false means wait for 'drain'. */
+export function writeChunk(res: Res, chunk: string | Buffer): boolean {
+  return res instanceof ServerResponse ? res.write(chunk) : res.write(chunk);
+}
+
+/** Ends a response, with a body unless it is undefined. */
+export function endBody(res: Res, body?: string | Buffer): void {
+  if (body === undefined) res.end();
+  else res.end(body);
 }
 
 /** Ends a response with a body (dropped for HEAD), recording its size for the access log. */

@@ -1,15 +1,17 @@
-// HTTP server factory: node:http for plaintext, node:http2 (allowHTTP1) for TLS; limits, timeouts, access log, graceful drain.
-import http from 'node:http';
-import http2 from 'node:http2';
+// HTTP server factory: the request prelude (absolute-form, access log, Host check) in front of the HTTP/1 or HTTP/2 builder.
+import { ServerResponse } from 'node:http';
+import type http from 'node:http';
+import type http2 from 'node:http2';
 import { once } from 'node:events';
-import type { Socket } from 'node:net';
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Http2ServerRequest, Http2ServerResponse, Http2Session } from 'node:http2';
 import { HostNotAllowedError, IoError } from '../errors.js';
 import type { Closable } from '../lifecycle.js';
 import { createAccessLog } from './access-log.js';
 import type { AccessLog, LogFormatValue } from './access-log.js';
-import { serverOnClientError } from './client-error.js';
+import { DrainTracker } from './drain.js';
+import { buildHttp1Server } from './http1-server.js';
+import { buildHttp2Server } from './http2-server.js';
+import { endBody, writeHead } from './respond.js';
+import type { Handler, Req, Res } from './types.js';
 import { hostGuard } from './host-check.js';
 import type { HostAllowList } from './host-check.js';
 import { toOriginForm } from './resolve-path.js';
@@ -38,12 +40,8 @@ export interface HttpServerOptions {
   allowedHosts?: HostAllowList | null;
 }
 
-/** Any request/response pair the server hands to its handler. */
-export type AnyRequest = IncomingMessage | Http2ServerRequest;
-/** See {@link AnyRequest}. */
-export type AnyResponse = ServerResponse | Http2ServerResponse;
-/** The request handler: must never throw. */
-export type RequestHandler = (req: AnyRequest, res: AnyResponse) => void;
+/** The request handler the server is built with: see {@link Handler}. */
+export type RequestHandler = Handler;
 
 /** A created (not yet listening) server with its shutdown component. */
 export interface HttpServerHandle {
@@ -56,7 +54,7 @@ export interface HttpServerHandle {
 }
 
 /** Answers 403 ERR_HOST_NOT_ALLOWED as JSON, whatever the route, and drains nothing: the request never reaches a handler. */
-function refuseHost(req: AnyRequest, res: AnyResponse): void {
+function refuseHost(req: Req, res: Res): void {
   const err = new HostNotAllowedError();
   const body = JSON.stringify({ error: { code: err.code, message: err.message } });
   const headers: Record<string, string | number> = {
@@ -66,8 +64,8 @@ function refuseHost(req: AnyRequest, res: AnyResponse): void {
     'X-Content-Type-Options': 'nosniff',
   };
   if (req.httpVersionMajor === 1) headers.Connection = 'close';
-  (res as ServerResponse).writeHead(403, headers);
-  (res as ServerResponse).end(req.method === 'HEAD' ? undefined : body);
+  writeHead(res, 403, headers);
+  endBody(res, req.method === 'HEAD' ? undefined : body);
 }
 
 function urlHost(host: string): string {
@@ -75,16 +73,13 @@ function urlHost(host: string): string {
 }
 
 /** Creates the server; call `listen()` and register `closable` with the process lifecycle. */
-export function createHttpServer(opts: HttpServerOptions, handler: RequestHandler): HttpServerHandle {
+export function createHttpServer(opts: HttpServerOptions, handler: Handler): HttpServerHandle {
   const accessLog = createAccessLog(opts.log, opts.logStream);
   const tls = opts.tls !== undefined;
   const hostAllowed = opts.allowedHosts ? hostGuard(opts.allowedHosts) : null;
-  let closing = false;
-  // TLS only: per-socket in-flight counts, so idle HTTP/1.1 connections can be closed during a drain.
-  const inflight = new Map<Socket, number>();
-  const sessions = new Set<Http2Session>();
+  const drain = new DrainTracker();
 
-  const wrapped = (req: AnyRequest, res: AnyResponse): void => {
+  const wrapped = (req: Req, res: Res): void => {
     // Absolute-form (`GET http://host/x HTTP/1.1`) is normalised once here, so every handler routes origin-form only.
     const url = req.url;
     // The authority of an absolute-form target overrides Host (RFC 9112 §3.2.2), so the rebinding guard checks it too.
@@ -100,124 +95,21 @@ export function createHttpServer(opts: HttpServerOptions, handler: RequestHandle
     if (hostAllowed && !(hostAllowed(req.headers.host) && hostAllowed(typeof authority === 'string' ? authority : undefined) && hostAllowed(targetAuthority))) {
       return refuseHost(req, res);
     }
-    if (closing && req.httpVersionMajor === 1) (res as ServerResponse).shouldKeepAlive = false;
-    if (tls && req.httpVersionMajor === 1) {
-      const sock = req.socket as Socket;
-      inflight.set(sock, (inflight.get(sock) ?? 0) + 1);
-      res.once('close', () => {
-        const n = (inflight.get(sock) ?? 1) - 1;
-        inflight.set(sock, n);
-        if (closing && n === 0) sock.end();
-      });
+    if (res instanceof ServerResponse) {
+      if (drain.closing) res.shouldKeepAlive = false;
+      if (tls) drain.trackTlsRequest(req, res);
     }
     handler(req, res);
   };
 
-  const checkEvery = Math.min(30_000, Math.max(100, Math.floor(opts.headersTimeoutMs / 4)));
-  let server: http.Server | http2.Http2SecureServer;
-  if (opts.tls) {
-    const s = http2.createSecureServer({
-      cert: opts.tls.cert,
-      key: opts.tls.key,
-      allowHTTP1: true,
-      // With the TLS socket half-open too, an HTTP/1 client's close_notify + FIN no longer ends our side at once.
-      allowHalfOpen: true,
-      maxHeaderSize: opts.maxHeaderSize,
-      settings: { maxHeaderListSize: opts.maxHeaderSize },
-    } as http2.SecureServerOptions);
-    const s1 = s as unknown as { headersTimeout: number; requestTimeout: number; keepAliveTimeout: number; connectionsCheckingInterval: number; maxHeaderSize: number };
-    // node:http's parser for HTTP/1.1 connections reads the cap from the server object, not from these options.
-    s1.maxHeaderSize = opts.maxHeaderSize;
-    s1.headersTimeout = opts.headersTimeoutMs;
-    s1.requestTimeout = opts.requestTimeoutMs;
-    s1.keepAliveTimeout = opts.keepAliveTimeoutMs;
-    s1.connectionsCheckingInterval = checkEvery;
-    s.on('request', wrapped);
-    s.on('clientError', serverOnClientError);
-    s.on('session', (session: Http2Session) => {
-      sessions.add(session);
-      session.once('close', () => sessions.delete(session));
-      if (closing) session.close();
-    });
-    s.on('secureConnection', (sock: Socket) => {
-      // Half-open is for HTTP/1 clients only: an HTTP/2 client's FIN still ends the session at once.
-      if ((sock as unknown as { alpnProtocol?: string | false }).alpnProtocol === 'h2') sock.allowHalfOpen = false;
-      inflight.set(sock, 0);
-      sock.once('close', () => inflight.delete(sock));
-    });
-    // An idle HTTP/2 session or TLS socket is closed after the keep-alive timeout too. No 'timeout' listener:
-    // with one, Node hands the idle session to it instead of destroying it, and idle sessions pile up.
-    s.setTimeout(Math.max(opts.keepAliveTimeoutMs, opts.requestTimeoutMs));
-    server = s;
-  } else {
-    const s = http.createServer(
-      {
-        maxHeaderSize: opts.maxHeaderSize,
-        headersTimeout: opts.headersTimeoutMs,
-        requestTimeout: opts.requestTimeoutMs,
-        connectionsCheckingInterval: checkEvery,
-        keepAliveTimeout: opts.keepAliveTimeoutMs,
-        noDelay: true,
-      } as http.ServerOptions,
-      wrapped,
-    );
-    s.keepAliveTimeout = opts.keepAliveTimeoutMs;
-    s.on('clientError', serverOnClientError);
-    server = s;
-  }
-  // A client that half-closes after its request (`printf 'GET / HTTP/1.0\r\n\r\n' | nc`) still gets its answer,
-  // as long as the socket is writable: node:http's default treats the FIN as an abort.
-  (server as unknown as { httpAllowHalfOpen: boolean }).httpAllowHalfOpen = true;
+  const server = opts.tls ? buildHttp2Server({ ...opts, tls: opts.tls }, wrapped, drain) : buildHttp1Server(opts, wrapped);
   server.maxConnections = opts.maxConns;
   server.on('error', () => {});
-
-  const closeIdle = (): void => {
-    if (server instanceof http.Server) {
-      server.closeIdleConnections();
-      return;
-    }
-    for (const session of sessions) session.close();
-    for (const [sock, n] of inflight) if (n === 0) sock.end();
-  };
-
-  let closed: Promise<void> = Promise.resolve();
-  const closable: Closable = {
-    name: tls ? 'https' : 'http',
-    stopAccepting() {
-      if (closing) return;
-      closing = true;
-      if (server.listening) closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      closeIdle();
-    },
-    async drain(deadline: number) {
-      const timer = setInterval(closeIdle, 50);
-      timer.unref();
-      let cut: NodeJS.Timeout | undefined;
-      const late = new Promise<void>((resolve) => {
-        cut = setTimeout(resolve, Math.max(0, deadline - Date.now()));
-        cut.unref();
-      });
-      try {
-        await Promise.race([closed, late]);
-      } finally {
-        clearInterval(timer);
-        clearTimeout(cut);
-      }
-    },
-    async close() {
-      if (server instanceof http.Server) server.closeAllConnections();
-      else {
-        for (const session of sessions) session.destroy();
-        for (const sock of inflight.keys()) sock.destroy();
-      }
-      await accessLog?.closable().close?.();
-    },
-  };
 
   return {
     server,
     accessLog,
-    closable,
+    closable: drain.closable(tls ? 'https' : 'http', server, accessLog),
     async listen() {
       const onError = once(server, 'error').then(([err]) => {
         throw new IoError(`cannot listen on ${urlHost(opts.host)}:${opts.port}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, { cause: err });

@@ -11,9 +11,9 @@ import { negotiateEncoding } from './compress.js';
 import { DEFAULT_MAX_RANGES } from './range.js';
 import { createCorsPolicy, corsHeadersFor, preflight, staticCorsHeaders, variesByOrigin, CORS_METHODS } from './cors.js';
 import { readListing, renderListingHtml, wantsJson } from './listing.js';
-import { sendFile } from './send-file.js';
+import { sendFile } from './file-response.js';
 import { encodePath, endWith, failResponse, sendErrorPage, sendStatus, writeHead } from './respond.js';
-import type { Req, Res } from './respond.js';
+import type { Handler, Req, Res } from './types.js';
 
 /** How the static handler serves a folder. */
 export interface StaticOptions {
@@ -49,7 +49,7 @@ export interface StaticOptions {
 }
 
 /** Answers one request. Never throws and never rejects: failures become 500 or a cut connection. */
-export type StaticHandler = (req: Req, res: Res) => void;
+export type StaticHandler = Handler;
 
 const ALLOW = 'GET, HEAD, OPTIONS';
 

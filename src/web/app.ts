@@ -6,7 +6,7 @@ import type { CollectConfig } from '../collector/options.js';
 import { startCollectStack } from '../collector/start.js';
 import type { StdinSource } from '../collector/stdin-source.js';
 import { createHttpServer } from '../http/server.js';
-import type { HttpServerHandle, HttpServerOptions, RequestHandler } from '../http/server.js';
+import type { HttpServerHandle, HttpServerOptions } from '../http/server.js';
 import { createStaticHandler } from '../http/static-handler.js';
 import type { StaticOptions } from '../http/static-handler.js';
 import type { Journal } from '../journal/journal.js';
@@ -21,7 +21,6 @@ import { createIngestHandler } from './ingest.js';
 import { HttpStatusCounter, createMetrics } from './metrics.js';
 import type { Metrics } from './metrics.js';
 import { createWebRouter } from './router.js';
-import type { Handler } from './router.js';
 import { createAccessPolicy } from './security.js';
 import { SseHub } from './sse.js';
 import type { LiveRecord, SseHubOptions } from './sse.js';
@@ -90,7 +89,7 @@ export async function startUp(o: UpOptions): Promise<UpApp> {
     });
     const startedAt = Date.now();
     const router = createWebRouter({
-      staticHandler: staticHandler as Handler | null,
+      staticHandler,
       assets,
       hub,
       history,
@@ -109,7 +108,7 @@ export async function startUp(o: UpOptions): Promise<UpApp> {
       access: createAccessPolicy({ host: o.serverOptions.host, token: o.token }),
       httpCounter,
     });
-    const http = createHttpServer(o.serverOptions, router as unknown as RequestHandler);
+    const http = createHttpServer(o.serverOptions, router);
     lifecycle.register(hub.closable);
     lifecycle.register(http.closable);
     lifecycle.register({ name: 'metrics', close: async () => metrics.close() });

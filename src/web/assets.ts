@@ -5,7 +5,8 @@ import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Req, Res } from '../http/types.js';
+import { endBody, writeHead } from '../http/respond.js';
 import { Encoding, parseAcceptEncoding } from '../http/compress.js';
 import { parseEtagList, weakMatch } from '../http/conditional.js';
 
@@ -67,12 +68,12 @@ export async function loadAssets(dir: string = assetsDir()): Promise<AssetMap> {
   return map;
 }
 
-function acceptsGzip(req: IncomingMessage): boolean {
+function acceptsGzip(req: Req): boolean {
   return parseAcceptEncoding(req.headers['accept-encoding'] ?? '', [Encoding.GZIP]) === Encoding.GZIP;
 }
 
 /** Sends one asset: 304 on a matching If-None-Match, gzip when accepted, immutable caching for a matching `?v=`. */
-export function sendAsset(req: IncomingMessage, res: ServerResponse, asset: Asset, version: string | null): void {
+export function sendAsset(req: Req, res: Res, asset: Asset, version: string | null): void {
   const immutable = version === asset.version && asset.type !== TYPES['index.html'];
   const headers: Record<string, string | number> = {
     'Content-Type': asset.type,
@@ -88,12 +89,12 @@ export function sendAsset(req: IncomingMessage, res: ServerResponse, asset: Asse
   if (asset.gzip) headers.Vary = 'Accept-Encoding';
   const inm = req.headers['if-none-match'];
   if (typeof inm === 'string' && parseEtagList(inm).some((t) => t === '*' || weakMatch(t, asset.etag))) {
-    res.writeHead(304, headers).end();
+    writeHead(res, 304, headers).end();
     return;
   }
   const body = asset.gzip && acceptsGzip(req) ? asset.gzip : asset.body;
   if (body === asset.gzip) headers['Content-Encoding'] = 'gzip';
   headers['Content-Length'] = body.length;
-  res.writeHead(200, headers);
-  res.end(req.method === 'HEAD' ? undefined : body);
+  writeHead(res, 200, headers);
+  endBody(res, req.method === 'HEAD' ? undefined : body);
 }

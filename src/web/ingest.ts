@@ -1,5 +1,5 @@
 // POST /_muxd/messages: the HTTP twin of the collector protocol (plain text lines or JSON), journaled via the collector.
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Req, Res } from '../http/types.js';
 import { BadRequestError, MessageTooLongError, PayloadTooLargeError, UnsupportedMediaTypeError, MuxdError, ErrorCode, codeOf, httpStatusOf } from '../errors.js';
 import { countRejected } from '../collector/caps.js';
 import { DEFAULT_COLLECTOR_OPTIONS } from '../collector/options.js';
@@ -36,7 +36,7 @@ function tooManyMessages(limit: number): MuxdError {
 type Slot = Buffer | MuxdError;
 
 /** The source label for a request: `http:IP` (IPv4-mapped IPv6 shown as IPv4). */
-export function httpSource(req: IncomingMessage): string {
+export function httpSource(req: Req): string {
   const ip = req.socket.remoteAddress ?? 'unknown';
   return `http:${ip.startsWith('::ffff:') ? ip.slice(7) : ip}`;
 }
@@ -97,7 +97,7 @@ export function parseJsonBody(body: Buffer, maxMessageBytes: number, maxMessages
   return { slots, single };
 }
 
-function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+function readBody(req: Req, limit: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const declared = Number(req.headers['content-length']);
     if (Number.isFinite(declared) && declared > limit) {
@@ -125,7 +125,7 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
 
 /** The ingest handler plus the rejections it decided itself (before the collector saw the message). */
 export interface IngestHandler {
-  (req: IncomingMessage, res: ServerResponse): void;
+  (req: Req, res: Res): void;
   readonly stats: { rejected: Record<string, number> };
 }
 
@@ -139,7 +139,7 @@ export function createIngestHandler(opts: IngestOptions): IngestHandler {
   };
   return Object.assign(ingest, { stats });
 
-  function ingest(req: IncomingMessage, res: ServerResponse): void {
+  function ingest(req: Req, res: Res): void {
     handle(req, res).catch((err: unknown) => {
       const code = codeOf(err);
       // The body was not read to its end: answer, then close the way nginx does, so the client sees the answer.
@@ -149,7 +149,7 @@ export function createIngestHandler(opts: IngestOptions): IngestHandler {
     });
   }
 
-  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  async function handle(req: Req, res: Res): Promise<void> {
     const kind = bodyKind(req.headers['content-type']);
     if (kind === null) {
       req.resume();

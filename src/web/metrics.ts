@@ -1,6 +1,6 @@
 // Prometheus metrics for /_muxd/metrics on a private prom-client registry; counters are read at scrape time, never on the hot path.
 import type { EventEmitter } from 'node:events';
-import type { ServerResponse } from 'node:http';
+import type { Res } from '../http/types.js';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 /** The collector's counters, as `CollectorServer.stats` exposes them. */
@@ -22,17 +22,17 @@ export interface JournalStatsLike extends EventEmitter {
 export class HttpStatusCounter {
   /** Responses finished, by status code. */
   readonly byStatus = new Map<number, number>();
-  private readonly resOnFinish: (this: ServerResponse) => void;
+  private readonly resOnFinish: (this: Res) => void;
 
   constructor() {
     const counts = this.byStatus;
-    this.resOnFinish = function resOnFinish(this: ServerResponse): void {
+    this.resOnFinish = function resOnFinish(this: Res): void {
       counts.set(this.statusCode, (counts.get(this.statusCode) ?? 0) + 1);
     };
   }
 
   /** Counts this response once it finishes. */
-  track(res: ServerResponse): void {
+  track(res: Res): void {
     res.once('finish', this.resOnFinish);
   }
 }

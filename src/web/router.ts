@@ -1,6 +1,7 @@
 // The /_muxd/ prefix in front of the static handler: the page, events, history, ingest, metrics, health; files never shadow it.
 import { posix } from 'node:path';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Handler, Req, Res } from '../http/types.js';
+import { endBody, writeHead } from '../http/respond.js';
 import { BadRequestError, MethodNotAllowedError, NotFoundError } from '../errors.js';
 import { sendAsset } from './assets.js';
 import { healthHttpStatus } from './health.js';
@@ -14,8 +15,8 @@ import type { AccessPolicy } from './security.js';
 import { parseLastEventId } from './sse.js';
 import type { SseHub } from './sse.js';
 
-/** A request handler that never throws. */
-export type Handler = (req: IncomingMessage, res: ServerResponse) => void;
+/** A request handler that never throws, on HTTP/1.1 or HTTP/2 (the HTTP layer's one handler type). */
+export type { Handler } from '../http/types.js';
 
 /** Everything the router dispatches to. */
 export interface WebRouterOptions {
@@ -61,18 +62,18 @@ function pathOf(url: string): { pathname: string; query: string } {
 export function createWebRouter(opts: WebRouterOptions): Handler {
   const { assets, hub, history, access } = opts;
 
-  function page(req: IncomingMessage, res: ServerResponse, name: string, params: URLSearchParams): void {
+  function page(req: Req, res: Res, name: string, params: URLSearchParams): void {
     if (req.method !== 'GET' && req.method !== 'HEAD') return sendError(res, new MethodNotAllowedError('GET, HEAD'), { Allow: 'GET, HEAD' });
     const asset = assets.get(name);
     if (!asset) return sendError(res, new NotFoundError());
     sendAsset(req, res, asset, params.get('v'));
   }
 
-  function api(req: IncomingMessage, res: ServerResponse, pathname: string, query: string): void {
+  function api(req: Req, res: Res, pathname: string, query: string): void {
     const rest = pathname.slice(PREFIX.length);
     const params = new URLSearchParams(query);
     if (rest === '') {
-      res.writeHead(308, { Location: `${PREFIX}/${query ? `?${query}` : ''}`, 'Content-Length': 0 }).end();
+      writeHead(res, 308, { Location: `${PREFIX}/${query ? `?${query}` : ''}`, 'Content-Length': 0 }).end();
       return;
     }
     if (rest === '/' || rest === '/index.html') return page(req, res, 'index.html', params);
@@ -89,7 +90,7 @@ export function createWebRouter(opts: WebRouterOptions): Handler {
         const denied = access.checkToken(req, url, true);
         if (denied) return sendError(res, denied);
         if (req.method === 'HEAD') {
-          res.writeHead(200, { 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-store' }).end();
+          writeHead(res, 200, { 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-store' }).end();
           return;
         }
         hub.handle(req, res, parseLastEventId(req.headers['last-event-id']) ?? parseLastEventId(params.get('lastEventId')));
@@ -125,15 +126,15 @@ export function createWebRouter(opts: WebRouterOptions): Handler {
         const denied = access.checkOrigin(req) ?? access.checkToken(req, url);
         if (denied) return sendError(res, denied);
         const cookie = access.sessionCookie(req);
-        res.writeHead(204, { 'Cache-Control': 'no-store', ...(cookie === null ? {} : { 'Set-Cookie': cookie }) }).end();
+        writeHead(res, 204, { 'Cache-Control': 'no-store', ...(cookie === null ? {} : { 'Set-Cookie': cookie }) }).end();
         return;
       }
       case '/metrics':
         if (!getOnly()) return;
         opts.metrics.render().then(
           ({ contentType, body }) => {
-            res.writeHead(200, { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(body), 'Cache-Control': 'no-store' });
-            res.end(req.method === 'HEAD' ? undefined : body);
+            writeHead(res, 200, { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(body), 'Cache-Control': 'no-store' });
+            endBody(res, req.method === 'HEAD' ? undefined : body);
           },
           (err: unknown) => sendError(res, err),
         );

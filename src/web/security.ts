@@ -1,6 +1,6 @@
 // Access rules for /_muxd/*: open on loopback, a token for writes and the journal elsewhere, same-origin POSTs always.
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import type { IncomingMessage } from 'node:http';
+import type { Req } from '../http/types.js';
 import { ForbiddenOriginError, UnauthorizedError } from '../errors.js';
 import type { MuxdError } from '../errors.js';
 
@@ -21,11 +21,11 @@ export interface AccessPolicy {
    * `cookie`, the session cookie from {@link AccessPolicy.sessionCookie} counts too (only `/_muxd/events` takes it:
    * EventSource cannot send headers).
    */
-  checkToken(req: IncomingMessage, url: URL, cookie?: boolean): MuxdError | null;
+  checkToken(req: Req, url: URL, cookie?: boolean): MuxdError | null;
   /** The `Set-Cookie` value that lets the page's EventSource in without a token in its URL (null: no token set). */
-  sessionCookie(req: IncomingMessage): string | null;
+  sessionCookie(req: Req): string | null;
   /** Returns an error when a state-changing request comes from another origin, or null. */
-  checkOrigin(req: IncomingMessage): MuxdError | null;
+  checkOrigin(req: Req): MuxdError | null;
 }
 
 function sameSecret(given: string, expected: Buffer): boolean {
@@ -39,7 +39,7 @@ function sameSecret(given: string, expected: Buffer): boolean {
 }
 
 /** Extracts the token from `Authorization: Bearer …` or the `token` query parameter. */
-export function requestToken(req: IncomingMessage, url: URL): string | null {
+export function requestToken(req: Req, url: URL): string | null {
   const auth = req.headers.authorization;
   if (typeof auth === 'string') {
     const m = /^Bearer\s+(\S+)\s*$/i.exec(auth);
@@ -52,7 +52,7 @@ export function requestToken(req: IncomingMessage, url: URL): string | null {
  * True when the request's `Origin` (if any) names the host it was sent to. Browsers always send
  * `Origin` on cross-origin POSTs, so a missing one means a non-browser client (curl, scripts), which CSRF cannot forge.
  */
-export function isSameOrigin(req: IncomingMessage): boolean {
+export function isSameOrigin(req: Req): boolean {
   const site = req.headers['sec-fetch-site'];
   if (site === 'cross-site' || site === 'same-site') return false;
   const origin = req.headers.origin;
@@ -70,12 +70,12 @@ export function isSameOrigin(req: IncomingMessage): boolean {
 }
 
 /** Name of the session cookie: one per port, since browsers share cookies between ports of one host. */
-export function sessionCookieName(req: IncomingMessage): string {
+export function sessionCookieName(req: Req): string {
   return `muxd_session_${req.socket.localPort ?? 0}`;
 }
 
 /** The value of cookie `name` in the request, or null. */
-export function cookieValue(req: IncomingMessage, name: string): string | null {
+export function cookieValue(req: Req, name: string): string | null {
   const header = req.headers.cookie;
   if (typeof header !== 'string') return null;
   for (const part of header.split(';')) {

@@ -1,6 +1,7 @@
 // Server-Sent Events hub for /_muxd/events: one encoding per tick shared by every viewer, gap-free resume, capped buffers.
 import type { EventEmitter } from 'node:events';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Req, Res } from '../http/types.js';
+import { writeChunk, writeHead } from '../http/respond.js';
 import type { JournalRecord } from '../journal/record.js';
 import type { Closable } from '../lifecycle.js';
 
@@ -40,7 +41,7 @@ export interface SseStats {
 }
 
 interface Client {
-  res: ServerResponse;
+  res: Res;
   lastSent: number;
 }
 
@@ -64,7 +65,7 @@ export const DEFAULT_LIVE_RATE = 2000;
 export const DEFAULT_FLUSH_INTERVAL_MS = 100;
 
 /** Bytes written but not yet handed to the kernel: on the response (HTTP/1.1) or its stream (HTTP/2 compat). */
-function unsent(res: ServerResponse): number {
+function unsent(res: Res): number {
   const stream = (res as unknown as { stream?: { writableLength?: number } }).stream;
   return res.writableLength ?? stream?.writableLength ?? 0;
 }
@@ -134,9 +135,9 @@ export class SseHub {
   }
 
   /** Takes over a GET /_muxd/events response; sends what the viewer missed since `lastEventId`, then live records. */
-  handle(req: IncomingMessage, res: ServerResponse, lastEventId: number | undefined): void {
+  handle(req: Req, res: Res, lastEventId: number | undefined): void {
     if (this.closing) {
-      res.writeHead(503, { 'Content-Type': 'text/plain; charset=utf-8', 'Retry-After': '5' }).end('shutting down\n');
+      writeHead(res, 503, { 'Content-Type': 'text/plain; charset=utf-8', 'Retry-After': '5' }).end('shutting down\n');
       return;
     }
     const headers: Record<string, string> = {
@@ -146,7 +147,7 @@ export class SseHub {
       'X-Content-Type-Options': 'nosniff',
     };
     if (req.httpVersionMajor < 2) headers.Connection = 'keep-alive';
-    res.writeHead(200, headers);
+    writeHead(res, 200, headers);
     // A viewer may already hold records durable but not yet flushed (it read them from history): it must not get them twice.
     // An id beyond anything durable (a journal that was replaced) counts as no id.
     const newest = this.ringLength > 0 ? (this.ring[this.ring.length - 1] as LiveRecord).seq : this.flushedSeq;
@@ -155,7 +156,7 @@ export class SseHub {
     this.clients.add(client);
     this.stats.clientsTotal++;
     res.on('close', () => this.clients.delete(client));
-    res.write(`retry: ${this.o.retryMs}\n: muxd ${this.flushedSeq}\n\n${lastEventId === undefined ? '' : this.catchUp(lastEventId)}`);
+    writeChunk(res, `retry: ${this.o.retryMs}\n: muxd ${this.flushedSeq}\n\n${lastEventId === undefined ? '' : this.catchUp(lastEventId)}`);
   }
 
   /** Lifecycle hooks: refuse new viewers and end every stream at stop so HTTP shutdown is not held up. */
@@ -268,7 +269,7 @@ export class SseHub {
   }
 
   private send(c: Client, chunk: Buffer | string): void {
-    c.res.write(chunk);
+    writeChunk(c.res, chunk);
     c.lastSent = Math.max(c.lastSent, this.flushedSeq);
     if (unsent(c.res) > this.o.maxBufferedBytes) {
       // A viewer that cannot keep up is cut loose rather than buffered without bound; it resumes by Last-Event-ID.

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { request, startServer } from '../helpers/http-fixtures.js';
 import type { TestServer } from '../helpers/http-fixtures.js';
 import { FileCache, openChecked } from '../../src/http/file-cache.js';
-import { sendFileRange } from '../../src/http/file-sender.js';
+import { sendFileRange } from '../../src/http/file-range-stream.js';
 
 describe('hidden files, listings and opens are judged by real path', { timeout: 30_000 }, () => {
   let dir: string;

@@ -1,8 +1,8 @@
-// Sends one file: preconditions (304/412), ranges (206/416, multipart), encoding (sidecar, cached, streamed), HEAD.
+// The response for one file (what to send, file-range-stream.ts pumps the bytes): preconditions (304/412), ranges (206/416, multipart), encoding (sidecar, cached, streamed), HEAD.
 import { createReadStream } from 'node:fs';
 import { pipeline } from 'node:stream';
 import type { Writable } from 'node:stream';
-import { sendFileRange } from './file-sender.js';
+import { FILE_CHUNK_BYTES, sendFileRange } from './file-range-stream.js';
 import { randomBytes } from 'node:crypto';
 import { evaluatePreconditions, ifRangeHolds, Precondition } from './conditional.js';
 import { contentRange, parseRange } from './range.js';
@@ -13,11 +13,8 @@ import { etagOf, openChecked } from './file-cache.js';
 import type { FileCache, FileEntry } from './file-cache.js';
 import { endWith, sendErrorPage, writeHead } from './respond.js';
 import { ErrorCode } from '../errors.js';
-import type { Req, Res } from './respond.js';
+import type { Req, Res } from './types.js';
 import { kBodyBytes } from './access-log.js';
-
-/** Read size for streamed files: big reads mean few syscalls and few socket writes. */
-export const STREAM_CHUNK_BYTES = 1024 * 1024;
 
 /** Per-request settings for {@link sendFile}. */
 export interface SendFileOptions {
@@ -47,7 +44,7 @@ function streamFile(res: Res, file: FileId, start: number, end: number, encoding
   }
   openChecked(file.absPath, file).then(
     (fd) => {
-      const src = createReadStream(file.absPath, { fd, start, end, highWaterMark: STREAM_CHUNK_BYTES });
+      const src = createReadStream(file.absPath, { fd, start, end, highWaterMark: FILE_CHUNK_BYTES });
       const done = (err: NodeJS.ErrnoException | null): void => {
         // pipeline already destroyed every stream (and so closed the fd); a failed response is cut, never retried.
         if (err && !res.destroyed) res.destroy();
@@ -187,7 +184,7 @@ function sendRanges(req: Req, res: Res, entry: FileEntry, ranges: readonly ByteR
         for (let i = 0; i < ranges.length; i++) {
           yield Buffer.from(heads[i]!);
           // Leaving the loop early (client gone) returns the iterator, which destroys the stream; finally closes the fd.
-          const part = createReadStream(absPath, { fd, autoClose: false, start: ranges[i]!.start, end: ranges[i]!.end, highWaterMark: STREAM_CHUNK_BYTES });
+          const part = createReadStream(absPath, { fd, autoClose: false, start: ranges[i]!.start, end: ranges[i]!.end, highWaterMark: FILE_CHUNK_BYTES });
           for await (const chunk of part) yield chunk as Buffer;
         }
         yield Buffer.from(tail);

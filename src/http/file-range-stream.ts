@@ -1,15 +1,16 @@
-// Streams a byte range of a file into a response with pooled read buffers, backpressure and an fd closed on every exit.
+// The byte pump under file-response.ts: streams a range of a file into a response with pooled read buffers,
+// backpressure and an fd closed on every exit.
 import { open, read, close, fstat } from 'node:fs';
 import type { Writable } from 'node:stream';
 
-/** Size of each pooled read buffer: big reads mean few syscalls and few socket writes. */
-export const SEND_CHUNK_BYTES = 1024 * 1024;
+/** Read size for every streamed file (pooled buffers here, read streams in file-response.ts): big reads mean few syscalls and few socket writes. */
+export const FILE_CHUNK_BYTES = 1024 * 1024;
 /** Most idle buffers kept for reuse (16 MiB); beyond that they are left to the GC. */
 const MAX_POOLED = 16;
 const pool: Buffer[] = [];
 
 function take(): Buffer {
-  return pool.pop() ?? Buffer.allocUnsafeSlow(SEND_CHUNK_BYTES);
+  return pool.pop() ?? Buffer.allocUnsafeSlow(FILE_CHUNK_BYTES);
 }
 
 function give(buf: Buffer): void {
