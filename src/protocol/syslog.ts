@@ -44,11 +44,13 @@ export interface ParsedSyslog {
 }
 
 const SP = 0x20;
-const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+const MONTHS = 'JanFebMarAprMayJunJulAugSepOctNovDec';
 const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?(Z|[+-]\d{2}:\d{2})$/;
-const BSD_TIME = /^[A-Z][a-z]{2} [ 0-3]\d \d{2}:\d{2}:\d{2}$/;
+const BSD_TIME = /^[A-Z][a-z]{2} [ 0-3]\d \d{2}:\d{2}:\d{2} /;
 /** RFC 3164 TAG (here: up to 48 chars, as RFC 5424's APP-NAME), an optional `[pid]`, then `:`. */
 const BSD_TAG = /^([^\s[\]:]{1,48})(?:\[([^\s\]]{1,128})\])?:/;
+/** Bytes decoded for the header at first; a header that runs past them is parsed again over the whole message. */
+const HEAD_BYTES = 1024;
 
 /**
  * Parses one syslog message (without framing). Tries RFC 5424 first, then RFC 3164. Returns null when the
@@ -56,147 +58,190 @@ const BSD_TAG = /^([^\s[\]:]{1,48})(?:\[([^\s\]]{1,128})\])?:/;
  * recognisable RFC 3164 header still parses, with only facility and severity, and MSG after the PRI.
  */
 export function parseSyslog(bytes: Uint8Array): ParsedSyslog | null {
+  if (bytes.length < 3 || bytes[0] !== 0x3c) return null;
   const buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
-  const pri = parsePri(buf);
+  // One latin1 decode (a byte per char, so string indices are byte offsets) instead of one per field.
+  let text = buf.toString('latin1', 0, Math.min(buf.length, HEAD_BYTES));
+  const pri = parsePri(text);
   if (pri === null) return null;
   const fields: SyslogFields = { facility: FACILITIES[pri.value >> 3]!, severity: SEVERITIES[pri.value & 7]! };
-  const at5424 = parse5424(buf, pri.end, fields);
+  let at5424 = parse5424(text, buf, pri.end, fields);
+  if (at5424 === OUT_OF_TEXT) {
+    text = buf.toString('latin1');
+    at5424 = parse5424(text, buf, pri.end, fields);
+  }
   if (at5424 >= 0) return { fields, msgStart: skipBom(buf, at5424) };
-  return { fields, msgStart: parse3164(buf, pri.end, fields) };
+  return { fields, msgStart: parse3164(text, pri.end, fields) };
 }
 
-function parsePri(buf: Buffer): { value: number; end: number } | null {
-  if (buf.length < 3 || buf[0] !== 0x3c) return null;
+/** parse5424 ran into the end of a shortened header text: try again over the whole message. */
+const OUT_OF_TEXT = -2;
+
+function parsePri(text: string): { value: number; end: number } | null {
   let value = 0;
   let i = 1;
-  for (; i < buf.length && i <= 4; i++) {
-    const b = buf[i]!;
+  for (; i < text.length && i <= 4; i++) {
+    const b = text.charCodeAt(i);
     if (b === 0x3e) break;
     if (b < 0x30 || b > 0x39) return null;
     value = value * 10 + (b - 0x30);
   }
-  if (i === 1 || i > 4 || buf[i] !== 0x3e || value > 191) return null;
+  if (i === 1 || i > 4 || text.charCodeAt(i) !== 0x3e || value > 191) return null;
   return { value, end: i + 1 };
 }
 
-/** The next SP-terminated token from `at` (printable ASCII, at most `max` bytes), or null. */
-function token(buf: Buffer, at: number, max: number): { text: string; end: number } | null {
+/** Where the SP-terminated token from `at` ends (printable ASCII, 1 to `max` chars); -1 when there is none. */
+function tokenEnd(text: string, at: number, max: number): number {
   let i = at;
-  while (i < buf.length && buf[i] !== SP) {
-    const b = buf[i]!;
-    if (b < 33 || b > 126) return null;
+  const n = text.length;
+  while (i < n) {
+    const b = text.charCodeAt(i);
+    if (b === SP) break;
+    if (b < 33 || b > 126) return -1;
     i++;
   }
-  if (i === at || i - at > max || i >= buf.length) return null;
-  return { text: buf.toString('latin1', at, i), end: i + 1 };
+  if (i === at || i - at > max || i >= n) return -1;
+  return i;
 }
 
-/** RFC 5424 from after the PRI: fills `fields` and returns where MSG starts, or -1 when it is not RFC 5424. */
-function parse5424(buf: Buffer, at: number, fields: SyslogFields): number {
-  const version = token(buf, at, 3);
-  if (version === null || !/^[1-9]\d{0,2}$/.test(version.text)) return -1;
-  const time = token(buf, version.end, 64);
-  if (time === null || (time.text !== '-' && !RFC3339.test(time.text))) return -1;
-  const host = token(buf, time.end, 255);
-  const app = host && token(buf, host.end, 48);
-  const procid = app && token(buf, app.end, 128);
-  const msgid = procid && token(buf, procid.end, 32);
-  if (!msgid) return -1;
-  const sd = parseSd(buf, msgid.end);
-  if (sd === null) return -1;
-  if (sd.end < buf.length && buf[sd.end] !== SP) return -1;
-  if (time.text !== '-') fields.time = time.text;
-  if (host!.text !== '-') fields.host = host!.text;
-  if (app!.text !== '-') fields.app = app!.text;
-  if (procid!.text !== '-') fields.procid = procid!.text;
-  if (msgid.text !== '-') fields.msgid = msgid.text;
+/** A 5424 field: undefined for the nil value `-`. */
+function field(text: string, from: number, to: number): string | undefined {
+  return to - from === 1 && text.charCodeAt(from) === 0x2d ? undefined : text.slice(from, to);
+}
+
+/**
+ * RFC 5424 from after the PRI: fills `fields` and returns where MSG starts, -1 when it is not RFC 5424, or
+ * OUT_OF_TEXT when `text` (a prefix of the message) ended first.
+ */
+function parse5424(text: string, buf: Buffer, at: number, fields: SyslogFields): number {
+  const short = text.length < buf.length;
+  const v = tokenEnd(text, at, 3);
+  if (v < 0) return short && text.length - at < 4 ? OUT_OF_TEXT : -1;
+  const c0 = text.charCodeAt(at);
+  if (c0 < 0x31 || c0 > 0x39) return -1;
+  for (let i = at + 1; i < v; i++) if (text.charCodeAt(i) < 0x30 || text.charCodeAt(i) > 0x39) return -1;
+  const ends: number[] = [v];
+  const max = [64, 255, 48, 128, 32];
+  for (let k = 0; k < 5; k++) {
+    const e = tokenEnd(text, ends[k]! + 1, max[k]!);
+    if (e < 0) return short ? OUT_OF_TEXT : -1;
+    ends.push(e);
+  }
+  const time = field(text, v + 1, ends[1]!);
+  if (time !== undefined && !RFC3339.test(time)) return -1;
+  const sd = parseSd(text, buf, ends[5]! + 1);
+  if (sd === null) return short ? OUT_OF_TEXT : -1;
+  if (sd.end < text.length && text.charCodeAt(sd.end) !== SP) return -1;
+  if (sd.end >= text.length && short) return OUT_OF_TEXT;
+  if (time !== undefined) fields.time = time;
+  const host = field(text, ends[1]! + 1, ends[2]!);
+  if (host !== undefined) fields.host = host;
+  const app = field(text, ends[2]! + 1, ends[3]!);
+  if (app !== undefined) fields.app = app;
+  const procid = field(text, ends[3]! + 1, ends[4]!);
+  if (procid !== undefined) fields.procid = procid;
+  const msgid = field(text, ends[4]! + 1, ends[5]!);
+  if (msgid !== undefined) fields.msgid = msgid;
   if (sd.data !== null) fields.sd = sd.data;
-  return sd.end < buf.length ? sd.end + 1 : buf.length;
+  return sd.end < text.length ? sd.end + 1 : text.length;
+}
+
+/** Sets `obj[key]`, also for the key `__proto__` (as an own property, never the prototype). */
+function put<T>(obj: Record<string, T>, key: string, value: T): void {
+  if (key === '__proto__') Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
+  else obj[key] = value;
 }
 
 /** STRUCTURED-DATA: `-` or one or more `[SD-ID *(SP NAME="VALUE")]`; values unescape `\"`, `\\` and `\]`. */
-function parseSd(buf: Buffer, at: number): { data: StructuredData | null; end: number } | null {
-  if (buf[at] === 0x2d) return { data: null, end: at + 1 };
-  const data: StructuredData = Object.create(null) as StructuredData;
+function parseSd(text: string, buf: Buffer, at: number): { data: StructuredData | null; end: number } | null {
+  const c = text.charCodeAt(at);
+  if (c === 0x2d) return { data: null, end: at + 1 };
+  if (c !== 0x5b) return null;
+  const data: StructuredData = {};
   let i = at;
-  if (buf[i] !== 0x5b) return null;
-  while (buf[i] === 0x5b) {
-    const id = sdName(buf, i + 1);
-    if (id === null || id.text in data) return null;
-    const params: Record<string, string | string[]> = Object.create(null) as Record<string, string | string[]>;
-    i = id.end;
-    while (buf[i] === SP) {
-      const name = sdName(buf, i + 1);
-      if (name === null || buf[name.end] !== 0x3d || buf[name.end + 1] !== 0x22) return null;
-      const value = sdValue(buf, name.end + 2);
-      if (value === null) return null;
-      const prev = params[name.text];
-      params[name.text] = prev === undefined ? value.text : Array.isArray(prev) ? [...prev, value.text] : [prev, value.text];
-      i = value.end;
+  while (text.charCodeAt(i) === 0x5b) {
+    const idEnd = sdNameEnd(text, i + 1);
+    if (idEnd < 0) return null;
+    const id = text.slice(i + 1, idEnd);
+    if (Object.hasOwn(data, id)) return null;
+    const params: Record<string, string | string[]> = {};
+    i = idEnd;
+    while (text.charCodeAt(i) === SP) {
+      const nameEnd = sdNameEnd(text, i + 1);
+      if (nameEnd < 0 || text.charCodeAt(nameEnd) !== 0x3d || text.charCodeAt(nameEnd + 1) !== 0x22) return null;
+      const name = text.slice(i + 1, nameEnd);
+      const valueEnd = sdValueEnd(text, nameEnd + 2);
+      if (valueEnd < 0) return null;
+      const value = sdValue(text, buf, nameEnd + 2, valueEnd);
+      const prev = Object.hasOwn(params, name) ? params[name] : undefined;
+      put(params, name, prev === undefined ? value : Array.isArray(prev) ? [...prev, value] : [prev, value]);
+      i = valueEnd + 1;
     }
-    if (buf[i] !== 0x5d) return null;
-    data[id.text] = params;
+    if (text.charCodeAt(i) !== 0x5d) return null;
+    put(data, id, params);
     i++;
   }
   return { data, end: i };
 }
 
-/** SD-NAME: 1-32 printable ASCII except `=`, SP, `]` and `"`. */
-function sdName(buf: Buffer, at: number): { text: string; end: number } | null {
+/** End of an SD-NAME from `at`: 1-32 printable ASCII except `=`, SP, `]` and `"`; -1 when there is none. */
+function sdNameEnd(text: string, at: number): number {
   let i = at;
-  for (; i < buf.length; i++) {
-    const b = buf[i]!;
+  for (; i < text.length; i++) {
+    const b = text.charCodeAt(i);
     if (b < 33 || b > 126 || b === 0x3d || b === 0x5d || b === 0x22) break;
   }
-  if (i === at || i - at > 32) return null;
-  return { text: buf.toString('latin1', at, i), end: i };
+  return i === at || i - at > 32 ? -1 : i;
 }
 
-/** PARAM-VALUE from after its opening quote to after its closing quote (UTF-8). */
-function sdValue(buf: Buffer, at: number): { text: string; end: number } | null {
-  let i = at;
-  let escaped = false;
-  for (; i < buf.length; i++) {
-    const b = buf[i]!;
-    if (b === 0x22) break;
-    if (b === 0x5c) {
-      escaped = true;
-      i++;
-    }
+/** Index of the closing quote of a PARAM-VALUE starting at `at` (after its opening quote), or -1. */
+function sdValueEnd(text: string, at: number): number {
+  for (let i = at; i < text.length; i++) {
+    const b = text.charCodeAt(i);
+    if (b === 0x22) return i;
+    if (b === 0x5c) i++;
   }
-  if (i >= buf.length) return null;
-  let text = buf.toString('utf8', at, i);
-  // Only `\"`, `\\` and `\]` are escapes; a backslash before anything else stays (RFC 5424 §6.3.3).
-  if (escaped) text = text.replace(/\\(["\\\]])/g, '$1');
-  return { text, end: i + 1 };
+  return -1;
+}
+
+/** A PARAM-VALUE, decoded as UTF-8, with `\"`, `\\` and `\]` unescaped (a backslash before anything else stays). */
+function sdValue(text: string, buf: Buffer, from: number, to: number): string {
+  let ascii = true;
+  let escaped = false;
+  for (let i = from; i < to; i++) {
+    const b = text.charCodeAt(i);
+    if (b >= 0x80) ascii = false;
+    else if (b === 0x5c) escaped = true;
+  }
+  const value = ascii ? text.slice(from, to) : buf.toString('utf8', from, to);
+  return escaped ? value.replace(/\\(["\\\]])/g, '$1') : value;
 }
 
 /** RFC 3164 from after the PRI: fills `fields` and returns where MSG (the CONTENT, after a TAG) starts. */
-function parse3164(buf: Buffer, at: number, fields: SyslogFields): number {
-  const head = buf.toString('latin1', at, Math.min(buf.length, at + 48));
-  let p = at;
+function parse3164(text: string, at: number, fields: SyslogFields): number {
   let time: string | null = null;
-  if (BSD_TIME.test(head.slice(0, 15)) && MONTHS.includes(head.slice(0, 3)) && head.charCodeAt(15) === SP) time = head.slice(0, 15);
+  const head = text.slice(at, at + 16);
+  if (BSD_TIME.test(head) && MONTHS.includes(head.slice(0, 3)) && MONTHS.indexOf(head.slice(0, 3)) % 3 === 0) time = head.slice(0, 15);
   else {
-    const iso = token(buf, at, 64);
-    if (iso !== null && RFC3339.test(iso.text)) time = iso.text;
+    const e = tokenEnd(text, at, 64);
+    if (e > 0 && RFC3339.test(text.slice(at, e))) time = text.slice(at, e);
   }
   // No TIMESTAMP: RFC 3164 §4.3.3 takes everything after the PRI as the message.
   if (time === null) return at;
   fields.time = time;
-  p = at + time.length + 1;
-  const word = token(buf, p, 255);
+  let p = at + time.length + 1;
+  const e = tokenEnd(text, p, 255);
   // A word ending in ':' or holding '[' is a TAG: the HOSTNAME was left out (as local senders do).
-  if (word !== null && !word.text.endsWith(':') && !word.text.includes('[')) {
-    fields.host = word.text;
-    p = word.end;
+  if (e > 0 && text.charCodeAt(e - 1) !== 0x3a && text.lastIndexOf('[', e) < p) {
+    fields.host = text.slice(p, e);
+    p = e + 1;
   }
-  const tag = BSD_TAG.exec(buf.toString('latin1', p, Math.min(buf.length, p + 200)));
+  const tag = BSD_TAG.exec(text.slice(p, p + 200));
   if (tag === null) return p;
   fields.app = tag[1]!;
   if (tag[2] !== undefined) fields.procid = tag[2];
   p += tag[0].length;
-  return buf[p] === SP ? p + 1 : p;
+  return text.charCodeAt(p) === SP ? p + 1 : p;
 }
 
 function skipBom(buf: Buffer, at: number): number {
