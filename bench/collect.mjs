@@ -5,7 +5,7 @@
 //   node bench/collect.mjs [--clients 16] [--messages 20000] [--size 100] [--window 64] [--skip rsyslog,ceiling,many,fair]
 //   node bench/collect.mjs --scenario tiny-flood [--conns 500] [--kib 512]   (issue 7 §5: peak RSS under a flood of "a\n")
 //   node bench/collect.mjs --scenario syslog [--clients 16] [--messages 20000]   (issue 9: octet-counted RFC 5424, ~150 B,
-//     muxd collect --syslog against rsyslog imtcp → omfile writing its parsed fields as JSON, %jsonmesg%)
+//     muxd collect --syslog against rsyslog imtcp → omfile writing its parsed fields as a JSON line)
 //   --cli PATH runs another build's dist/cli/main.js (e.g. the code before a change), for before/after numbers.
 import { spawn, execFileSync } from 'node:child_process';
 import { once } from 'node:events';
@@ -312,11 +312,12 @@ const rsyslogd = which('rsyslogd') ?? `${cache}/rsyslog/usr/sbin/rsyslogd`;
 const modules = ['/usr/lib/x86_64-linux-gnu/rsyslog', `${cache}/rsyslog/usr/lib/x86_64-linux-gnu/rsyslog`].join(':');
 
 if (o.scenario === 'syslog') {
-  // Issue 9: rsyslog parses every message too (pmrfc5424); %jsonmesg% writes its parsed fields as one JSON line, as muxd does.
+  // Issue 9: rsyslog parses every message too (pmrfc5424); its template writes the parsed fields as one JSON line, as muxd does.
   const conf = [
     'global(workDirectory="{dir}" maxMessageSize="64k")',
     'module(load="imtcp" MaxSessions="20000")',
-    'template(name="json" type="string" string="%jsonmesg%\\n")',
+    // The same record as muxd's: the parsed header fields and MSG as JSON (rsyslog leaves SD as one string without mmpstrucdata).
+    String.raw`template(name="json" type="string" string="{\"ts\":\"%timegenerated:::date-rfc3339%\",\"src\":\"%fromhost-ip%\",\"msg\":\"%msg:::json%\",\"syslog\":{\"facility\":\"%syslogfacility-text%\",\"severity\":\"%syslogseverity-text%\",\"time\":\"%timereported:::date-rfc3339%\",\"host\":\"%hostname:::json%\",\"app\":\"%app-name:::json%\",\"procid\":\"%procid:::json%\",\"msgid\":\"%msgid:::json%\",\"sd\":\"%structured-data:::json%\"}}\n")`,
     'input(type="imtcp" port="{port}" address="127.0.0.1" ruleset="toFile")',
     'ruleset(name="toFile") { action(type="omfile" file="{file}" template="json" asyncWriting="on" ioBufferSize="256k" flushOnTXEnd="on") }',
   ].join('\n');
