@@ -35,6 +35,10 @@ export class OctetDecoder {
   /** The body of a frame that spans chunks, filled up to `filled`. */
   private carry: Buffer | null = null;
   private filled = 0;
+  /** Set by `startBody`: where in the chunk decoding goes on. */
+  private bodyEnd = 0;
+  /** Set by `startBody`: it emitted a whole frame and the sink asked to stop. */
+  private stopped = false;
 
   constructor(readonly maxMessageBytes: number) {
     if (!Number.isInteger(maxMessageBytes) || maxMessageBytes < 1) throw new RangeError('maxMessageBytes must be a positive integer');
@@ -103,11 +107,6 @@ export class OctetDecoder {
     }
     return end;
   }
-
-  /** Where the body just started by `startBody` ended (or `chunk.length` when it continues). */
-  private bodyEnd = 0;
-  /** `startBody` emitted a frame and the sink asked to stop. */
-  private stopped = false;
 
   /** The header is complete and its body starts at `chunk[p]`: emit it whole, or start carrying or skipping it. */
   private startBody(chunk: Buffer, p: number, sink: FrameSink): void {

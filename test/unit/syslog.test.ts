@@ -132,3 +132,32 @@ test('severity names and aliases', () => {
   assert.equal(severityCode('debug'), 7);
   assert.equal(severityCode('loud'), -1);
 });
+
+test('syslog parser: random bytes after a PRI never throw and MSG stays inside the input', () => {
+  let seed = 99;
+  const rand = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2147483648), seed % n);
+  const alphabet = Buffer.from('<>[]="\\ -:1234567890TZ.abcxyz\n\u00e9@', 'utf8');
+  for (let trial = 0; trial < 5000; trial++) {
+    const len = rand(80);
+    const body = Buffer.alloc(len);
+    for (let i = 0; i < len; i++) body[i] = rand(4) === 0 ? rand(256) : alphabet[rand(alphabet.length)]!;
+    const input = Buffer.concat([Buffer.from(rand(2) ? '<13>1 ' : '<13>'), body]);
+    const r = parseSyslog(input);
+    assert.ok(r !== null, 'a valid PRI always parses');
+    assert.ok(r.msgStart >= 4 && r.msgStart <= input.length, `msgStart ${r.msgStart} in ${input.length}`);
+    assert.doesNotThrow(() => JSON.stringify(r.fields));
+  }
+});
+
+test('syslog parser: a header longer than the first decoded kilobyte is still parsed', () => {
+  const long = `[big@1 v="${'x'.repeat(3000)}"]`;
+  const r = parse(`<13>1 - h app - - ${long} after`);
+  assert.equal((r!.fields.sd!['big@1']!.v as string).length, 3000);
+  assert.equal(r!.msg, 'after');
+});
+
+test('syslog parser: SD names like __proto__ become own properties, never the prototype', () => {
+  const r = parseSyslog(Buffer.from('<13>1 - - - - - [__proto__ __proto__="x"] m'))!;
+  assert.equal(Object.getPrototypeOf(r.fields.sd), Object.prototype);
+  assert.deepEqual(JSON.parse(JSON.stringify(r.fields.sd)), JSON.parse('{"__proto__":{"__proto__":"x"}}'));
+});
