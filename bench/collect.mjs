@@ -4,13 +4,15 @@
 // Servers run on CPU 0, load on CPU 1. Needs ../shared/bench/setup.sh run once (private rsyslog in /tmp/muxd-bench).
 //   node bench/collect.mjs [--clients 16] [--messages 20000] [--size 100] [--window 64] [--skip rsyslog,ceiling,many,fair]
 //   node bench/collect.mjs --scenario tiny-flood [--conns 500] [--kib 512]   (issue 7 §5: peak RSS under a flood of "a\n")
+//   node bench/collect.mjs --scenario syslog [--clients 16] [--messages 20000]   (issue 9: octet-counted RFC 5424, ~150 B,
+//     muxd collect --syslog against rsyslog imtcp → omfile writing its parsed fields as a JSON line)
 //   --cli PATH runs another build's dist/cli/main.js (e.g. the code before a change), for before/after numbers.
 import { spawn, execFileSync } from 'node:child_process';
 import { once } from 'node:events';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { setInterval, clearInterval } from 'node:timers';
+import { setInterval, clearInterval, setImmediate } from 'node:timers';
 import { parseArgs } from 'node:util';
 
 const here = path.dirname(new URL(import.meta.url).pathname);
@@ -42,6 +44,10 @@ const q = (xs, p) => (xs.length ? xs[Math.min(xs.length - 1, Math.floor(p * xs.l
 
 if (o.load === 'fair') {
   await fairnessLoad(Number(o.port), Number(o.seconds));
+  process.exit(0);
+}
+if (o.load === 'syslog') {
+  await syslogLoad(Number(o.port), Number(o.clients), Number(o.messages), Number(o.window));
   process.exit(0);
 }
 if (o.load === 'tiny-flood') {
@@ -105,6 +111,55 @@ async function tinyFloodLoad(port, conns, kib, pid) {
   for (const s of socks) s.destroy();
   console.log(JSON.stringify({ conns, kib, complete, takenMiB: +((conns * payload.length - last) / 1048576).toFixed(1), pourSeconds: +pourSeconds.toFixed(2), quietSeconds: +quietSeconds.toFixed(2),
     freshOk: fresh.ok, freshMs: +fresh.ms.toFixed(1), freshReply: fresh.reply }));
+}
+
+/** Message `i` of client `c`: RFC 5424 with structured data, padded to about 150 bytes, as an RFC 6587 octet-counted frame. */
+function syslogFrame(c, i) {
+  const head = `<165>1 2026-11-30T03:00:00.${String(i % 1000).padStart(3, '0')}Z bench-host app${c % 4} ${1000 + c} ID${i % 100} [meta@32473 client="${c}" seq="${i}"] `;
+  const msg = `${head}message ${i} from client ${c} `.padEnd(150, 'x');
+  return `${Buffer.byteLength(msg)} ${msg}`;
+}
+
+/**
+ * `clients` connections each send `messages` octet-counted syslog frames. `window` > 0: at most that many unanswered
+ * (each reply line releases one); 0: fire and forget (rsyslog sends no replies). Prints one JSON line like collect-load.
+ */
+async function syslogLoad(port, clients, messages, window) {
+  const lat = [];
+  let done = 0;
+  const t0 = performance.now();
+  await Promise.all(Array.from({ length: clients }, (_, c) => new Promise((resolve, reject) => {
+    const sock = net.connect(port, '127.0.0.1');
+    sock.setNoDelay(true);
+    let sent = 0, acked = 0;
+    const stamps = [];
+    const pump = () => {
+      let chunk = '';
+      while (sent < messages && (window === 0 || sent - acked < window) && chunk.length < 65536) {
+        chunk += syslogFrame(c, sent);
+        if (window > 0) stamps.push(performance.now());
+        sent++;
+      }
+      if (chunk && !sock.write(chunk)) return void sock.once('drain', pump);
+      if (window === 0) { if (sent < messages) setImmediate(pump); else sock.end(); }
+    };
+    sock.on('connect', pump);
+    sock.on('data', (d) => {
+      if (window === 0) return;
+      const now = performance.now();
+      for (let i = d.indexOf(10); i >= 0; i = d.indexOf(10, i + 1)) {
+        if (acked % 16 === 0) lat.push(now - stamps[acked]);
+        acked++;
+      }
+      if (acked === messages) return void sock.end();
+      pump();
+    });
+    sock.on('close', () => { done += window === 0 ? sent : acked; resolve(); });
+    sock.on('error', reject);
+  })));
+  const secs = (performance.now() - t0) / 1000;
+  lat.sort((a, b) => a - b);
+  console.log(JSON.stringify({ messages: done, seconds: +secs.toFixed(3), rate: Math.round(done / secs), p50: +q(lat, 0.5).toFixed(2), p99: +q(lat, 0.99).toFixed(2) }));
 }
 
 /** One flooder (1 KiB lines, 4096 in flight) and 50 clients sending one line every 10 ms; prints the paced clients' ack latency. */
@@ -211,7 +266,11 @@ function countLines(dir) {
     const b = fs.readFileSync(`${dir}/${f}`); let c = 0; for (let i = b.indexOf(10); i >= 0; i = b.indexOf(10, i + 1)) c++; return n + c; }, 0);
 }
 
-async function throughput(name, argv, window, setup) {
+/** The shared line load (`collect-load.mjs`); the syslog scenario passes its own. */
+const lineLoad = (srv, window) => [`${shared}/collect-load.mjs`, '--port', srv.port, '--clients', o.clients, '--messages', o.messages, '--size', o.size, '--window', String(window)];
+const syslogLoadArgs = (srv, window) => [path.join(here, 'collect.mjs'), '--load', 'syslog', '--port', srv.port, '--clients', o.clients, '--messages', o.messages, '--window', String(window)];
+
+async function throughput(name, argv, window, setup, load = lineLoad) {
   const srv = await startServer(argv);
   const total = Number(o.clients) * Number(o.messages);
   const row = { name, window, rate: NaN, p50: NaN, p99: NaN, landed: 0, total, note: '' };
@@ -220,7 +279,7 @@ async function throughput(name, argv, window, setup) {
     if (!srv.up) { row.note = 'did not start'; return row; }
     await sleep(200);
     const t0 = performance.now();
-    const res = await runLoad([`${shared}/collect-load.mjs`, '--port', srv.port, '--clients', o.clients, '--messages', o.messages, '--size', o.size, '--window', String(window)]);
+    const res = await runLoad(load(srv, window));
     if (res.error) row.note = res.error;
     let last = -1, stall = 0;
     for (;;) { row.landed = countLines(srv.dir); if (row.landed >= total) break; if (row.landed === last && ++stall >= 50) break; if (row.landed !== last) stall = 0; last = row.landed; await sleep(20); }
@@ -249,11 +308,40 @@ if (o.scenario === 'tiny-flood') {
   } finally { await srv.stop(); }
   process.exit(0);
 }
+const rsyslogd = which('rsyslogd') ?? `${cache}/rsyslog/usr/sbin/rsyslogd`;
+const modules = ['/usr/lib/x86_64-linux-gnu/rsyslog', `${cache}/rsyslog/usr/lib/x86_64-linux-gnu/rsyslog`].join(':');
+
+if (o.scenario === 'syslog') {
+  // Issue 9: rsyslog parses every message too (pmrfc5424); its template writes the parsed fields as one JSON line, as muxd does.
+  const conf = [
+    'global(workDirectory="{dir}" maxMessageSize="64k")',
+    'module(load="imtcp" MaxSessions="20000")',
+    // The same record as muxd's: the parsed header fields and MSG as JSON (rsyslog leaves SD as one string without mmpstrucdata).
+    String.raw`template(name="json" type="string" string="{\"ts\":\"%timegenerated:::date-rfc3339%\",\"src\":\"%fromhost-ip%\",\"msg\":\"%msg:::json%\",\"syslog\":{\"facility\":\"%syslogfacility-text%\",\"severity\":\"%syslogseverity-text%\",\"time\":\"%timereported:::date-rfc3339%\",\"host\":\"%hostname:::json%\",\"app\":\"%app-name:::json%\",\"procid\":\"%procid:::json%\",\"msgid\":\"%msgid:::json%\",\"sd\":\"%structured-data:::json%\"}}\n")`,
+    'input(type="imtcp" port="{port}" address="127.0.0.1" ruleset="toFile")',
+    'ruleset(name="toFile") { action(type="omfile" file="{file}" template="json" asyncWriting="on" ioBufferSize="256k" flushOnTXEnd="on") }',
+  ].join('\n');
+  const rows = [];
+  const rsyslog = ['sh', '-c', `printf '%s\\n' "$0" > {dir}/rsyslog.conf && exec ${rsyslogd} -n -M ${modules} -f {dir}/rsyslog.conf -i {dir}/rsyslog.pid`, conf];
+  rows.push(await throughput('rsyslog-imtcp', rsyslog, 0, undefined, syslogLoadArgs));
+  rows.push(await throughput('muxd --syslog', muxd('--syslog'), Number(o.window), undefined, syslogLoadArgs));
+  rows.push(await throughput('muxd --syslog none', muxd('--syslog', '--sync', 'none'), Number(o.window), undefined, syslogLoadArgs));
+  rows.push(await throughput('muxd --syslog noack', muxd('--syslog', '--ack', 'off'), 0, undefined, syslogLoadArgs));
+  rows.push(await throughput('muxd (no --syslog)', muxd(), Number(o.window), undefined, syslogLoadArgs));
+  const ref = rows[0].rate;
+  console.log(`\nsyslog: ${o.clients} clients x ${o.messages} octet-counted RFC 5424 messages of ~150 B; window 0 = fire and forget, timed until every message landed`);
+  console.log(['server', 'window', 'msgs/s', 'x_rsyslog', 'p50_ms', 'p99_ms', 'landed', 'target'].map((x, i) => (i ? x.padStart(12) : x.padEnd(20))).join(''));
+  const targets = { 'muxd --syslog': 'x>=1.0 (acks on)' };
+  for (const r of rows) {
+    console.log([r.name.padEnd(20), String(r.window).padStart(12), f(r.rate).padStart(12), f(r.rate / ref, 2).padStart(12), f(r.p50, 2).padStart(12), f(r.p99, 2).padStart(12),
+      `${r.landed}/${r.total}`.padStart(16), `  ${targets[r.name] ?? ''}${r.note ? ` (${r.note})` : ''}`].join(''));
+  }
+  process.exit(0);
+}
+
 const skip = new Set(o.skip.split(',').filter(Boolean));
 const rows = [];
 if (!skip.has('rsyslog')) {
-  const rsyslogd = which('rsyslogd') ?? `${cache}/rsyslog/usr/sbin/rsyslogd`;
-  const modules = ['/usr/lib/x86_64-linux-gnu/rsyslog', `${cache}/rsyslog/usr/lib/x86_64-linux-gnu/rsyslog`].join(':');
   // rsyslog reads its config at start: a small shell step fills in the shared template inside the run folder.
   const tpl = fs.readFileSync(`${shared}/rsyslog.conf`, 'utf8');
   const wrapper = ['sh', '-c', `printf '%s' "$0" | sed -e "s#PORT#{port}#g" -e "s#OUTFILE#{file}#g" -e "s#WORKDIR#{dir}#g" > {dir}/rsyslog.conf && exec ${rsyslogd} -n -M ${modules} -f {dir}/rsyslog.conf -i {dir}/rsyslog.pid`, tpl];

@@ -5,6 +5,7 @@ export const ErrorCode = {
   USAGE: 'ERR_USAGE',
   INVALID_OPTION: 'ERR_INVALID_OPTION',
   MESSAGE_TOO_LONG: 'ERR_MESSAGE_TOO_LONG',
+  BAD_FRAME: 'ERR_BAD_FRAME',
   IO: 'ERR_IO',
   BUSY: 'ERR_BUSY',
   IDLE_TIMEOUT: 'ERR_IDLE_TIMEOUT',
@@ -61,6 +62,13 @@ export class InvalidOptionError extends MuxdError {
 export class MessageTooLongError extends MuxdError {
   constructor(limit: number) {
     super(ErrorCode.MESSAGE_TOO_LONG, `message longer than ${limit} bytes`);
+  }
+}
+
+/** An octet-counted (RFC 6587) frame header that is not `LEN SP`: the stream cannot be resynchronised. */
+export class BadFrameError extends MuxdError {
+  constructor(reason: string) {
+    super(ErrorCode.BAD_FRAME, reason);
   }
 }
 

@@ -1,11 +1,12 @@
-// Pure journal-record parsing, filters (--src, --since, --grep) and readable formatting for muxd tail.
+// Pure journal-record parsing, filters (--src, --since, --grep, --severity, --app) and readable formatting for muxd tail.
 import { InvalidOptionError } from '../errors.js';
 import { decodeRecord } from '../journal/record.js';
+import { SEVERITIES, severityCode } from '../protocol/syslog.js';
 import type { JournalRecord } from '../journal/record.js';
 
 export type { JournalRecord } from '../journal/record.js';
 
-/** A filter built from `--src`, `--since` and `--grep`; absent fields match everything. */
+/** A filter built from `--src`, `--since`, `--grep`, `--severity` and `--app`; absent fields match everything. */
 export interface TailFilter {
   /** Exact source, or a prefix ending at a `:` boundary (`tcp`, `tcp:127.0.0.1`). */
   src?: string;
@@ -13,6 +14,22 @@ export interface TailFilter {
   since?: number;
   /** Matches message text (binary messages: their bytes decoded as UTF-8). */
   grep?: (text: string) => boolean;
+  /** Syslog severity code 0-7: only records of this severity or more severe (a lower code). */
+  severity?: number;
+  /** Syslog APP-NAME (RFC 3164: the TAG), exactly. */
+  app?: string;
+}
+
+/** True when the filter has parts that only records can pass (raw lines are matched by `--grep` alone). */
+export function hasRecordFilters(filter: TailFilter): boolean {
+  return filter.src !== undefined || filter.since !== undefined || filter.severity !== undefined || filter.app !== undefined;
+}
+
+/** Parses `--severity`: a syslog severity name (`warning`) or alias (`warn`, `error`), or its code 0-7. */
+export function parseSeverity(raw: string): number {
+  const code = /^[0-7]$/.test(raw) ? Number(raw) : severityCode(raw);
+  if (code < 0) throw new InvalidOptionError(`--severity must be one of ${SEVERITIES.join(', ')} (or 0-7), not ${JSON.stringify(raw)}`);
+  return code;
 }
 
 /** Parses one journal line; null when it is not a json record (a raw-format line, a torn record). */
@@ -68,6 +85,12 @@ export function matchRecord(rec: JournalRecord, filter: TailFilter): boolean {
     const t = Date.parse(rec.ts);
     if (Number.isNaN(t) || t < filter.since) return false;
   }
+  if (filter.severity !== undefined) {
+    // Records without a syslog field have no severity: they do not pass.
+    const code = rec.syslog === undefined ? -1 : severityCode(rec.syslog.severity);
+    if (code < 0 || code > filter.severity) return false;
+  }
+  if (filter.app !== undefined && rec.syslog?.app !== filter.app) return false;
   if (filter.grep && !filter.grep(recordText(rec))) return false;
   return true;
 }
@@ -96,7 +119,8 @@ export const plainPainter: Painter = { ts: (s) => s, seq: (s) => s, src: (s) => 
 
 /**
  * Readable form: `2026-11-26T18:00:00.123Z  #42  tcp:127.0.0.1:5555  hello`.
- * Binary messages show as `[binary N bytes] <base64>`; lines cut by a disconnect carry `[partial]`.
+ * Binary messages show as `[binary N bytes] <base64>`; lines cut by a disconnect carry `[partial]`. Syslog
+ * records put their severity and app before the message: `… tcp:127.0.0.1:5555  warning app[42]: disk full`.
  */
 export function formatRecord(rec: JournalRecord, paint: Painter = plainPainter): string {
   let body: string;
@@ -107,5 +131,10 @@ export function formatRecord(rec: JournalRecord, paint: Painter = plainPainter):
     body = escapeControl(rec.msg ?? '');
   }
   if (rec.partial) body = `${paint.mark('[partial]')} ${body}`;
+  const sl = rec.syslog;
+  if (sl !== undefined) {
+    const app = sl.app === undefined ? '' : ` ${escapeControl(sl.app)}${sl.procid === undefined ? '' : `[${escapeControl(sl.procid)}]`}:`;
+    body = `${paint.mark(escapeControl(sl.severity))}${app} ${body}`;
+  }
   return `${paint.ts(escapeControl(rec.ts))}  ${paint.seq(`#${rec.seq}`)}  ${paint.src(escapeControl(rec.src))}  ${body}`;
 }

@@ -1,7 +1,7 @@
 // muxd tail's engine: last N matching records across rotated files, then (with follow) every new one, with output backpressure.
 import type { Writable } from 'node:stream';
 import { CAUGHT_UP, readJournal } from '../journal/reader.js';
-import { escapeControl, formatRecord, matchRaw, matchRecord, parseRecord, plainPainter } from './tail-filter.js';
+import { escapeControl, formatRecord, hasRecordFilters, matchRaw, matchRecord, parseRecord, plainPainter } from './tail-filter.js';
 import type { Painter, TailFilter } from './tail-filter.js';
 
 /** Options for {@link tailJournal}. */
@@ -36,7 +36,7 @@ export async function tailJournal(options: TailOptions): Promise<{ printed: numb
   // EPIPE (`muxd tail -f | head`) ends the tail quietly.
   const outputOnError = (): void => stop.abort();
   output.on('error', outputOnError);
-  const rawFiltersIgnored = filter.src !== undefined || filter.since !== undefined;
+  const rawFiltersIgnored = hasRecordFilters(filter);
   let warnedRaw = false;
 
   // The last N outputs: a window [head, length) over an array trimmed now and then, O(1) per line.
@@ -54,7 +54,7 @@ export async function tailJournal(options: TailOptions): Promise<{ printed: numb
     }
     if (rawFiltersIgnored && !warnedRaw) {
       warnedRaw = true;
-      notice('raw (non-record) lines found: --src and --since do not apply to them, only --grep does');
+      notice('raw (non-record) lines found: --src and --since do not apply to them (nor --severity and --app), only --grep does');
     }
     if (!matchRaw(text, filter)) return null;
     if (options.escapeRaw) return `${escapeControl(text)}\n`;
@@ -75,7 +75,7 @@ export async function tailJournal(options: TailOptions): Promise<{ printed: numb
       file: options.file,
       follow: options.follow,
       // Without filters the last N lines are the last N records: no need to read the whole history.
-      ...(options.lines !== null && filter.src === undefined && filter.since === undefined && !filter.grep ? { lastLines: options.lines } : {}),
+      ...(options.lines !== null && !hasRecordFilters(filter) && !filter.grep ? { lastLines: options.lines } : {}),
       signal: stop.signal,
       onNotice: notice,
       ...(options.pollMs !== undefined ? { pollMs: options.pollMs } : {}),

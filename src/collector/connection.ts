@@ -1,6 +1,8 @@
 // One collector TCP connection: the socket under a LineSource (which frames, queues and answers), half-close, idle timeout, linger.
 import type { Socket } from 'node:net';
 import { ErrorCode, IdleTimeoutError } from '../errors.js';
+import { createFrameDecoder } from '../protocol/framing.js';
+import type { FramingValue } from '../protocol/framing.js';
 import { errorLine } from '../protocol/replies.js';
 import type { Batcher } from './batcher.js';
 import { LineSource } from './line-source.js';
@@ -15,6 +17,8 @@ export interface ConnectionOptions {
   /** Seconds; 0 disables the idle timeout. */
   idleTimeout: number;
   ack: boolean;
+  /** `--framing`: LF lines, RFC 6587 octet counting, or detected from the first bytes. */
+  framing: FramingValue;
 }
 
 /** The state of one client socket. Created by CollectorServer for every accepted connection. */
@@ -31,7 +35,7 @@ export class Connection implements LineInput {
     private readonly onGone: (conn: Connection) => void,
   ) {
     const src = `tcp:${socket.remoteAddress ?? '?'}:${socket.remotePort ?? 0}`;
-    this.lines = new LineSource(batcher, src, this, opts);
+    this.lines = new LineSource(batcher, src, this, opts, createFrameDecoder(opts.framing, opts.maxMessage));
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.lines.data(chunk));
     socket.on('end', () => this.socketOnEnd());
@@ -84,6 +88,12 @@ export class Connection implements LineInput {
   /** {@inheritDoc LineInput.settled} */
   settled(): void {
     if (this.peerEnded || this.stopping) this.finish();
+  }
+
+  /** {@inheritDoc LineInput.abort} */
+  abort(lastLine: string | null): void {
+    if (lastLine !== null) return this.endWith(lastLine);
+    this.stop();
   }
 
   /** Shutdown: stop reading, journal a cut-off line, and close once every reply is written. */

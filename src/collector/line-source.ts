@@ -1,8 +1,8 @@
 // The one ingest path for byte streams: decoder → queue under caps (checked per line) → ordered replies, with pause reasons and held input.
 import { ErrorCode, MessageTooLongError } from '../errors.js';
 import { LineDecoder } from '../protocol/line-decoder.js';
-import type { LineSink } from '../protocol/line-decoder.js';
-import { ReplyEncoder } from '../protocol/replies.js';
+import type { FrameSink } from '../protocol/octet-decoder.js';
+import { errorLine, ReplyEncoder } from '../protocol/replies.js';
 import type { Batcher } from './batcher.js';
 import type { Source, SourceHandler } from './source.js';
 
@@ -22,6 +22,11 @@ export interface LineInput {
   write(replies: Buffer): boolean;
   /** Everything decoded so far is answered (or journaled, with acks off) and no input is held back. */
   settled(): void;
+  /**
+   * The framing broke (ERR_BAD_FRAME): stop reading and close once what was read is journaled and answered.
+   * `lastLine` is the error line to send at the end when acks are off (with acks on it is among the replies).
+   */
+  abort?(lastLine: string | null): void;
 }
 
 /**
@@ -30,9 +35,9 @@ export interface LineInput {
  * frames fit the same shape.
  */
 export interface FrameDecoder {
-  push(chunk: Buffer, sink: LineSink): number;
+  push(chunk: Buffer, sink: FrameSink): number;
   /** End of input: the bytes of an unfinished frame (journaled as partial), or null. */
-  end(sink: LineSink): Buffer | null;
+  end(sink: FrameSink): Buffer | null;
 }
 
 /** Per-source settings taken from the collector options. */
@@ -48,7 +53,7 @@ export interface LineSourceOptions {
  * decoding stops mid-chunk, the input is paused, and the unread rest of the chunk is held (a view, not a
  * copy) until the caps ease. Replies of one settled batch go out in one write.
  */
-export class LineSource implements LineSink, SourceHandler {
+export class LineSource implements FrameSink, SourceHandler {
   private readonly source: Source;
   private readonly replies = new ReplyEncoder();
   private readonly tooLongReason: string;
@@ -59,6 +64,8 @@ export class LineSource implements LineSink, SourceHandler {
   /** End of input (end, close or stop): the partial line is journaled once nothing is held. */
   private inputDone = false;
   private gone = false;
+  /** Set by the decoder's `badFrame`: handled once the decoder has returned. */
+  private badFrameReason: string | null = null;
 
   constructor(
     private readonly batcher: Batcher,
@@ -114,19 +121,25 @@ export class LineSource implements LineSink, SourceHandler {
     this.unpause(Pause.WRITE);
   }
 
-  /** {@inheritDoc LineSink.line} */
+  /** {@inheritDoc FrameSink.line} */
   line(bytes: Buffer): boolean {
     return this.source.push(bytes);
   }
 
-  /** {@inheritDoc LineSink.span} */
+  /** {@inheritDoc FrameSink.span} */
   span(buf: Buffer, start: number, end: number): boolean {
     return this.source.pushSpan(buf, start, end);
   }
 
-  /** {@inheritDoc LineSink.tooLong} */
+  /** {@inheritDoc FrameSink.tooLong} */
   tooLong(_length: number): boolean {
     return this.source.refuse(ErrorCode.MESSAGE_TOO_LONG, this.tooLongReason);
+  }
+
+  /** {@inheritDoc FrameSink.badFrame} */
+  badFrame(reason: string): boolean {
+    this.badFrameReason = reason;
+    return false;
   }
 
   /** {@inheritDoc SourceHandler.ok} */
@@ -189,6 +202,15 @@ export class LineSource implements LineSink, SourceHandler {
     const used = this.decoder.push(chunk, this);
     if (used < chunk.length) this.held = chunk.subarray(used);
     this.batcher.kick();
+    if (this.badFrameReason !== null) this.broken(this.badFrameReason);
+  }
+
+  /** The framing broke: answer ERR_BAD_FRAME after the replies owed, then the transport closes. */
+  private broken(reason: string): void {
+    this.badFrameReason = null;
+    this.source.refuse(ErrorCode.BAD_FRAME, reason);
+    this.batcher.kick();
+    this.input.abort?.(this.source.ack ? null : errorLine(ErrorCode.BAD_FRAME, reason));
   }
 
   /** Pauses the input while any reason or held input is left; resumes it otherwise. */

@@ -5,6 +5,8 @@ import type { OptionSpec, OptionValues } from '../options.js';
 import type { JournalOptions } from '../journal/journal.js';
 import { DEFAULT_KEEP } from '../journal/options.js';
 import { DEFAULT_SYNC_METHOD } from '../journal/file-ops.js';
+import { Framing } from '../protocol/framing.js';
+import type { FramingValue } from '../protocol/framing.js';
 
 /** Collector settings. */
 export interface CollectorOptions {
@@ -20,6 +22,8 @@ export interface CollectorOptions {
   ack: boolean;
   /** Most messages in one `POST /_muxd/messages` body (`muxd up`); more is answered 413. */
   maxBodyMessages: number;
+  /** TCP framing: LF lines, RFC 6587 octet counting, or detected per connection from its first bytes. */
+  framing: FramingValue;
 }
 
 /** Defaults from the issue (and docs/cli.md). */
@@ -32,6 +36,7 @@ export const DEFAULT_COLLECTOR_OPTIONS: CollectorOptions = {
   ack: true,
   // A 1 MiB body of 100-byte lines; a body of tiny lines past it would cost far more memory than its bytes.
   maxBodyMessages: 10_000,
+  framing: Framing.AUTO,
 };
 
 /** The flag spec type, shared with the CLI. */
@@ -55,6 +60,13 @@ export const collectFlags: Record<string, CollectFlagSpec> = {
     default: String(DEFAULT_COLLECTOR_OPTIONS.maxBodyMessages),
     description: 'muxd up: most messages in one POST /_muxd/messages; more gets 413 ERR_PAYLOAD_TOO_LARGE.',
   },
+  framing: {
+    type: 'string',
+    arg: 'auto|lf|octet',
+    default: DEFAULT_COLLECTOR_OPTIONS.framing,
+    description: 'TCP framing: LF lines, RFC 6587 octet counting (LEN SP MSG), or auto: chosen per connection from its first bytes.',
+  },
+  syslog: { type: 'boolean', default: false, description: 'Parse each message as syslog (RFC 5424, else RFC 3164) into a "syslog" field of its record.' },
   'rotate-size': { type: 'string', arg: 'BYTES', default: '0', description: 'Rotate the journal to FILE.1 … at this size (0: never).' },
   keep: { type: 'string', arg: 'N', default: String(DEFAULT_KEEP), description: 'Rotated journal files to keep.' },
   'no-stdin': { type: 'boolean', default: false, description: 'Do not read lines from the terminal (stdin).' },
@@ -63,7 +75,7 @@ export const collectFlags: Record<string, CollectFlagSpec> = {
 /** Validated settings for one collector: server, journal, and whether the terminal is a source. */
 export interface CollectConfig {
   collector: CollectorOptions;
-  journal: Required<Pick<JournalOptions, 'path' | 'format' | 'sync' | 'syncMethod' | 'rotateSize' | 'keep'>>;
+  journal: Required<Pick<JournalOptions, 'path' | 'format' | 'sync' | 'syncMethod' | 'rotateSize' | 'keep' | 'syslog'>>;
   stdin: boolean;
 }
 
@@ -76,6 +88,9 @@ export function collectConfigFrom(given: OptionValues): CollectConfig {
   if (typeof journal !== 'string' || journal === '') throw new InvalidOptionError('--journal must not be empty');
   const rotateSize = intOption(values, 'rotate-size', 0, Number.MAX_SAFE_INTEGER);
   if (rotateSize > 0 && rotateSize < 1024) throw new InvalidOptionError('--rotate-size must be 0 (off) or at least 1024 bytes');
+  const format = choiceOption(values, 'format', ['json', 'raw'] as const);
+  const syslog = values.syslog === true;
+  if (syslog && format !== 'json') throw new InvalidOptionError('--syslog needs --format json: raw journals have no fields');
   return {
     collector: {
       host,
@@ -85,14 +100,16 @@ export function collectConfigFrom(given: OptionValues): CollectConfig {
       idleTimeout: intOption(values, 'idle-timeout', 0, 365 * 24 * 3600),
       ack: choiceOption(values, 'ack', ['on', 'off'] as const) === 'on',
       maxBodyMessages: intOption(values, 'max-body-messages', 1, 1_000_000),
+      framing: choiceOption(values, 'framing', [Framing.AUTO, Framing.LF, Framing.OCTET] as const),
     },
     journal: {
       path: journal,
-      format: choiceOption(values, 'format', ['json', 'raw'] as const),
+      format,
       sync: choiceOption(values, 'sync', ['batch', 'none'] as const),
       syncMethod: choiceOption(values, 'sync-method', ['fdatasync', 'dsync'] as const),
       rotateSize,
       keep: intOption(values, 'keep', 1, 1000),
+      syslog,
     },
     stdin: values['no-stdin'] !== true,
   };

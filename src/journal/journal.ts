@@ -111,7 +111,7 @@ export class Journal extends EventEmitter implements Sink, Closable {
     this.writtenSeq = lastSeq;
     this.stats.size = size;
     this.durableSize = size;
-    this.encoder = new RecordEncoder(this.format);
+    this.encoder = new RecordEncoder(this.format, undefined, true, opts.syslog === true);
     this.ops = opts.fileOps ?? nodeFileOps;
     this.syncMethod = opts.syncMethod ?? DEFAULT_SYNC_METHOD;
     this.dsync = usesDsync(this.sync, this.syncMethod);
@@ -262,7 +262,7 @@ export class Journal extends EventEmitter implements Sink, Closable {
     if (this.listenerCount('durable') > 0) records = [];
     for (const job of jobs) {
       job.resolve(job.first);
-      if (records) for (let i = 0; i < job.batch.length; i++) records.push(toRecord(job.first + i, job.ts, job.batch[i]!));
+      if (records) for (let i = 0; i < job.batch.length; i++) records.push(toRecord(job.first + i, job.ts, job.batch[i]!, this.encoder.syslog));
     }
     this.emit('sync', started === 0 ? 0 : performance.now() - started, countOf(jobs), bytes);
     if (records) this.emit('durable', records);

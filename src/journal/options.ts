@@ -16,6 +16,8 @@ export interface JournalOptions {
   format?: JournalFormatValue;
   /** Default `batch`. */
   sync?: SyncPolicyValue;
+  /** JSON format only: parse each message as syslog into a `syslog` field (see record.ts). Default false. */
+  syslog?: boolean;
   /** How `batch` makes a write durable: fdatasync after it, or a file opened with O_DSYNC. Default DEFAULT_SYNC_METHOD. */
   syncMethod?: SyncMethodValue;
   /** The system calls on the journal's file; node:fs by default (tests pass fakes that fail). */

@@ -1,6 +1,8 @@
 // Pure journal record codec: builds JSON-lines or raw records straight into one growable buffer per batch, and parses them back.
 import { isUtf8 } from 'node:buffer';
 import { JournalCorruptError } from '../errors.js';
+import { parseSyslog } from '../protocol/syslog.js';
+import type { SyslogFields } from '../protocol/syslog.js';
 import type { MessageInput } from './sink.js';
 
 /** The two journal formats. */
@@ -8,7 +10,10 @@ export const JournalFormat = { JSON: 'json', RAW: 'raw' } as const;
 /** `json` or `raw`. */
 export type JournalFormatValue = (typeof JournalFormat)[keyof typeof JournalFormat];
 
-/** One JSON journal record, exactly as written: `msg` for valid UTF-8, `b64` otherwise. */
+/**
+ * One JSON journal record, exactly as written: `msg` for valid UTF-8, `b64` otherwise. With `--syslog`, a
+ * message that parses as syslog keeps only its MSG part in `msg`/`b64` and its header in `syslog`.
+ */
 export interface JournalRecord {
   seq: number;
   ts: string;
@@ -16,9 +21,11 @@ export interface JournalRecord {
   msg?: string;
   b64?: string;
   partial?: true;
+  syslog?: SyslogFields;
 }
 
 const END_PARTIAL = Buffer.from('","partial":true}\n', 'latin1');
+const SYSLOG_KEY = Buffer.from('","syslog":', 'latin1');
 const B64_KEY = Buffer.from('b64":"', 'latin1');
 const MSG_KEY_LENGTH = 'msg":"'.length;
 const HEX = Buffer.from('0123456789abcdef', 'latin1');
@@ -73,11 +80,15 @@ export class RecordEncoder {
   private digitsStart = 24;
   private nextSeq = -1;
 
-  /** `fastPath` false sends every line through the slow path: the reference the fast path is tested against. */
+  /**
+   * `fastPath` false sends every line through the slow path: the reference the fast path is tested against.
+   * `syslog` (JSON only) parses every message that is not partial as syslog: see {@link syslogSplit}.
+   */
   constructor(
     readonly format: JournalFormatValue,
     private readonly initialSize = 1024 * 1024,
     private readonly fastPath = true,
+    readonly syslog = false,
   ) {
     this.buf = Buffer.allocUnsafe(initialSize);
   }
@@ -128,7 +139,15 @@ export class RecordEncoder {
 
   /** Writes one JSON record; the caller has ensured room for it. */
   private putRecord(seq: number, input: MessageInput): void {
-    const msg = input.msg;
+    let msg = input.msg;
+    let syslog: SyslogFields | null = null;
+    if (this.syslog && !input.partial) {
+      const split = syslogSplit(msg);
+      if (split !== null) {
+        msg = split.msg;
+        syslog = split.fields;
+      }
+    }
     if (input.src !== this.lastSrc) {
       this.lastSrc = input.src;
       this.lastHead = this.headFor(input.src);
@@ -154,7 +173,15 @@ export class RecordEncoder {
       this.length += out.write(msg.toString('base64'), this.length, 'latin1');
     }
     if (input.partial) this.put(END_PARTIAL);
-    else {
+    else if (syslog !== null) {
+      this.put(SYSLOG_KEY);
+      // The header is short and most of it ASCII: JSON.stringify is the simple and safe choice here.
+      const json = JSON.stringify(syslog);
+      this.ensure(json.length * 3 + 2);
+      this.length += this.buf.write(json, this.length, 'utf8');
+      this.buf[this.length++] = 0x7d;
+      this.buf[this.length++] = 0x0a;
+    } else {
       o = this.length;
       out[o] = 0x22;
       out[o + 1] = 0x7d;
@@ -261,12 +288,29 @@ export class RecordEncoder {
   }
 }
 
-/** The record object for one message, equal to what `JSON.parse` gives back for the encoded line. */
-export function toRecord(seq: number, ts: string, input: MessageInput): JournalRecord {
+/**
+ * With `--syslog`: the syslog header of `msg` as fields, and the MSG part (a view into `msg`), or null when
+ * `msg` is not syslog (no valid PRI) and is kept whole. A partial message is never parsed: its header may be cut.
+ */
+export function syslogSplit(msg: Buffer): { fields: SyslogFields; msg: Buffer } | null {
+  const parsed = parseSyslog(msg);
+  return parsed === null ? null : { fields: parsed.fields, msg: msg.subarray(parsed.msgStart) };
+}
+
+/**
+ * The record object for one message, equal to what `JSON.parse` gives back for the encoded line (`syslog`
+ * as for a RecordEncoder made with it).
+ */
+export function toRecord(seq: number, ts: string, input: MessageInput, syslog = false): JournalRecord {
   const rec: JournalRecord = { seq, ts, src: input.src };
-  if (isUtf8(input.msg)) rec.msg = input.msg.toString('utf8');
-  else rec.b64 = input.msg.toString('base64');
+  let msg = input.msg;
+  const split = syslog && !input.partial ? syslogSplit(msg) : null;
+  if (split !== null) msg = split.msg;
+  if (isUtf8(msg)) rec.msg = msg.toString('utf8');
+  else rec.b64 = msg.toString('base64');
   if (input.partial) rec.partial = true;
+  // Through JSON so that the object equals what a reader parses (no null prototypes, arrays as arrays).
+  if (split !== null) rec.syslog = JSON.parse(JSON.stringify(split.fields)) as SyslogFields;
   return rec;
 }
 
@@ -286,14 +330,20 @@ export function decodeRecord(line: string | Buffer): JournalRecord {
     (r.seq as number) < 1 ||
     typeof r.ts !== 'string' ||
     typeof r.src !== 'string' ||
-    (typeof r.msg === 'string') === (typeof r.b64 === 'string')
+    (typeof r.msg === 'string') === (typeof r.b64 === 'string') ||
+    (r.syslog !== undefined && !isSyslogFields(r.syslog))
   ) {
     throw new JournalCorruptError('journal line is not a record');
   }
   return r as JournalRecord;
 }
 
-/** The original message bytes of a record. */
+function isSyslogFields(v: unknown): v is SyslogFields {
+  const f = v as Partial<SyslogFields> | null;
+  return f !== null && typeof f === 'object' && typeof f.facility === 'string' && typeof f.severity === 'string';
+}
+
+/** The message bytes of a record (with `--syslog`, the MSG part only). */
 export function recordBytes(rec: JournalRecord): Buffer {
   return rec.b64 !== undefined ? Buffer.from(rec.b64, 'base64') : Buffer.from(rec.msg ?? '', 'utf8');
 }

@@ -50,13 +50,14 @@ const encoder = (rec: LiveRecord): string => {
   if (rec.b64 !== undefined) out.b64 = rec.b64;
   else out.msg = rec.msg ?? '';
   if (rec.partial === true) out.partial = true;
+  if (rec.syslog !== undefined) out.syslog = rec.syslog;
   return `id: ${rec.seq}\ndata: ${JSON.stringify(out)}\n\n`;
 };
 
 const gapFrame = (from: number, to: number): string => `id: ${to}\nevent: gap\ndata: {"from":${from},"to":${to}}\n\n`;
 
 function approxSize(rec: LiveRecord): number {
-  return (rec.msg?.length ?? rec.b64?.length ?? 0) + rec.src.length + 64;
+  return (rec.msg?.length ?? rec.b64?.length ?? 0) + rec.src.length + 64 + (rec.syslog === undefined ? 0 : 256);
 }
 
 /** Default `--live-rate`: records per second per viewer. Twice what the page must render smoothly (1,000/s). */

@@ -1,7 +1,7 @@
 // `muxd tail [FILE]`: print the last journal records readably (or as stored with --json), across rotated files; -f follows.
 import { InvalidOptionError } from '../../errors.js';
 import { tailJournal } from '../../client/tail.js';
-import { parseGrep, parseSince } from '../../client/tail-filter.js';
+import { parseGrep, parseSeverity, parseSince } from '../../client/tail-filter.js';
 import type { Painter, TailFilter } from '../../client/tail-filter.js';
 import { boolOption, parseOrHelp, stringOption } from '../args.js';
 import type { CommandSpec } from '../args.js';
@@ -24,12 +24,15 @@ export const spec: CommandSpec = {
     src: { type: 'string', arg: 'SRC', description: 'Only records from this source: exact (tcp:127.0.0.1:5555) or a prefix (tcp, tcp:127.0.0.1, stdin).' },
     since: { type: 'string', arg: 'TIME', description: 'Only records at or after TIME: ISO-8601 (2026-11-26T18:00:00Z) or an age (90s, 10m, 2h, 1d).' },
     grep: { type: 'string', arg: 'TEXT', description: 'Only messages containing TEXT; /REGEX/flags for a regular expression.' },
+    severity: { type: 'string', arg: 'LEVEL', description: 'Only syslog records (collect --syslog) of LEVEL or more severe: emerg alert crit err warning notice info debug.' },
+    app: { type: 'string', arg: 'NAME', description: 'Only syslog records whose app (APP-NAME, or the RFC 3164 tag) is NAME.' },
   },
   examples: [
     'muxd tail                                   # last 10 records of ./data/journal.jsonl',
     'muxd tail -f --src tcp                      # follow, TCP clients only',
     "muxd tail -n all --since 1h --grep '/timeout|refused/i' data/journal.jsonl",
     'muxd tail -n 100 --json | jq .msg',
+    'muxd tail -f --severity warning --app sshd      # syslog records: warning and worse, from sshd',
   ],
   maxPositionals: 1,
 };
@@ -54,6 +57,10 @@ export async function run(argv: string[]): Promise<void> {
   if (src !== undefined) filter.src = src;
   if (since !== undefined) filter.since = parseSince(since);
   if (grep !== undefined) filter.grep = parseGrep(grep);
+  const severity = stringOption(parsed.values, 'severity');
+  const app = stringOption(parsed.values, 'app');
+  if (severity !== undefined) filter.severity = parseSeverity(severity);
+  if (app !== undefined) filter.app = app;
   const color = useColor(process.stdout);
   const painter: Painter = {
     ts: (s) => paint(s, 2),

@@ -1,7 +1,11 @@
-// The muxd live journal page: history over fetch, live records over EventSource, batched rendering, filters, send box.
+// The muxd live journal page: history over fetch, live records over EventSource, batched rendering, filters, send box,
+// syslog severity badges, a per-second rate sparkline and counts per source.
 const MAX_ROWS = 2000; // rows kept while following the tail
 const HARD_MAX_ROWS = 10000; // rows kept even while reading older history
 const PAGE = 200;
+const RATE_SECONDS = 300; // the sparkline's window: one bar per second
+const SOURCE_ROWS = 8; // sources listed in the counts panel
+const SEVERITIES = ['emerg', 'alert', 'crit', 'err', 'warning', 'notice', 'info', 'debug'];
 
 const $ = (id) => document.getElementById(id);
 const list = $('messages');
@@ -48,7 +52,11 @@ let oldestSeq = null;
 let hasOlder = true;
 let received = 0;
 const sources = new Set();
-const filter = { src: '', text: '' };
+const filter = { src: '', text: '', sev: -1 };
+/** Live records per second, oldest first; the last slot is the current second. */
+const rates = new Array(RATE_SECONDS).fill(0);
+/** Records seen per source (history and live), for the counts panel. */
+const perSource = new Map();
 
 const timeFmt = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false });
 
@@ -64,6 +72,7 @@ function srcKind(src) {
 }
 
 function matches(row) {
+  if (filter.sev >= 0 && !(row.dataset.sev !== undefined && Number(row.dataset.sev) <= filter.sev)) return false;
   if (filter.src && !row.dataset.src.toLowerCase().includes(filter.src)) return false;
   if (filter.text && !row.dataset.text.toLowerCase().includes(filter.text)) return false;
   return true;
@@ -113,8 +122,26 @@ function makeRow(rec) {
     badge.title = 'The sender disconnected before the end of this line';
     msg.prepend(badge);
   }
+  if (rec.syslog) {
+    const code = SEVERITIES.indexOf(rec.syslog.severity);
+    if (code >= 0) li.dataset.sev = String(code);
+    const head = document.createElement('span');
+    head.className = 'sev';
+    head.dataset.sev = rec.syslog.severity;
+    head.textContent = rec.syslog.severity;
+    head.title = `syslog ${rec.syslog.facility}.${rec.syslog.severity}${rec.syslog.host ? ` from ${rec.syslog.host}` : ''}${rec.syslog.time ? ` at ${rec.syslog.time}` : ''}`;
+    const parts = [head];
+    if (rec.syslog.app) {
+      const app = document.createElement('span');
+      app.className = 'app';
+      app.textContent = `${rec.syslog.app}${rec.syslog.procid ? `[${rec.syslog.procid}]` : ''}:`;
+      parts.push(app);
+    }
+    msg.prepend(...parts);
+  }
   li.dataset.text = text;
   li.append(seq, time, src, msg);
+  perSource.set(rec.src, (perSource.get(rec.src) ?? 0) + 1);
   li.hidden = !matches(li);
   if (!sources.has(rec.src) && sources.size < 200) {
     sources.add(rec.src);
@@ -248,6 +275,7 @@ function connect() {
     if (rec.seq <= lastSeq) return;
     lastSeq = rec.seq;
     received++;
+    rates[RATE_SECONDS - 1]++;
     enqueue(rec);
   });
   es.addEventListener('gap', (ev) => {
@@ -261,8 +289,9 @@ function connect() {
 function applyFilter() {
   filter.src = $('filter-src').value.trim().toLowerCase();
   filter.text = $('filter-text').value.trim().toLowerCase();
+  filter.sev = $('filter-sev').value === '' ? -1 : Number($('filter-sev').value);
   for (const row of list.children) row.hidden = !matches(row);
-  document.body.classList.toggle('filtered', Boolean(filter.src || filter.text));
+  document.body.classList.toggle('filtered', Boolean(filter.src || filter.text || filter.sev >= 0));
 }
 
 async function send(ev) {
@@ -305,13 +334,72 @@ function autosize() {
   box.style.height = `${Math.min(box.scrollHeight, 160)}px`;
 }
 
+/** Draws the per-second rate of the last RATE_SECONDS seconds as bars, scaled to the peak. */
+function drawRates() {
+  const canvas = $('rate-chart');
+  const ratio = window.devicePixelRatio || 1;
+  const w = Math.max(1, Math.round(canvas.clientWidth * ratio));
+  const h = Math.max(1, Math.round(canvas.clientHeight * ratio));
+  if (canvas.width !== w || canvas.height !== h) {
+    canvas.width = w;
+    canvas.height = h;
+  }
+  const ctx = canvas.getContext('2d');
+  ctx.clearRect(0, 0, w, h);
+  const peak = Math.max(1, ...rates);
+  const bar = w / RATE_SECONDS;
+  ctx.fillStyle = getComputedStyle(canvas).color;
+  for (let i = 0; i < RATE_SECONDS; i++) {
+    if (rates[i] === 0) continue;
+    const bh = Math.max(ratio, (rates[i] / peak) * (h - ratio));
+    ctx.fillRect(i * bar, h - bh, Math.max(ratio, bar - ratio * 0.25), bh);
+  }
+  canvas.dataset.peak = String(Math.max(...rates));
+  canvas.dataset.total = String(rates.reduce((a, b) => a + b, 0));
+  $('rate-peak').textContent = String(Math.max(...rates));
+}
+
+/** The busiest sources first, with their record counts; a click filters by that source. */
+function drawSourceCounts() {
+  const top = [...perSource].sort((a, b) => b[1] - a[1]).slice(0, SOURCE_ROWS);
+  const frag = document.createDocumentFragment();
+  for (const [src, n] of top) {
+    const li = document.createElement('li');
+    const btn = document.createElement('button');
+    btn.type = 'button';
+    btn.className = 'src';
+    btn.style.setProperty('--h', String(hue(srcKind(src) === 'tcp' ? src : srcKind(src))));
+    btn.textContent = src;
+    btn.title = `Show only ${src}`;
+    const count = document.createElement('b');
+    count.className = 'count';
+    count.textContent = String(n);
+    li.dataset.src = src;
+    li.append(btn, count);
+    frag.append(li);
+  }
+  $('source-counts').replaceChildren(frag);
+}
+
 setInterval(() => {
   $('stat-rate').textContent = String(received);
   received = 0;
+  drawRates();
+  drawSourceCounts();
+  rates.shift();
+  rates.push(0);
 }, 1000);
 
 $('filter-src').addEventListener('input', applyFilter);
 $('filter-text').addEventListener('input', applyFilter);
+$('filter-sev').addEventListener('change', applyFilter);
+$('source-counts').addEventListener('click', (ev) => {
+  const chip = ev.target.closest('.src');
+  if (!chip) return;
+  const input = $('filter-src');
+  input.value = input.value === chip.textContent ? '' : chip.textContent;
+  applyFilter();
+});
 $('load-older').addEventListener('click', loadOlder);
 $('send').addEventListener('submit', send);
 $('send-text').addEventListener('input', autosize);
@@ -343,5 +431,7 @@ $('follow').addEventListener('change', () => {
     setStatus('down', String(err.message));
   }
   updateCounts();
+  drawSourceCounts();
+  drawRates();
   connect();
 })();

@@ -1,0 +1,97 @@
+// Pure per-connection framing choice: LF lines or RFC 6587 octet counting, fixed by a flag or detected from the first bytes.
+import { LineDecoder } from './line-decoder.js';
+import { OctetDecoder } from './octet-decoder.js';
+import type { FrameSink } from './octet-decoder.js';
+
+/** The `--framing` values. */
+export const Framing = { AUTO: 'auto', LF: 'lf', OCTET: 'octet' } as const;
+/** `auto`, `lf` or `octet`. */
+export type FramingValue = (typeof Framing)[keyof typeof Framing];
+
+/** A byte-stream framing decoder, as LineSource drives it (LineDecoder and OctetDecoder are two). */
+export interface StreamDecoder {
+  push(chunk: Buffer, sink: FrameSink): number;
+  end(sink: FrameSink): Buffer | null;
+}
+
+/** Longest prefix that can still be undecided: nine digits, a space, then the `<`. */
+const MAX_PREFIX = 11;
+
+/**
+ * What the first bytes say, per RFC 6587 detection as syslog-ng's `transport(auto)` and rsyslog's imtcp
+ * do it: `^[1-9][0-9]{0,8} <` means octet counting, anything else LF lines. Requiring the `<` keeps plain
+ * lines that start with digits intact. Returns null while `prefix` is too short to tell.
+ */
+export function detectFraming(prefix: Uint8Array): 'lf' | 'octet' | null {
+  const n = prefix.length;
+  if (n === 0) return null;
+  const first = prefix[0]!;
+  if (first < 0x31 || first > 0x39) return Framing.LF;
+  let i = 1;
+  while (i < n && i < 10 && prefix[i]! >= 0x30 && prefix[i]! <= 0x39) i++;
+  if (i === 10) return Framing.LF;
+  if (i === n) return null;
+  if (prefix[i] !== 0x20) return Framing.LF;
+  if (i + 1 === n) return null;
+  return prefix[i + 1] === 0x3c ? Framing.OCTET : Framing.LF;
+}
+
+/**
+ * Decides the framing from a connection's first bytes, then hands everything (those bytes included) to the
+ * chosen decoder. Until then it holds at most {@link MAX_PREFIX} bytes, copied.
+ */
+export class AutoFrameDecoder implements StreamDecoder {
+  private inner: StreamDecoder | null = null;
+  /** Bytes from earlier chunks that the decision waited for; fed to the inner decoder first. */
+  private pending: Buffer = Buffer.alloc(0);
+
+  constructor(readonly maxMessageBytes: number) {}
+
+  /** The framing chosen, or null while undecided. */
+  get framing(): 'lf' | 'octet' | null {
+    if (this.inner === null) return null;
+    return this.inner instanceof OctetDecoder ? Framing.OCTET : Framing.LF;
+  }
+
+  /** {@inheritDoc StreamDecoder.push} */
+  push(chunk: Buffer, sink: FrameSink): number {
+    if (this.inner === null) {
+      const look = this.pending.length === 0 ? chunk : Buffer.concat([this.pending, chunk.subarray(0, MAX_PREFIX)]);
+      const kind = detectFraming(look.subarray(0, MAX_PREFIX));
+      if (kind === null) {
+        this.pending = Buffer.from(look);
+        return chunk.length;
+      }
+      this.inner = kind === Framing.OCTET ? new OctetDecoder(this.maxMessageBytes) : new LineDecoder(this.maxMessageBytes);
+    }
+    if (this.pending.length > 0) {
+      // Our own copy: spans into it may be kept.
+      const used = this.inner.push(this.pending, sink);
+      this.pending = this.pending.subarray(used);
+      if (this.pending.length > 0) return 0;
+    }
+    return this.inner.push(chunk, sink);
+  }
+
+  /** {@inheritDoc StreamDecoder.end} */
+  end(sink: FrameSink): Buffer | null {
+    if (this.inner === null) {
+      // Too short to tell (a few digits, say): it is the start of a line.
+      if (this.pending.length === 0) return null;
+      this.inner = new LineDecoder(this.maxMessageBytes);
+    }
+    if (this.pending.length > 0) {
+      const pending = this.pending;
+      this.pending = Buffer.alloc(0);
+      this.inner.push(pending, sink);
+    }
+    return this.inner.end(sink);
+  }
+}
+
+/** The decoder for one connection under `--framing`. */
+export function createFrameDecoder(framing: FramingValue, maxMessageBytes: number): StreamDecoder {
+  if (framing === Framing.OCTET) return new OctetDecoder(maxMessageBytes);
+  if (framing === Framing.LF) return new LineDecoder(maxMessageBytes);
+  return new AutoFrameDecoder(maxMessageBytes);
+}
