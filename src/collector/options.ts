@@ -5,6 +5,8 @@ import type { OptionSpec, OptionValues } from '../options.js';
 import type { JournalOptions } from '../journal/journal.js';
 import { DEFAULT_KEEP } from '../journal/options.js';
 import { DEFAULT_SYNC_METHOD } from '../journal/file-ops.js';
+import { collectorTlsFrom } from './tls.js';
+import type { CollectorTls } from './tls.js';
 
 /** Collector settings. */
 export interface CollectorOptions {
@@ -20,6 +22,12 @@ export interface CollectorOptions {
   ack: boolean;
   /** Most messages in one `POST /_muxd/messages` body (`muxd up`); more is answered 413. */
   maxBodyMessages: number;
+  /** RELP listener port (`--relp-port`); null: no RELP listener. 0 picks a free port. */
+  relpPort: number | null;
+  /** UDP listener port (`--udp-port`); null: no UDP listener. 0 picks a free port. */
+  udpPort: number | null;
+  /** TLS for the TCP port (and the RELP port with `relp`); null: plain TCP. */
+  tls: CollectorTls | null;
 }
 
 /** Defaults from the issue (and docs/cli.md). */
@@ -32,6 +40,9 @@ export const DEFAULT_COLLECTOR_OPTIONS: CollectorOptions = {
   ack: true,
   // A 1 MiB body of 100-byte lines; a body of tiny lines past it would cost far more memory than its bytes.
   maxBodyMessages: 10_000,
+  relpPort: null,
+  udpPort: null,
+  tls: null,
 };
 
 /** The flag spec type, shared with the CLI. */
@@ -55,6 +66,13 @@ export const collectFlags: Record<string, CollectFlagSpec> = {
     default: String(DEFAULT_COLLECTOR_OPTIONS.maxBodyMessages),
     description: 'muxd up: most messages in one POST /_muxd/messages; more gets 413 ERR_PAYLOAD_TOO_LARGE.',
   },
+  'relp-port': { type: 'string', arg: 'PORT', description: 'Also take RELP (rsyslog omrelp) on this TCP port; each message is answered "rsp 200" once on disk (0 picks a free one).' },
+  'udp-port': { type: 'string', arg: 'PORT', description: 'Also take one message per UDP datagram on this port (no acks; drops past a cap are counted).' },
+  'tls-cert': { type: 'string', arg: 'FILE', description: 'PEM certificate: serve the TCP port over TLS (needs --tls-key).' },
+  'tls-key': { type: 'string', arg: 'FILE', description: 'PEM private key for --tls-cert.' },
+  'tls-ca': { type: 'string', arg: 'FILE', description: 'PEM CA bundle that client certificates must chain to (with --tls-client-auth).' },
+  'tls-client-auth': { type: 'boolean', default: false, description: 'Require a client certificate signed by --tls-ca; other clients are refused in the handshake.' },
+  'relp-tls': { type: 'boolean', default: false, description: 'Serve the RELP port over TLS too, with the same certificate and client rules.' },
   'rotate-size': { type: 'string', arg: 'BYTES', default: '0', description: 'Rotate the journal to FILE.1 … at this size (0: never).' },
   keep: { type: 'string', arg: 'N', default: String(DEFAULT_KEEP), description: 'Rotated journal files to keep.' },
   'no-stdin': { type: 'boolean', default: false, description: 'Do not read lines from the terminal (stdin).' },
@@ -67,8 +85,16 @@ export interface CollectConfig {
   stdin: boolean;
 }
 
-/** Turns parsed flag values (missing ones take the defaults) into validated options; throws InvalidOptionError. */
-export function collectConfigFrom(given: OptionValues): CollectConfig {
+/** A port flag without a default: null when not given. */
+function optionalPort(values: OptionValues, name: string): number | null {
+  return values[name] === undefined ? null : intOption(values, name, 0, 65_535);
+}
+
+/**
+ * Turns parsed flag values (missing ones take the defaults) into validated options; throws InvalidOptionError.
+ * `tlsPrefix` names the TLS flags (`muxd up` says `--collect-tls-cert`, since its `--tls-cert` is the HTTPS one).
+ */
+export function collectConfigFrom(given: OptionValues, tlsPrefix = ''): CollectConfig {
   const values = withDefaults(collectFlags, given);
   const host = values.host;
   if (typeof host !== 'string' || host === '') throw new InvalidOptionError('--host must not be empty');
@@ -85,6 +111,9 @@ export function collectConfigFrom(given: OptionValues): CollectConfig {
       idleTimeout: intOption(values, 'idle-timeout', 0, 365 * 24 * 3600),
       ack: choiceOption(values, 'ack', ['on', 'off'] as const) === 'on',
       maxBodyMessages: intOption(values, 'max-body-messages', 1, 1_000_000),
+      relpPort: optionalPort(values, 'relp-port'),
+      udpPort: optionalPort(values, 'udp-port'),
+      tls: collectorTlsFrom(values, tlsPrefix),
     },
     journal: {
       path: journal,
