@@ -28,6 +28,7 @@ export const ErrorCode = {
   PROTOCOL: 'ERR_PROTOCOL',
   CONNECT_FAILED: 'ERR_CONNECT_FAILED',
   RELP_FRAME: 'ERR_RELP_FRAME',
+  INTERNAL: 'ERR_INTERNAL',
 } as const;
 
 /** One of the stable error code strings. */
@@ -243,8 +244,45 @@ export class RelpFrameError extends MuxdError {
   }
 }
 
-/** Maps any thrown value to a stable code; unknown errors count as I/O failures. */
+/** An unexpected exception (a bug, not a disk or client failure). HTTP 500; the message never carries its details. */
+export class InternalError extends MuxdError {
+  constructor(message = 'internal error', options?: { cause?: unknown }) {
+    super(ErrorCode.INTERNAL, message, options);
+  }
+}
+
+/**
+ * HTTP status of every code that an HTTP response can carry (docs/errors.md, column "HTTP"). The one table used by
+ * the static server and `/_muxd/*` alike; codes absent here never reach an HTTP client.
+ */
+export const HTTP_STATUS_BY_CODE: Readonly<Partial<Record<ErrorCodeValue, number>>> = {
+  [ErrorCode.MESSAGE_TOO_LONG]: 413,
+  [ErrorCode.IO]: 500,
+  [ErrorCode.BUSY]: 503,
+  [ErrorCode.SHUTTING_DOWN]: 503,
+  [ErrorCode.BAD_PATH]: 400,
+  [ErrorCode.NOT_FOUND]: 404,
+  [ErrorCode.METHOD_NOT_ALLOWED]: 405,
+  [ErrorCode.PRECONDITION_FAILED]: 412,
+  [ErrorCode.RANGE_NOT_SATISFIABLE]: 416,
+  [ErrorCode.REQUEST_TIMEOUT]: 408,
+  [ErrorCode.HEADERS_TOO_LARGE]: 431,
+  [ErrorCode.PAYLOAD_TOO_LARGE]: 413,
+  [ErrorCode.UNSUPPORTED_MEDIA_TYPE]: 415,
+  [ErrorCode.BAD_REQUEST]: 400,
+  [ErrorCode.UNAUTHORIZED]: 401,
+  [ErrorCode.FORBIDDEN_ORIGIN]: 403,
+  [ErrorCode.HOST_NOT_ALLOWED]: 403,
+  [ErrorCode.INTERNAL]: 500,
+};
+
+/** The HTTP status for a code; a code with no HTTP meaning counts as an internal error (500). */
+export function httpStatusOf(code: string): number {
+  return HTTP_STATUS_BY_CODE[code as ErrorCodeValue] ?? 500;
+}
+
+/** Maps any thrown value to a stable code; anything that is not a MuxdError is an unexpected exception (`ERR_INTERNAL`). */
 export function codeOf(err: unknown): ErrorCodeValue {
   if (err instanceof MuxdError) return err.code;
-  return ErrorCode.IO;
+  return ErrorCode.INTERNAL;
 }

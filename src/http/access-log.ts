@@ -36,11 +36,21 @@ type AnyRes = ServerResponse | Http2ServerResponse;
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 const pad = (n: number): string => (n < 10 ? `0${n}` : String(n));
 
-/** Quotes a header value for common/combined lines: escapes `"`, `\` and control bytes so a line stays one line. */
+/**
+ * Quotes a header value for common/combined lines: escapes `"`, `\`, C0 controls, DEL and C1 controls (\x80–\x9f,
+ * which header bytes become as latin1 and which some terminals obey, e.g. \x9b as CSI), so a line stays one line
+ * and carries no terminal escape.
+ */
 export function quoteLogValue(v: string | undefined): string {
   if (v === undefined || v === '') return '"-"';
   // eslint-disable-next-line no-control-regex -- control bytes are exactly what must be escaped
-  return `"${v.replace(/[\\"\x00-\x1f\x7f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`)}"`;
+  return `"${v.replace(/[\\"\x00-\x1f\x7f-\x9f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`)}"`;
+}
+
+// JSON.stringify escapes C0 controls but leaves C1 controls raw; the log escapes them too.
+const C1_CONTROLS = /[\x80-\x9f]/g;
+function escapeJsonC1(c: string): string {
+  return `\\u00${c.charCodeAt(0).toString(16)}`;
 }
 
 /** True when a raw query key decodes (as URLSearchParams would) to `token`. */
@@ -145,7 +155,7 @@ export class AccessLog {
         referer: redactSecrets(req.headers.referer) ?? null,
         userAgent: req.headers['user-agent'] ?? null,
         aborted: !res.writableFinished,
-      });
+      }).replace(C1_CONTROLS, escapeJsonC1);
     } else {
       line = `${remote} - - ${this.clfDate()} ${quoteLogValue(`${req.method} ${redactSecrets(req.url)} HTTP/${req.httpVersion}`)} ${status} ${bytes === undefined ? '-' : bytes}`;
       if (this.options.format === LogFormat.COMBINED) {

@@ -1,5 +1,7 @@
 // In-memory cache of file metadata, small file bodies, compressed variants and precomputed response headers.
 import { open, lstat } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
+import { NotFoundError } from '../errors.js';
 import type { Stats } from 'node:fs';
 import path from 'node:path';
 import { contentTypeFor, isCompressible } from './mime.js';
@@ -11,6 +13,8 @@ export interface Sidecar {
   readonly absPath: string;
   readonly size: number;
   readonly etag: string;
+  readonly dev: number;
+  readonly ino: number;
 }
 
 /** A compressed representation held in memory. */
@@ -28,6 +32,8 @@ export interface FileEntry {
   readonly size: number;
   readonly mtimeMs: number;
   readonly ino: number;
+  /** Device of the file checked by stat; with `ino`, what every later open must find (see {@link sameFile}). */
+  readonly dev: number;
   readonly etag: string;
   readonly lastModified: string;
   readonly contentType: string;
@@ -62,6 +68,26 @@ export interface FileCacheOptions {
   compress: boolean;
 }
 
+/** True when two stats (or a checked entry and a fresh fstat) name the same file: same device and inode. */
+export function sameFile(a: { dev: number; ino: number }, b: { dev: number; ino: number }): boolean {
+  return a.dev === b.dev && a.ino === b.ino;
+}
+
+/**
+ * Opens a file that was checked by path (stat after realpath) and verifies with fstat that the descriptor is that
+ * file: a folder swapped for a symlink between the check and the open fails here instead of serving another file.
+ */
+export async function openChecked(absPath: string, expect: { dev: number; ino: number }): Promise<FileHandle> {
+  const fh = await open(absPath, 'r');
+  try {
+    if (!sameFile(expect, await fh.stat())) throw new NotFoundError('file changed while opening');
+    return fh;
+  } catch (err) {
+    await fh.close();
+    throw err;
+  }
+}
+
 /** Strong ETag from size and mtime. */
 export function etagOf(size: number, mtimeMs: number, suffix = ''): string {
   return `"${size.toString(16)}-${Math.floor(mtimeMs).toString(16)}${suffix}"`;
@@ -72,7 +98,7 @@ async function findSidecar(absPath: string, ext: string, suffix: string): Promis
     // lstat: a sidecar that is a symlink is ignored, so it cannot lead outside the root.
     const st = await lstat(absPath + ext);
     if (!st.isFile()) return undefined;
-    return { absPath: absPath + ext, size: st.size, etag: etagOf(st.size, st.mtimeMs, suffix) };
+    return { absPath: absPath + ext, size: st.size, etag: etagOf(st.size, st.mtimeMs, suffix), dev: st.dev, ino: st.ino };
   } catch {
     return undefined;
   }
@@ -94,7 +120,7 @@ export class FileCache {
    */
   open(absPath: string, st: Stats): Promise<FileEntry> {
     const cur = this.entries.get(absPath);
-    if (cur !== undefined && cur.size === st.size && cur.mtimeMs === st.mtimeMs && cur.ino === st.ino) {
+    if (cur !== undefined && cur.size === st.size && cur.mtimeMs === st.mtimeMs && sameFile(cur, st)) {
       cur.checkedAt = Date.now();
       return Promise.resolve(cur);
     }
@@ -133,6 +159,7 @@ export class FileCache {
     if (sidecar !== undefined) {
       const fh = await open(sidecar.absPath, 'r');
       try {
+        if (!sameFile(sidecar, await fh.stat())) throw new NotFoundError('file changed while opening');
         body = await fh.readFile();
       } finally {
         await fh.close();
@@ -159,6 +186,8 @@ export class FileCache {
       const fh = await open(absPath, 'r');
       try {
         stats = await fh.stat();
+        // A folder on the way swapped for a symlink between the checks and this open leads to another file.
+        if (!sameFile(st, stats)) throw new NotFoundError('file changed while opening');
         body = stats.size <= o.maxFileBytes ? await fh.readFile() : null;
       } finally {
         await fh.close();
@@ -190,7 +219,7 @@ export class FileCache {
       ...o.extraHeaders,
     ];
     const entry: FileEntry = {
-      absPath, size: stats.size, mtimeMs: stats.mtimeMs, ino: stats.ino, etag, lastModified, contentType,
+      absPath, size: stats.size, mtimeMs: stats.mtimeMs, ino: stats.ino, dev: stats.dev, etag, lastModified, contentType,
       compressible, negotiates, encodings, sidecars, body, headers, variants: new Map(), checkedAt: Date.now(),
     };
     const old = this.entries.get(absPath);

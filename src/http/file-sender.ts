@@ -1,5 +1,5 @@
 // Streams a byte range of a file into a response with pooled read buffers, backpressure and an fd closed on every exit.
-import { open, read, close } from 'node:fs';
+import { open, read, close, fstat } from 'node:fs';
 import type { Writable } from 'node:stream';
 
 /** Size of each pooled read buffer: big reads mean few syscalls and few socket writes. */
@@ -22,9 +22,10 @@ type Sink = Writable;
 /**
  * Sends bytes `[start, end]` (inclusive) of `absPath`, then ends the response. A buffer goes back to the pool only
  * once the socket has taken it (write callback), so reuse never corrupts data in flight. On a read error or a short
- * file the response is destroyed; on client abort the reads stop. The fd is closed in every case.
+ * file the response is destroyed; on client abort the reads stop. The fd is closed in every case. With `expect`, a
+ * descriptor whose fstat is not that device and inode (the file was swapped after it was checked) is refused the same way.
  */
-export function sendFileRange(res: Sink, absPath: string, start: number, end: number): void {
+export function sendFileRange(res: Sink, absPath: string, start: number, end: number, expect?: { dev: number; ino: number }): void {
   let fd = -1;
   let pos = start;
   let remaining = end - start + 1;
@@ -90,6 +91,21 @@ export function sendFileRange(res: Sink, absPath: string, start: number, end: nu
       return;
     }
     fd = f;
-    pump();
+    if (expect === undefined) {
+      pump();
+      return;
+    }
+    // The descriptor must be the file that was checked (see file-cache.ts openChecked): same device and inode.
+    fstat(f, (serr, st) => {
+      if (finished) {
+        closeFd();
+        return;
+      }
+      if (serr !== null || st.dev !== expect.dev || st.ino !== expect.ino) {
+        stop(serr ?? new Error('file changed while opening'));
+        return;
+      }
+      pump();
+    });
   });
 }

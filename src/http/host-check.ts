@@ -96,3 +96,23 @@ export function isHostAllowed(list: HostAllowList, value: string | undefined): b
   for (const s of list.suffixes) if (host === s || host.endsWith(`.${s}`)) return true;
   return list.anyIp && isIP(host) !== 0;
 }
+
+/** Distinct Host values remembered by {@link hostGuard}; browsers send a handful, an attacker's spray is not cached. */
+const GUARD_CACHE_MAX = 64;
+
+/**
+ * A memoised {@link isHostAllowed} for the request hot path: the few Host values a server sees are judged once.
+ * Past {@link GUARD_CACHE_MAX} distinct values, new ones are judged each time without being remembered.
+ */
+export function hostGuard(list: HostAllowList): (value: string | undefined) => boolean {
+  const seen = new Map<string, boolean>();
+  return (value) => {
+    if (value === undefined) return true;
+    let ok = seen.get(value);
+    if (ok === undefined) {
+      ok = isHostAllowed(list, value);
+      if (seen.size < GUARD_CACHE_MAX) seen.set(value, ok);
+    }
+    return ok;
+  };
+}

@@ -1,5 +1,5 @@
 // Directory listings as HTML (escaped names, sizes, dates) or JSON; hidden files left out unless allowed.
-import { readdir, stat } from 'node:fs/promises';
+import { lstat, readdir, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 
 /** One row of a listing. */
@@ -18,13 +18,23 @@ export function escapeHtml(s: string): string {
   return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
-/** Reads a directory: directories first, then files, each sorted by name. Unreadable entries are skipped. */
-export async function readListing(dirAbs: string, showHidden: boolean): Promise<ListingEntry[]> {
+/**
+ * Reads a directory (`dirAbs`, a real path): directories first, then files, each sorted by name. Entries are
+ * `lstat`ed; a symlink is shown (as what it points to) only when its real path passes `servable` (inside the root,
+ * not hidden, not denied), and a plain entry only when its own path does. Unreadable entries are skipped.
+ */
+export async function readListing(dirAbs: string, showHidden: boolean, servable: (realPath: string) => boolean = () => true): Promise<ListingEntry[]> {
   const names = (await readdir(dirAbs)).filter((n) => showHidden || !n.startsWith('.')).slice(0, MAX_LISTING_ENTRIES);
   const rows = await Promise.all(
     names.map(async (name): Promise<ListingEntry | null> => {
       try {
-        const st = await stat(path.join(dirAbs, name));
+        const abs = path.join(dirAbs, name);
+        let st = await lstat(abs);
+        if (st.isSymbolicLink()) {
+          const real = await realpath(abs);
+          if (!servable(real)) return null;
+          st = await stat(real);
+        } else if (!servable(abs)) return null;
         if (!st.isFile() && !st.isDirectory()) return null;
         return { name, type: st.isDirectory() ? 'directory' : 'file', size: st.isFile() ? st.size : 0, mtime: st.mtime.toISOString() };
       } catch {

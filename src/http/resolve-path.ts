@@ -32,22 +32,30 @@ const reject = (status: 400 | 404, reason: string): PathRejection => ({ ok: fals
 const FORBIDDEN_RAW = /[\x00-\x20\x7f\\]|%(?:2f|5c|00)/i;
 const BAD_PERCENT = /%(?![0-9a-f]{2})/i;
 
+const ABSOLUTE_FORM = /^https?:\/\/[^/?#]*/i;
+
+/**
+ * The origin form (`/path?query`) of a request target: an origin-form target as is, an absolute-form one
+ * (`http://host/path`, legal in HTTP/1.1) without its scheme and authority. Null for anything else (`*`, `foo`,
+ * an authority with a control byte or backslash).
+ */
+export function toOriginForm(target: string): string | null {
+  if (target.charCodeAt(0) === 47 /* / */) return target;
+  const m = ABSOLUTE_FORM.exec(target);
+  if (!m || FORBIDDEN_RAW.test(m[0])) return null;
+  const rest = target.slice(m[0].length);
+  return rest === '' || rest.charCodeAt(0) !== 47 ? `/${rest}` : rest;
+}
+
 /**
  * Resolves a raw request target (`req.url`) to segments below the served root. Never touches the file system.
  * Malformed input (bad or overlong percent-encoding, NUL, encoded `/` or `\`, backslashes, control bytes) → 400;
  * `..` segments and hidden files (with `dotfiles: 'deny'`) → 404.
  */
 export function resolvePath(target: string, options: ResolveOptions): ResolvedPath | PathRejection {
-  let raw = target;
-  if (raw.length === 0) return reject(400, 'empty target');
-  if (raw.charCodeAt(0) !== 47 /* / */) {
-    // Absolute-form (`http://host/path`) is legal HTTP/1.1; anything else (`*`, `foo`) is not a file.
-    const m = /^https?:\/\/[^/?#]*/i.exec(raw);
-    if (!m) return reject(400, 'not an origin-form target');
-    if (FORBIDDEN_RAW.test(m[0])) return reject(400, 'forbidden character');
-    raw = raw.slice(m[0].length) || '/';
-    if (raw.charCodeAt(0) !== 47) raw = `/${raw}`;
-  }
+  if (target.length === 0) return reject(400, 'empty target');
+  const raw = toOriginForm(target);
+  if (raw === null) return reject(400, 'not an origin-form target');
   let end = raw.length;
   const q = raw.indexOf('?');
   if (q !== -1) end = q;

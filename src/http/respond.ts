@@ -2,7 +2,7 @@
 import { ServerResponse } from 'node:http';
 import type { IncomingMessage } from 'node:http';
 import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
-import { ErrorCode } from '../errors.js';
+import { ErrorCode, httpStatusOf } from '../errors.js';
 import type { ErrorCodeValue } from '../errors.js';
 import { kBodyBytes } from './access-log.js';
 
@@ -19,25 +19,14 @@ export const REASONS: Readonly<Record<number, string>> = {
   404: 'Not Found',
   405: 'Method Not Allowed',
   408: 'Request Timeout',
+  401: 'Unauthorized',
   412: 'Precondition Failed',
+  413: 'Content Too Large',
+  415: 'Unsupported Media Type',
   416: 'Range Not Satisfiable',
   431: 'Request Header Fields Too Large',
   500: 'Internal Server Error',
   503: 'Service Unavailable',
-};
-
-/** The error code each canned status carries in its page. */
-export const STATUS_CODES: Readonly<Record<number, ErrorCodeValue>> = {
-  400: ErrorCode.BAD_PATH,
-  403: ErrorCode.FORBIDDEN_ORIGIN,
-  404: ErrorCode.NOT_FOUND,
-  405: ErrorCode.METHOD_NOT_ALLOWED,
-  408: ErrorCode.REQUEST_TIMEOUT,
-  412: ErrorCode.PRECONDITION_FAILED,
-  416: ErrorCode.RANGE_NOT_SATISFIABLE,
-  431: ErrorCode.HEADERS_TOO_LARGE,
-  500: ErrorCode.IO,
-  503: ErrorCode.SHUTTING_DOWN,
 };
 
 /** Writes the status line and a flat `[name, value, …]` header list on either protocol. */
@@ -60,8 +49,8 @@ export function endWith(req: Req, res: Res, body: Buffer | undefined): void {
 
 const pages = new Map<string, Buffer>();
 
-/** The small HTML page for a status: no paths, no stack traces, just the status and its stable code. */
-export function statusPage(status: number, code: ErrorCodeValue | undefined = STATUS_CODES[status]): Buffer {
+/** The small HTML page for a status: no paths, no stack traces, just the status and its stable code (if any). */
+export function statusPage(status: number, code?: ErrorCodeValue): Buffer {
   const key = `${status} ${code ?? ''}`;
   let page = pages.get(key);
   if (page === undefined) {
@@ -75,7 +64,12 @@ export function statusPage(status: number, code: ErrorCodeValue | undefined = ST
   return page;
 }
 
-/** Sends a canned status page with optional extra headers (flat list). */
+/** Sends the canned error page of a code, with the code's status from src/errors.ts and optional extra headers (flat). */
+export function sendErrorPage(req: Req, res: Res, code: ErrorCodeValue, extra: readonly string[] = []): void {
+  sendStatus(req, res, httpStatusOf(code), extra, code);
+}
+
+/** Sends a canned status page (a redirect, or an error page through {@link sendErrorPage}) with optional extra headers. */
 export function sendStatus(req: Req, res: Res, status: number, extra: readonly string[] = [], code?: ErrorCodeValue): void {
   const body = statusPage(status, code);
   writeHead(res, status, [
@@ -92,7 +86,7 @@ export function sendStatus(req: Req, res: Res, status: number, extra: readonly s
 export function failResponse(req: Req, res: Res): void {
   try {
     // HTTP/2 forbids connection-specific headers; on HTTP/1.1 the connection is not trusted after a failure.
-    if (!res.headersSent) sendStatus(req, res, 500, req.httpVersionMajor === 1 ? ['Connection', 'close'] : []);
+    if (!res.headersSent) sendErrorPage(req, res, ErrorCode.INTERNAL, req.httpVersionMajor === 1 ? ['Connection', 'close'] : []);
     else res.destroy();
   } catch {
     res.destroy();

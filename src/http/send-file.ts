@@ -9,9 +9,10 @@ import { contentRange, parseRange } from './range.js';
 import type { ByteRange } from './range.js';
 import { createCompressor, parseAcceptEncoding } from './compress.js';
 import type { EncodingValue } from './compress.js';
-import { etagOf } from './file-cache.js';
+import { etagOf, openChecked } from './file-cache.js';
 import type { FileCache, FileEntry } from './file-cache.js';
-import { endWith, sendStatus, writeHead } from './respond.js';
+import { endWith, sendErrorPage, writeHead } from './respond.js';
+import { ErrorCode } from '../errors.js';
 import type { Req, Res } from './respond.js';
 import { kBodyBytes } from './access-log.js';
 
@@ -39,17 +40,31 @@ function withExtra(headers: readonly string[], extra: readonly string[]): readon
 }
 
 /** Streams `[start, end]` of a file (pooled buffers, or through a compressor) into the response; the fd closes on every exit. */
-function streamFile(res: Res, absPath: string, start: number, end: number, encoding: EncodingValue | null, size: number): void {
+function streamFile(res: Res, file: FileId, start: number, end: number, encoding: EncodingValue | null, size: number): void {
   if (encoding === null) {
-    sendFileRange(res as unknown as Writable, absPath, start, end);
+    sendFileRange(res as unknown as Writable, file.absPath, start, end, file);
     return;
   }
-  const src = createReadStream(absPath, { start, end, highWaterMark: STREAM_CHUNK_BYTES });
-  const done = (err: NodeJS.ErrnoException | null): void => {
-    // pipeline already destroyed every stream (and so closed the fd); a failed response is cut, never retried.
-    if (err && !res.destroyed) res.destroy();
-  };
-  pipeline(src, createCompressor(encoding, size), res, done);
+  openChecked(file.absPath, file).then(
+    (fd) => {
+      const src = createReadStream(file.absPath, { fd, start, end, highWaterMark: STREAM_CHUNK_BYTES });
+      const done = (err: NodeJS.ErrnoException | null): void => {
+        // pipeline already destroyed every stream (and so closed the fd); a failed response is cut, never retried.
+        if (err && !res.destroyed) res.destroy();
+      };
+      pipeline(src, createCompressor(encoding, size), res, done);
+    },
+    () => {
+      if (!res.destroyed) res.destroy();
+    },
+  );
+}
+
+/** A file by path plus the device and inode its check found: every open must find the same. */
+interface FileId {
+  readonly absPath: string;
+  readonly dev: number;
+  readonly ino: number;
 }
 
 function notModifiedHeaders(entry: FileEntry, etag: string, extra: readonly string[]): string[] {
@@ -81,13 +96,13 @@ export async function sendFile(req: Req, res: Res, entry: FileEntry, o: SendFile
       res.end();
       return;
     }
-    if (pre === Precondition.FAILED) return sendStatus(req, res, 412, o.extra);
+    if (pre === Precondition.FAILED) return sendErrorPage(req, res, ErrorCode.PRECONDITION_FAILED, o.extra);
 
     const rangeHeader = h.range;
     if (rangeHeader !== undefined && ifRangeHolds(h['if-range'] as string | undefined, entry.etag, entry.mtimeMs)) {
       const r = parseRange(rangeHeader, entry.size, o.maxRanges);
       if (r.type === 'unsatisfiable') {
-        return sendStatus(req, res, 416, ['Content-Range', `bytes */${entry.size}`, 'Accept-Ranges', 'bytes', ...o.extra]);
+        return sendErrorPage(req, res, ErrorCode.RANGE_NOT_SATISFIABLE, ['Content-Range', `bytes */${entry.size}`, 'Accept-Ranges', 'bytes', ...o.extra]);
       }
       if (r.type === 'ranges') return sendRanges(req, res, entry, r.ranges, o.extra);
     }
@@ -110,9 +125,9 @@ export async function sendFile(req: Req, res: Res, entry: FileEntry, o: SendFile
       if (req.method === 'HEAD') return endWith(req, res, undefined);
       if (sidecar !== undefined) {
         setBytes(res, sidecar.size);
-        return streamFile(res, sidecar.absPath, 0, Math.max(0, sidecar.size - 1), null, sidecar.size);
+        return streamFile(res, sidecar, 0, Math.max(0, sidecar.size - 1), null, sidecar.size);
       }
-      return streamFile(res, entry.absPath, 0, entry.size - 1, encoding, entry.size);
+      return streamFile(res, entry, 0, entry.size - 1, encoding, entry.size);
     }
   }
 
@@ -120,7 +135,7 @@ export async function sendFile(req: Req, res: Res, entry: FileEntry, o: SendFile
   if (entry.body !== null) return endWith(req, res, entry.body);
   if (req.method === 'HEAD' || entry.size === 0) return endWith(req, res, undefined);
   setBytes(res, entry.size);
-  streamFile(res, entry.absPath, 0, entry.size - 1, null, entry.size);
+  streamFile(res, entry, 0, entry.size - 1, null, entry.size);
 }
 
 function rangeHeaders(entry: FileEntry, extra: readonly string[]): string[] {
@@ -143,7 +158,7 @@ function sendRanges(req: Req, res: Res, entry: FileEntry, ranges: readonly ByteR
     if (entry.body !== null) return endWith(req, res, entry.body.subarray(r.start, r.end + 1));
     if (req.method === 'HEAD') return endWith(req, res, undefined);
     setBytes(res, len);
-    return streamFile(res, entry.absPath, r.start, r.end, null, entry.size);
+    return streamFile(res, entry, r.start, r.end, null, entry.size);
   }
   const boundary = `muxd-${randomBytes(12).toString('hex')}`;
   const heads = ranges.map(
@@ -167,14 +182,18 @@ function sendRanges(req: Req, res: Res, entry: FileEntry, ranges: readonly ByteR
   const absPath = entry.absPath;
   pipeline(
     async function* multipart() {
-      for (let i = 0; i < ranges.length; i++) {
-        yield Buffer.from(heads[i]!);
-        // Leaving the loop early (client gone) returns the iterator, which destroys the stream and closes its fd.
-        for await (const chunk of createReadStream(absPath, { start: ranges[i]!.start, end: ranges[i]!.end, highWaterMark: STREAM_CHUNK_BYTES })) {
-          yield chunk as Buffer;
+      const fd = await openChecked(absPath, entry);
+      try {
+        for (let i = 0; i < ranges.length; i++) {
+          yield Buffer.from(heads[i]!);
+          // Leaving the loop early (client gone) returns the iterator, which destroys the stream; finally closes the fd.
+          const part = createReadStream(absPath, { fd, autoClose: false, start: ranges[i]!.start, end: ranges[i]!.end, highWaterMark: STREAM_CHUNK_BYTES });
+          for await (const chunk of part) yield chunk as Buffer;
         }
+        yield Buffer.from(tail);
+      } finally {
+        await fd.close();
       }
-      yield Buffer.from(tail);
     },
     res,
     (err) => {

@@ -9,8 +9,10 @@ import { HostNotAllowedError, IoError } from '../errors.js';
 import type { Closable } from '../lifecycle.js';
 import { createAccessLog } from './access-log.js';
 import type { AccessLog, LogFormatValue } from './access-log.js';
-import { isHostAllowed } from './host-check.js';
+import { serverOnClientError } from './client-error.js';
+import { hostGuard } from './host-check.js';
 import type { HostAllowList } from './host-check.js';
+import { toOriginForm } from './resolve-path.js';
 
 /** Listener, limits and logging of one HTTP server. */
 export interface HttpServerOptions {
@@ -53,12 +55,6 @@ export interface HttpServerHandle {
   accessLog: AccessLog | null;
 }
 
-/** The `Host` and HTTP/2 `:authority` values of a request; both must pass the allow-list. */
-function authoritiesOf(req: AnyRequest): (string | undefined)[] {
-  const authority = req.headers[':authority'];
-  return [req.headers.host, typeof authority === 'string' ? authority : undefined];
-}
-
 /** Answers 403 ERR_HOST_NOT_ALLOWED as JSON, whatever the route, and drains nothing: the request never reaches a handler. */
 function refuseHost(req: AnyRequest, res: AnyResponse): void {
   const err = new HostNotAllowedError();
@@ -82,15 +78,28 @@ function urlHost(host: string): string {
 export function createHttpServer(opts: HttpServerOptions, handler: RequestHandler): HttpServerHandle {
   const accessLog = createAccessLog(opts.log, opts.logStream);
   const tls = opts.tls !== undefined;
-  const hostList = opts.allowedHosts ?? null;
+  const hostAllowed = opts.allowedHosts ? hostGuard(opts.allowedHosts) : null;
   let closing = false;
   // TLS only: per-socket in-flight counts, so idle HTTP/1.1 connections can be closed during a drain.
   const inflight = new Map<Socket, number>();
   const sessions = new Set<Http2Session>();
 
   const wrapped = (req: AnyRequest, res: AnyResponse): void => {
+    // Absolute-form (`GET http://host/x HTTP/1.1`) is normalised once here, so every handler routes origin-form only.
+    const url = req.url;
+    // The authority of an absolute-form target overrides Host (RFC 9112 §3.2.2), so the rebinding guard checks it too.
+    let targetAuthority: string | undefined;
+    if (url !== undefined && url.charCodeAt(0) !== 47 /* / */) {
+      targetAuthority = /^[a-z][a-z0-9+.-]*:\/\/([^/?#]*)/i.exec(url)?.[1];
+      const origin = toOriginForm(url);
+      if (origin !== null) req.url = origin;
+    }
     if (accessLog !== null) accessLog.track(req, res);
-    if (hostList && !authoritiesOf(req).every((v) => isHostAllowed(hostList, v))) return refuseHost(req, res);
+    // Host, HTTP/2's :authority and an absolute-form target's authority must all name this machine or an allowed host.
+    const authority = req.headers[':authority'];
+    if (hostAllowed && !(hostAllowed(req.headers.host) && hostAllowed(typeof authority === 'string' ? authority : undefined) && hostAllowed(targetAuthority))) {
+      return refuseHost(req, res);
+    }
     if (closing && req.httpVersionMajor === 1) (res as ServerResponse).shouldKeepAlive = false;
     if (tls && req.httpVersionMajor === 1) {
       const sock = req.socket as Socket;
@@ -111,21 +120,28 @@ export function createHttpServer(opts: HttpServerOptions, handler: RequestHandle
       cert: opts.tls.cert,
       key: opts.tls.key,
       allowHTTP1: true,
+      // With the TLS socket half-open too, an HTTP/1 client's close_notify + FIN no longer ends our side at once.
+      allowHalfOpen: true,
       maxHeaderSize: opts.maxHeaderSize,
       settings: { maxHeaderListSize: opts.maxHeaderSize },
     } as http2.SecureServerOptions);
-    const s1 = s as unknown as { headersTimeout: number; requestTimeout: number; keepAliveTimeout: number; connectionsCheckingInterval: number };
+    const s1 = s as unknown as { headersTimeout: number; requestTimeout: number; keepAliveTimeout: number; connectionsCheckingInterval: number; maxHeaderSize: number };
+    // node:http's parser for HTTP/1.1 connections reads the cap from the server object, not from these options.
+    s1.maxHeaderSize = opts.maxHeaderSize;
     s1.headersTimeout = opts.headersTimeoutMs;
     s1.requestTimeout = opts.requestTimeoutMs;
     s1.keepAliveTimeout = opts.keepAliveTimeoutMs;
     s1.connectionsCheckingInterval = checkEvery;
     s.on('request', wrapped);
+    s.on('clientError', serverOnClientError);
     s.on('session', (session: Http2Session) => {
       sessions.add(session);
       session.once('close', () => sessions.delete(session));
       if (closing) session.close();
     });
     s.on('secureConnection', (sock: Socket) => {
+      // Half-open is for HTTP/1 clients only: an HTTP/2 client's FIN still ends the session at once.
+      if ((sock as unknown as { alpnProtocol?: string | false }).alpnProtocol === 'h2') sock.allowHalfOpen = false;
       inflight.set(sock, 0);
       sock.once('close', () => inflight.delete(sock));
     });
@@ -146,8 +162,12 @@ export function createHttpServer(opts: HttpServerOptions, handler: RequestHandle
       wrapped,
     );
     s.keepAliveTimeout = opts.keepAliveTimeoutMs;
+    s.on('clientError', serverOnClientError);
     server = s;
   }
+  // A client that half-closes after its request (`printf 'GET / HTTP/1.0\r\n\r\n' | nc`) still gets its answer,
+  // as long as the socket is writable: node:http's default treats the FIN as an abort.
+  (server as unknown as { httpAllowHalfOpen: boolean }).httpAllowHalfOpen = true;
   server.maxConnections = opts.maxConns;
   server.on('error', () => {});
 

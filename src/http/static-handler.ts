@@ -2,7 +2,7 @@
 import { realpath, stat } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
 import path from 'node:path';
-import { InvalidOptionError } from '../errors.js';
+import { ErrorCode, InvalidOptionError, NotFoundError } from '../errors.js';
 import { resolvePath } from './resolve-path.js';
 import type { ResolvedPath } from './resolve-path.js';
 import { FileCache } from './file-cache.js';
@@ -12,7 +12,7 @@ import { DEFAULT_MAX_RANGES } from './range.js';
 import { createCorsPolicy, corsHeadersFor, preflight, staticCorsHeaders, variesByOrigin, CORS_METHODS } from './cors.js';
 import { readListing, renderListingHtml, wantsJson } from './listing.js';
 import { sendFile } from './send-file.js';
-import { encodePath, endWith, failResponse, sendStatus, writeHead } from './respond.js';
+import { encodePath, endWith, failResponse, sendErrorPage, sendStatus, writeHead } from './respond.js';
 import type { Req, Res } from './respond.js';
 
 /** How the static handler serves a folder. */
@@ -41,6 +41,11 @@ export interface StaticOptions {
   cacheMaxBytes?: number;
   /** How long a cached file is trusted before it is stat'ed again, in ms. Default 1000. */
   statTtlMs?: number;
+  /**
+   * Real paths (symlinks resolved) that are never served nor listed, whatever URL reaches them: true answers 404.
+   * `up` passes one that matches its journal's files.
+   */
+  deny?: (realPath: string) => boolean;
 }
 
 /** Answers one request. Never throws and never rejects: failures become 500 or a cut connection. */
@@ -167,10 +172,10 @@ class StaticServer {
     const origin = req.headers.origin;
     const extra = corsHeadersFor(this.cors, origin);
     if (method === 'OPTIONS') return this.options(req, res, extra);
-    if (method !== 'GET' && method !== 'HEAD') return sendStatus(req, res, 405, ['Allow', ALLOW, ...extra]);
+    if (method !== 'GET' && method !== 'HEAD') return sendErrorPage(req, res, ErrorCode.METHOD_NOT_ALLOWED, ['Allow', ALLOW, ...extra]);
     const resolved = resolvePath(url, { dotfiles: this.o.dotfiles });
     if (!resolved.ok) {
-      if (resolved.status === 400) return sendStatus(req, res, 400, extra);
+      if (resolved.status === 400) return sendErrorPage(req, res, ErrorCode.BAD_PATH, extra);
       return this.notFound(req, res, null, extra);
     }
     if (this.cache.evictions !== this.seenEvictions) this.sweepFast();
@@ -193,15 +198,26 @@ class StaticServer {
     return this.serve(req, res, found, lookupPath, url, extra);
   }
 
-  /** stat + realpath; null when missing, unreadable, or resolving outside the root (symlinks). */
+  /**
+   * stat + realpath; null when missing, unreadable, resolving outside the root (symlinks), hidden by its real path
+   * (`public/env -> ../.env` with `dotfiles: 'deny'`), or denied by `deny`.
+   */
   private async lookup(abs: string): Promise<{ real: string; st: Stats } | null> {
     try {
       const real = await realpath(abs);
-      if (real !== this.root && !real.startsWith(this.rootPrefix)) return null;
+      if (!this.servable(real)) return null;
       return { real, st: await stat(real) };
     } catch {
       return null;
     }
+  }
+
+  /** True when a real path is inside the root, not hidden (by its real path, with `dotfiles: 'deny'`), not denied. */
+  private servable(real: string): boolean {
+    if (real === this.root) return true;
+    if (!real.startsWith(this.rootPrefix)) return false;
+    if (this.o.dotfiles === 'deny' && hiddenRelative(real.slice(this.rootPrefix.length))) return false;
+    return this.o.deny === undefined || !this.o.deny(real);
   }
 
   private async serve(
@@ -212,7 +228,14 @@ class StaticServer {
     url: string,
     extra: readonly string[],
   ): Promise<void> {
-    const entry = await this.cache.open(found.real, found.st);
+    let entry: FileEntry;
+    try {
+      entry = await this.cache.open(found.real, found.st);
+    } catch (err) {
+      // Swapped between the checks and the open (file-cache.ts): not the file that was checked, so nothing to serve.
+      if (err instanceof NotFoundError) return this.notFound(req, res, null, extra);
+      throw err;
+    }
     if (entry.body !== null && this.fast.size < MAX_FAST_ENTRIES) this.fast.set(url, { entry, lookupPath, revalidating: false });
     return sendFile(req, res, entry, { cache: this.cache, maxRanges: this.maxRanges, extra });
   }
@@ -246,7 +269,7 @@ class StaticServer {
     const requested = req.headers['access-control-request-method'];
     if (this.cors !== null && origin !== undefined && requested !== undefined) {
       const p = preflight(this.cors, origin, requested, req.headers['access-control-request-headers']);
-      if (p.status === 403) return sendStatus(req, res, 403, p.headers);
+      if (p.status === 403) return sendErrorPage(req, res, ErrorCode.FORBIDDEN_ORIGIN, p.headers);
       writeHead(res, 204, ['Allow', ALLOW, ...p.headers]);
       return endWith(req, res, undefined);
     }
@@ -255,7 +278,7 @@ class StaticServer {
   }
 
   private async listing(req: Req, res: Res, dirAbs: string, resolved: ResolvedPath, extra: readonly string[]): Promise<void> {
-    const rows = await readListing(dirAbs, this.o.dotfiles === 'allow');
+    const rows = await readListing(dirAbs, this.o.dotfiles === 'allow', (real) => this.servable(real));
     const urlPath = resolved.segments.length === 0 ? '/' : `${resolved.path}/`;
     const json = wantsJson(req.headers.accept);
     const body = Buffer.from(json ? `${JSON.stringify({ path: urlPath, entries: rows })}\n` : renderListingHtml(urlPath, rows));
@@ -286,8 +309,18 @@ class StaticServer {
         return sendFile(req, res, entry, { cache: this.cache, maxRanges: this.maxRanges, extra, status: 404, conditional: false });
       }
     }
-    sendStatus(req, res, 404, extra);
+    sendErrorPage(req, res, ErrorCode.NOT_FOUND, extra);
   }
+}
+
+/** True when a path relative to the root has a segment starting with `.` (a leading `.well-known` excepted). */
+function hiddenRelative(rel: string): boolean {
+  const segments = rel.split(path.sep);
+  for (let i = 0; i < segments.length; i++) {
+    const seg = segments[i]!;
+    if (seg.charCodeAt(0) === 46 /* . */ && !(i === 0 && seg === '.well-known')) return true;
+  }
+  return false;
 }
 
 /** A browser navigation: asks for HTML and names no file extension in its last segment. */

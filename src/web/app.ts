@@ -1,4 +1,6 @@
 // Wires `muxd up` as a library: one journal, the collector, the SSE hub, history, ingest, metrics and the HTTP server, on one lifecycle.
+import { realpath } from 'node:fs/promises';
+import path from 'node:path';
 import type { CollectorServer } from '../collector/server.js';
 import type { CollectConfig } from '../collector/options.js';
 import { startCollectStack } from '../collector/start.js';
@@ -13,6 +15,7 @@ import { createLogger, silentLog } from '../logger.js';
 import type { LogFn } from '../logger.js';
 import { loadAssets } from './assets.js';
 import { healthBody } from './health.js';
+import { createJournalGuard } from './journal-guard.js';
 import { JournalHistory } from './history.js';
 import { createIngestHandler } from './ingest.js';
 import { HttpStatusCounter, createMetrics } from './metrics.js';
@@ -62,11 +65,18 @@ export interface UpApp {
 /** Opens the journal, starts both listeners and registers everything with the lifecycle. On failure, shuts down what started. */
 export async function startUp(o: UpOptions): Promise<UpApp> {
   const logFor = (component: string): LogFn => (o.log === null ? silentLog : (o.log ?? createLogger(component)));
-  const staticHandler = o.staticOptions === null ? null : await createStaticHandler(o.staticOptions);
+  // The journal is never served as a file, whatever path or symlink under DIR reaches it (docs/web.md).
+  const guard = await createJournalGuard(o.collect.journal.path);
+  const staticHandler =
+    o.staticOptions === null ? null : await createStaticHandler({ ...o.staticOptions, deny: combineDeny(o.staticOptions.deny, guard.deny) });
+  if (o.staticOptions !== null && guard.inside(await realpath(path.resolve(o.staticOptions.root)))) {
+    logFor('up')(`warning: the journal ${o.collect.journal.path} lies inside the served folder ${o.staticOptions.root}; its files are never served (404)`);
+  }
   const assets = await loadAssets();
   const { lifecycle } = o;
   const { journal, collector, stdin } = await startCollectStack(o.collect, lifecycle, logFor, o.stdin);
   try {
+    await guard.refresh();
     const hub = new SseHub({ ...o.hub, source: journal, startSeq: journal.stats.lastSeq });
     const history = o.collect.journal.format === 'json' ? new JournalHistory({ listFiles: () => journal.files(), maxSeq: () => journal.stats.lastSeq }) : null;
     const ingest = createIngestHandler({ submitter: collector, maxMessageBytes: o.collect.collector.maxMessage, maxBodyMessages: o.collect.collector.maxBodyMessages });
@@ -93,7 +103,8 @@ export async function startUp(o: UpOptions): Promise<UpApp> {
           lastSeq: () => journal.stats.lastSeq,
           sseClients: () => hub.clientCount,
           connections: () => collector.stats.connectionsCurrent,
-          stopping: () => lifecycle.stopping || !journal.healthy,
+          stopping: () => lifecycle.stopping,
+          failing: () => !journal.healthy,
         }),
       access: createAccessPolicy({ host: o.serverOptions.host, token: o.token }),
       httpCounter,
@@ -117,4 +128,9 @@ export async function startUp(o: UpOptions): Promise<UpApp> {
     await lifecycle.shutdown();
     throw err;
   }
+}
+
+/** Both deny predicates (the caller's, if any, and the journal's). */
+function combineDeny(a: ((real: string) => boolean) | undefined, b: (real: string) => boolean): (real: string) => boolean {
+  return a === undefined ? b : (real) => a(real) || b(real);
 }

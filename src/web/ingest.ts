@@ -1,10 +1,11 @@
 // POST /_muxd/messages: the HTTP twin of the collector protocol (plain text lines or JSON), journaled via the collector.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { BadRequestError, MessageTooLongError, PayloadTooLargeError, UnsupportedMediaTypeError, MuxdError, ErrorCode } from '../errors.js';
+import { BadRequestError, MessageTooLongError, PayloadTooLargeError, UnsupportedMediaTypeError, MuxdError, ErrorCode, codeOf, httpStatusOf } from '../errors.js';
 import { countRejected } from '../collector/caps.js';
 import { DEFAULT_COLLECTOR_OPTIONS } from '../collector/options.js';
 import { LineDecoder } from '../protocol/line-decoder.js';
-import { sendError, sendJson, statusOf } from './reply.js';
+import { refuseBody } from '../http/lingering-close.js';
+import { errorBody, sendError, sendJson } from './reply.js';
 
 import type { SubmitResult } from '../collector/server.js';
 
@@ -140,10 +141,11 @@ export function createIngestHandler(opts: IngestOptions): IngestHandler {
 
   function ingest(req: IncomingMessage, res: ServerResponse): void {
     handle(req, res).catch((err: unknown) => {
-      // The body was not read to its end: close the connection rather than parse the leftover as a request.
-      const closing = err instanceof MuxdError && err.code === ErrorCode.PAYLOAD_TOO_LARGE;
-      count(err instanceof MuxdError ? err.code : ErrorCode.IO);
-      sendError(res, err, closing ? { Connection: 'close' } : {});
+      const code = codeOf(err);
+      // The body was not read to its end: answer, then close the way nginx does, so the client sees the answer.
+      if (code === ErrorCode.PAYLOAD_TOO_LARGE || code === ErrorCode.UNSUPPORTED_MEDIA_TYPE) refuseBody(req, res);
+      count(code);
+      sendError(res, err);
     });
   }
 
@@ -166,16 +168,16 @@ export function createIngestHandler(opts: IngestOptions): IngestHandler {
     const buffers = slots.filter((s): s is Buffer => Buffer.isBuffer(s));
     const results = buffers.length > 0 ? await opts.submitter.submit(httpSource(req), buffers) : [];
     let next = 0;
-    const merged: SubmitResult[] = slots.map((s) => (Buffer.isBuffer(s) ? (results[next++] ?? { code: ErrorCode.IO, message: 'no result' }) : { code: s.code, message: s.message }));
+    const merged: SubmitResult[] = slots.map((s) => (Buffer.isBuffer(s) ? (results[next++] ?? { code: ErrorCode.INTERNAL, message: 'no result' }) : { code: s.code, message: s.message }));
     const firstError = merged.find((r): r is { code: string; message: string } => 'code' in r);
     if (single) {
       const only = merged[0] as SubmitResult;
       if ('seq' in only) sendJson(res, 200, { seq: only.seq });
-      else sendJson(res, statusOf(only.code), { error: only.code, message: only.message });
+      else sendJson(res, httpStatusOf(only.code), errorBody(only.code, only.message));
       return;
     }
     const seqs = merged.map((r) => ('seq' in r ? r.seq : null));
     if (firstError === undefined) sendJson(res, 200, { seqs });
-    else sendJson(res, statusOf(firstError.code), { error: firstError.code, message: firstError.message, seqs });
+    else sendJson(res, httpStatusOf(firstError.code), { ...errorBody(firstError.code, firstError.message), seqs });
   }
 }

@@ -3,6 +3,8 @@ import { posix } from 'node:path';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { BadRequestError, MethodNotAllowedError, NotFoundError } from '../errors.js';
 import { sendAsset } from './assets.js';
+import { healthHttpStatus } from './health.js';
+import type { HealthReport } from './health.js';
 import type { AssetMap } from './assets.js';
 import { parsePageQuery, renderPage } from './history.js';
 import type { JournalHistory } from './history.js';
@@ -25,7 +27,7 @@ export interface WebRouterOptions {
   history: JournalHistory | null;
   ingest: Handler;
   metrics: Metrics;
-  health: () => Record<string, unknown>;
+  health: () => HealthReport;
   access: AccessPolicy;
   httpCounter?: HttpStatusCounter;
 }
@@ -136,9 +138,11 @@ export function createWebRouter(opts: WebRouterOptions): Handler {
           (err: unknown) => sendError(res, err),
         );
         return;
-      case '/health':
+      case '/health': {
         if (!getOnly()) return;
-        return sendJson(res, 200, opts.health());
+        const report = opts.health();
+        return sendJson(res, healthHttpStatus(report), report);
+      }
       default:
         return sendError(res, new NotFoundError());
     }

@@ -109,13 +109,13 @@ test('SIGTERM: stops accepting, closes idle keep-alive connections, lets a downl
   // An idle keep-alive connection, after one request.
   const idle = net.connect(s.port, '127.0.0.1');
   await once(idle, 'connect');
-  idle.write('GET /small.txt HTTP/1.1\r\nHost: x\r\n\r\n');
+  idle.write('GET /small.txt HTTP/1.1\r\nHost: localhost\r\n\r\n');
   await once(idle, 'data');
   const idleClosed = once(idle, 'close');
   // A slow download: read the first bytes, then pause.
   const dl = net.connect(s.port, '127.0.0.1');
   await once(dl, 'connect');
-  dl.write('GET /slow.bin HTTP/1.1\r\nHost: x\r\n\r\n');
+  dl.write('GET /slow.bin HTTP/1.1\r\nHost: localhost\r\n\r\n');
   let received = 0;
   const [first] = (await once(dl, 'data')) as [Buffer];
   received += first.length;
@@ -126,7 +126,7 @@ test('SIGTERM: stops accepting, closes idle keep-alive connections, lets a downl
   const answered = await new Promise<string>((resolve) => {
     const c = net.connect(s.port, '127.0.0.1');
     let got = '';
-    c.on('connect', () => c.write('GET /small.txt HTTP/1.1\r\nHost: x\r\n\r\n'));
+    c.on('connect', () => c.write('GET /small.txt HTTP/1.1\r\nHost: localhost\r\n\r\n'));
     c.on('data', (d: Buffer) => (got += d.toString()));
     c.on('error', () => {});
     c.on('close', () => resolve(got));
@@ -144,7 +144,7 @@ test('a second signal during the drain forces the exit', async () => {
   const s = await startCli([root.dir, '--port', '0', '--log', 'off']);
   const dl = net.connect(s.port, '127.0.0.1');
   await once(dl, 'connect');
-  dl.write('GET /slow.bin HTTP/1.1\r\nHost: x\r\n\r\n');
+  dl.write('GET /slow.bin HTTP/1.1\r\nHost: localhost\r\n\r\n');
   await once(dl, 'data');
   dl.pause();
   s.child.kill('SIGTERM');

@@ -23,9 +23,10 @@ export interface UpProcess {
   stop(): Promise<number | null>;
 }
 
-/** Spawns `node dist/cli/main.js up …args` and waits for `listening http` and `listening collect`. */
-export async function spawnUp(args: string[], timeoutMs = 15_000): Promise<UpProcess> {
-  const child = spawn(process.execPath, [cliPath, 'up', ...args], { cwd: repoRoot, stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
+/** Spawns `node dist/cli/main.js up …args` (behind `wrap`, e.g. fiu-run) and waits for `listening http` and `listening collect`. */
+export async function spawnUp(args: string[], timeoutMs = 15_000, o: { wrap?: string[]; env?: Record<string, string> } = {}): Promise<UpProcess> {
+  const argv = [...(o.wrap ?? []), process.execPath, cliPath, 'up', ...args];
+  const child = spawn(argv[0]!, argv.slice(1), { cwd: repoRoot, stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1', ...o.env } });
   const lines: string[] = [];
   let err = '';
   let carry = '';

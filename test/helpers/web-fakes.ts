@@ -87,7 +87,7 @@ export interface WebStack {
 }
 
 /** Starts the router with fake journal and collector; `static` answers "static:<url>" so tests can see what reached it. */
-export async function startWebStack(opts: { token?: string; withStatic?: boolean; maxMessage?: number; maxBodyBytes?: number; hub?: Partial<ConstructorParameters<typeof SseHub>[0]> } = {}): Promise<WebStack> {
+export async function startWebStack(opts: { token?: string; withStatic?: boolean; staticHandler?: Handler; maxMessage?: number; maxBodyBytes?: number; hub?: Partial<ConstructorParameters<typeof SseHub>[0]> } = {}): Promise<WebStack> {
   const dir = await mkdtemp(join(tmpdir(), 'muxd-web-'));
   const journal = new FakeJournal(join(dir, 'journal.jsonl'));
   const submitter = fakeSubmitter(journal, opts.maxMessage ?? 64);
@@ -102,7 +102,7 @@ export async function startWebStack(opts: { token?: string; withStatic?: boolean
     res.writeHead(200, { 'Content-Type': 'text/plain' }).end(`static:${req.url}`);
   };
   const router = createWebRouter({
-    staticHandler: opts.withStatic === false ? null : staticHandler,
+    staticHandler: opts.withStatic === false ? null : (opts.staticHandler ?? staticHandler),
     assets: await loadAssets(),
     hub,
     history,

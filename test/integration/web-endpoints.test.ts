@@ -58,7 +58,7 @@ describe('web endpoints', { timeout: 20000 }, () => {
     for (const p of ['/_muxd/nope', '/%5Fmuxd/secret.txt', '//_muxd/secret.txt']) {
       const res = await fetch(`${web.url}${p}`);
       assert.equal(res.status, 404, p);
-      assert.deepEqual(await res.json(), { error: 'ERR_NOT_FOUND', message: 'not found' });
+      assert.deepEqual(await res.json(), { error: { code: 'ERR_NOT_FOUND', message: 'not found' } });
     }
     assert.equal(web.staticCalls.length, before);
     const file = await fetch(`${web.url}/index.html`);
@@ -82,16 +82,17 @@ describe('web endpoints', { timeout: 20000 }, () => {
     const post = (body: string, type = 'text/plain') => fetch(`${web.url}/_muxd/messages`, { method: 'POST', headers: { 'Content-Type': type }, body });
     const big = await post('x\n'.repeat(3000));
     assert.equal(big.status, 413);
-    assert.equal(((await big.json()) as { error: string }).error, 'ERR_PAYLOAD_TOO_LARGE');
+    assert.equal(((await big.json()) as { error: { code: string } }).error.code, 'ERR_PAYLOAD_TOO_LARGE');
     const bin = await post('x', 'application/octet-stream');
     assert.equal(bin.status, 415);
-    assert.equal(((await bin.json()) as { error: string }).error, 'ERR_UNSUPPORTED_MEDIA_TYPE');
+    assert.equal(((await bin.json()) as { error: { code: string } }).error.code, 'ERR_UNSUPPORTED_MEDIA_TYPE');
     const long = await post('y'.repeat(65));
     assert.equal(long.status, 413);
-    assert.equal(((await long.json()) as { error: string }).error, 'ERR_MESSAGE_TOO_LONG');
+    assert.equal(((await long.json()) as { error: { code: string } }).error.code, 'ERR_MESSAGE_TOO_LONG');
     const mixed = await post(`ok1\n${'z'.repeat(65)}\nok2\n`);
-    const body = (await mixed.json()) as { error: string; seqs: Array<number | null> };
-    assert.equal(body.error, 'ERR_MESSAGE_TOO_LONG');
+    const body = (await mixed.json()) as { error: { code: string; message: string }; seqs: Array<number | null> };
+    assert.equal(body.error.code, 'ERR_MESSAGE_TOO_LONG');
+    assert.equal(typeof body.error.message, 'string');
     assert.equal(body.seqs[1], null);
     assert.equal(typeof body.seqs[0], 'number', 'the other lines still land, exactly as on TCP');
     assert.equal(typeof body.seqs[2], 'number');
@@ -105,7 +106,7 @@ describe('web endpoints', { timeout: 20000 }, () => {
   it('refuses a cross-origin POST with 403 ERR_FORBIDDEN_ORIGIN', async () => {
     const res = await fetch(`${web.url}/_muxd/messages`, { method: 'POST', headers: { 'Content-Type': 'text/plain', Origin: 'http://evil.example' }, body: 'csrf' });
     assert.equal(res.status, 403);
-    assert.equal(((await res.json()) as { error: string }).error, 'ERR_FORBIDDEN_ORIGIN');
+    assert.equal(((await res.json()) as { error: { code: string } }).error.code, 'ERR_FORBIDDEN_ORIGIN');
     const same = await fetch(`${web.url}/_muxd/messages`, { method: 'POST', headers: { 'Content-Type': 'text/plain', Origin: web.url }, body: 'same origin' });
     assert.equal(same.status, 200);
   });
@@ -159,7 +160,7 @@ describe('web endpoints with a token and no DIR', { timeout: 20000 }, () => {
     ] as const) {
       const res = await fetch(`${web.url}${path}`, init);
       assert.equal(res.status, 401, path);
-      assert.equal(((await res.json()) as { error: string }).error, 'ERR_UNAUTHORIZED');
+      assert.equal(((await res.json()) as { error: { code: string } }).error.code, 'ERR_UNAUTHORIZED');
     }
     const ok = await fetch(`${web.url}/_muxd/messages`, { method: 'POST', body: 'x', headers: { Authorization: 'Bearer tok' } });
     assert.equal(ok.status, 200);

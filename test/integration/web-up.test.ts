@@ -6,12 +6,10 @@ import net from 'node:net';
 import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { collectConfigFrom } from '../../src/collector/options.js';
-import { resolveServeOptions } from '../../src/http/options.js';
-import { Lifecycle } from '../../src/lifecycle.js';
-import { startUp } from '../../src/web/app.js';
+import type { Lifecycle } from '../../src/lifecycle.js';
 import type { UpApp } from '../../src/web/app.js';
 import { readEvents } from '../helpers/web-fakes.js';
+import { startUpInProcess } from '../helpers/up-inprocess.js';
 
 /** Sends lines over TCP and resolves with the reply lines. */
 async function sendTcp(port: number, lines: string[]): Promise<string[]> {
@@ -25,22 +23,7 @@ async function sendTcp(port: number, lines: string[]): Promise<string[]> {
 }
 
 async function start(dir: string, root: string | null): Promise<{ app: UpApp; lifecycle: Lifecycle }> {
-  const values = { port: '0', log: 'off', journal: join(dir, 'journal.jsonl'), 'no-stdin': true, 'max-message': '100' };
-  const { staticOptions, serverOptions } = await resolveServeOptions(
-    { ...values, host: '127.0.0.1', cache: '0', dotfiles: 'deny', 'max-conns': '100', 'max-ranges': '16', 'max-header-size': '16384', 'headers-timeout': '20000', 'request-timeout': '30000', 'keep-alive-timeout': '5000' },
-    root ?? '.',
-  );
-  const lifecycle = new Lifecycle({ drainTimeoutMs: 2000 });
-  const app = await startUp({
-    staticOptions: root === null ? null : staticOptions,
-    serverOptions,
-    collect: collectConfigFrom(values),
-    lifecycle,
-    log: null,
-    hub: { flushIntervalMs: 5, maxRecordsPerSecond: 0 },
-  });
-  await app.indexed;
-  return { app, lifecycle };
+  return startUpInProcess(dir, root, { values: { 'max-message': '100', 'max-conns': '100' } });
 }
 
 describe('up (in process)', { timeout: 20000 }, () => {
@@ -94,7 +77,7 @@ describe('up (in process)', { timeout: 20000 }, () => {
     assert.equal(rec?.src, 'http:127.0.0.1');
     const long = await fetch(`${app.httpUrl}/_muxd/messages`, { method: 'POST', body: 'x'.repeat(101) });
     assert.equal(long.status, 413);
-    assert.equal(((await long.json()) as { error: string }).error, 'ERR_MESSAGE_TOO_LONG');
+    assert.equal(((await long.json()) as { error: { code: string } }).error.code, 'ERR_MESSAGE_TOO_LONG');
     const tcpLong = await sendTcp(app.collectPort, ['y'.repeat(101)]);
     assert.match(tcpLong[0] ?? '', /^error ERR_MESSAGE_TOO_LONG /, 'the same code as over TCP');
   });

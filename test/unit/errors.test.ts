@@ -15,6 +15,23 @@ test('every error code is documented in docs/errors.md, and every documented cod
   for (const code of documented) assert.ok(defined.has(code as errors.ErrorCodeValue), `${code} is documented but not defined`);
 });
 
+test('the HTTP column of docs/errors.md matches HTTP_STATUS_BY_CODE, row by row', async () => {
+  const doc = await readFile(docsUrl, 'utf8');
+  const rows = [...doc.matchAll(/^\| `(ERR_[A-Z_]+)` \|[^|]*\| ([^|]+?) \|/gm)].map((m) => [m[1]!, m[2]!] as const);
+  assert.equal(rows.length, Object.values(errors.ErrorCode).length);
+  for (const [code, column] of rows) {
+    const status = errors.HTTP_STATUS_BY_CODE[code as errors.ErrorCodeValue];
+    if (status === undefined) assert.equal(column, '–', `${code} has no HTTP status in src/errors.ts but docs/errors.md says ${column}`);
+    else assert.equal(column, String(status), `${code}: docs/errors.md says ${column}, src/errors.ts says ${status}`);
+  }
+  for (const code of Object.keys(errors.HTTP_STATUS_BY_CODE)) {
+    assert.ok(Object.values(errors.ErrorCode).includes(code as errors.ErrorCodeValue), `${code} in HTTP_STATUS_BY_CODE is not a code`);
+  }
+  assert.equal(errors.httpStatusOf('ERR_HOST_NOT_ALLOWED'), 403);
+  assert.equal(errors.httpStatusOf('ERR_INTERNAL'), 500);
+  assert.equal(errors.httpStatusOf('ERR_USAGE'), 500, 'a code with no HTTP meaning is a server error');
+});
+
 test('every exported error class has a stable code, its own name and keeps its cause', () => {
   const classes = Object.values(errors).filter(
     (v): v is typeof errors.MuxdError => typeof v === 'function' && v.prototype instanceof errors.MuxdError,
@@ -29,5 +46,7 @@ test('every exported error class has a stable code, its own name and keeps its c
   const cause = new Error('disk');
   assert.equal(new errors.IoError('write failed', { cause }).cause, cause);
   assert.equal(errors.codeOf(new errors.BusyError()), 'ERR_BUSY');
-  assert.equal(errors.codeOf(new Error('x')), 'ERR_IO');
+  // Regression: an unexpected exception used to be reported as ERR_IO, which tells a client to resend.
+  assert.equal(errors.codeOf(new Error('x')), 'ERR_INTERNAL');
+  assert.equal(errors.codeOf(new errors.IoError('fdatasync failed')), 'ERR_IO');
 });

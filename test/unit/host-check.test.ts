@@ -2,7 +2,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { InvalidOptionError } from '../../src/errors.js';
-import { createHostAllowList, hostOfAuthority, isHostAllowed, isLoopbackHost, parseAllowedHosts } from '../../src/http/host-check.js';
+import { createHostAllowList, hostGuard, hostOfAuthority, isHostAllowed, isLoopbackHost, parseAllowedHosts } from '../../src/http/host-check.js';
 
 describe('host check (DNS rebinding)', () => {
   it('isLoopbackHost: loopback literals, localhost and *.localhost only', () => {
@@ -60,5 +60,22 @@ describe('host check (DNS rebinding)', () => {
     for (const bad of ['a.example:80', 'http://a.example', 'all,a.example', 'a b', '-a.example']) {
       assert.throws(() => parseAllowedHosts(bad), InvalidOptionError, bad);
     }
+  });
+});
+
+describe('hostGuard', () => {
+  it('judges like isHostAllowed, remembers a bounded number of values, and passes a missing Host', () => {
+    const list = createHostAllowList('127.0.0.1', ['a.example']);
+    assert.ok(list !== null);
+    const guard = hostGuard(list);
+    for (let round = 0; round < 2; round++) {
+      assert.equal(guard(undefined), true);
+      assert.equal(guard('localhost:1'), true);
+      assert.equal(guard('a.example'), true);
+      assert.equal(guard('rebind.attacker.example'), false);
+    }
+    for (let i = 0; i < 200; i++) assert.equal(guard(`spray${i}.attacker.example`), false);
+    assert.equal(guard('rebind.attacker.example'), false, 'a cached refusal stays a refusal after the cache fills');
+    assert.equal(guard('127.0.0.1:9'), true, 'values judged after the cache is full are still judged');
   });
 });

@@ -196,7 +196,7 @@ async function fetchPage(before, limit) {
   const res = await fetch(`/_muxd/journal?${q}`, { headers: authHeaders, cache: 'no-store' });
   if (!res.ok) {
     const body = await res.json().catch(() => ({}));
-    throw new Error(body.error ? `${body.error}: ${body.message}` : `HTTP ${res.status}`);
+    throw new Error(body.error?.code ? `${body.error.code}: ${body.error.message}` : `HTTP ${res.status}`);
   }
   return res.json();
 }
@@ -288,7 +288,7 @@ async function send(ev) {
       autosize();
     } else {
       out.dataset.state = 'error';
-      out.textContent = `error ${body.error ?? res.status} ${body.message ?? ''}`;
+      out.textContent = `error ${body.error?.code ?? res.status} ${body.error?.message ?? ''}`;
     }
   } catch (err) {
     out.dataset.state = 'error';
