@@ -1,7 +1,7 @@
 // RELP throughput (issue 9): rsyslog omrelp → muxd --relp-port against rsyslog omrelp → rsyslog imrelp → omfile, same messages.
 // The receiver runs on CPU 0; the sending rsyslog (imtcp → omrelp, window 128) and the line feeder on CPU 1.
 // Timed from the first line fed to the sending rsyslog until every message is in the receiver's file.
-// Run by bench/collect.mjs (skip it with --skip relp), or alone: node bench/relp.mjs [--messages 320000] [--size 150]
+// Run by bench/collect.mjs (skip it with --skip relp), or alone: node bench/relp.mjs [--messages 100000] [--size 150]
 import { spawn, execFileSync } from 'node:child_process';
 import { once } from 'node:events';
 import fs from 'node:fs';
@@ -64,14 +64,18 @@ async function run({ name, receiver, extra = [], messages, size, rsRoot, cli, ca
         '',
       ].join('\n'), '0'));
     }
-    if (!(await portOpen(port))) { row.note = 'receiver did not start'; return row; }
+    if (!(await portOpen(port))) {
+      const log = fs.readdirSync(dir).filter((f) => f.endsWith('.log')).map((f) => fs.readFileSync(`${dir}/${f}`, 'utf8')).join(' ').trim();
+      row.note = `receiver did not start: ${log.slice(0, 200)}`;
+      return row;
+    }
     procs.push(rsyslog(rsRoot, dir, 'sender', [
       `global(workDirectory="${dir}" maxMessageSize="64k")`,
       'module(load="imtcp")',
       'module(load="omrelp")',
-      `input(type="imtcp" port="0" address="127.0.0.1" listenPortFileName="${dir}/imtcp.port" ruleset="fwd")`,
-      `ruleset(name="fwd") { action(type="omrelp" target="127.0.0.1" port="${port}" action.resumeRetryCount="-1" action.resumeInterval="1"`,
-      `  queue.type="LinkedList" queue.size="${messages * 2}" queue.dequeueBatchSize="1024") }`,
+      `input(type="imtcp" port="0" address="127.0.0.1" listenPortFileName="${dir}/imtcp.port")`,
+      `*.* action(type="omrelp" target="127.0.0.1" port="${port}" action.resumeRetryCount="-1" action.resumeInterval="1"`,
+      `  queue.type="LinkedList" queue.size="${messages * 2}" queue.dequeueBatchSize="128")`,
       '',
     ].join('\n'), '1'));
     let inPort = 0;
@@ -106,7 +110,7 @@ async function run({ name, receiver, extra = [], messages, size, rsRoot, cli, ca
 }
 
 /** Runs both receivers (plus muxd --sync none) and prints one table. */
-export async function relpBench({ messages = 320_000, size = 150, cli = path.join(root, 'dist/cli/main.js'), cache = process.env.MUXD_BENCH_CACHE ?? '/tmp/muxd-bench' } = {}) {
+export async function relpBench({ messages = 100_000, size = 150, cli = path.join(root, 'dist/cli/main.js'), cache = process.env.MUXD_BENCH_CACHE ?? '/tmp/muxd-bench' } = {}) {
   fs.mkdirSync(cache, { recursive: true });
   const rsRoot = execFileSync('bash', [path.join(root, 'test/helpers/rsyslog-relp.sh')], { encoding: 'utf8' }).trim().split('\n').pop();
   let port = 33000 + Math.floor(Math.random() * 2000);
@@ -127,6 +131,6 @@ export async function relpBench({ messages = 320_000, size = 150, cli = path.joi
 }
 
 if (process.argv[1] === new URL(import.meta.url).pathname) {
-  const { values } = parseArgs({ options: { messages: { type: 'string', default: '320000' }, size: { type: 'string', default: '150' } } });
+  const { values } = parseArgs({ options: { messages: { type: 'string', default: '100000' }, size: { type: 'string', default: '150' } } });
   await relpBench({ messages: Number(values.messages), size: Number(values.size) });
 }
