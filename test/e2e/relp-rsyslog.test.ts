@@ -1,4 +1,4 @@
-// Real rsyslog omrelp → muxd: 20,000 messages from logger, muxd killed with -9 mid-stream and restarted on the same RELP port; none is missing.
+// Real rsyslog omrelp → muxd: 20,000 messages from logger, muxd killed with -9 mid-stream and restarted on the same RELP port, none missing; and omrelp over mutual TLS.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -7,6 +7,7 @@ import path from 'node:path';
 import { readJournal, spawnCollect, tempDir } from '../helpers/collect.js';
 import type { CollectProcess } from '../helpers/collect.js';
 import { startRsyslog } from '../helpers/rsyslog-relp.js';
+import { makeTestPki } from '../helpers/tls-certs.js';
 
 const TOTAL = 20_000;
 
@@ -88,5 +89,45 @@ test('rsyslog omrelp → muxd survives kill -9 of muxd: rsyslog resends, every m
   // Duplicates are allowed (RELP has no message ids: what was on disk but not yet answered is resent), but bounded by the window.
   assert.ok(records - TOTAL <= 128 * 2, `at most a window or two of duplicates, got ${records - TOTAL}`);
   tc.diagnostic(`killed at ${before} of ${TOTAL} journaled; ${records - TOTAL} duplicates after the restart`);
+  assert.equal(await muxd.stop('SIGTERM'), 0);
+});
+
+test('rsyslog omrelp with tls="on" and a client certificate → muxd --relp-tls --tls-client-auth: every message journaled', { timeout: 60_000 }, async () => {
+  const t = await tempDir('muxd-relp-tls-');
+  const pki = await makeTestPki(t.dir);
+  const journal = path.join(t.dir, 'j.jsonl');
+  const muxd = await spawnCollect([
+    '--relp-port', '0', '--relp-tls', '--no-stdin', '--journal', journal,
+    '--tls-cert', pki.serverCert, '--tls-key', pki.serverKey, '--tls-ca', pki.ca, '--tls-client-auth',
+  ]);
+  const lines = await muxd.waitLines(2);
+  const relpPort = Number(/^listening relp tls:\/\/[^ ]+:(\d+)$/.exec(lines[1] ?? '')?.[1]);
+  assert.ok(relpPort > 0, JSON.stringify(lines));
+  const rsyslog = await startRsyslog(
+    t.dir,
+    [
+      `global(workDirectory="${t.dir}")`,
+      'module(load="imtcp")',
+      'module(load="omrelp" tls.tlslib="openssl")',
+      `input(type="imtcp" port="0" address="127.0.0.1" listenPortFileName="${t.dir}/imtcp.port")`,
+      `*.* action(type="omrelp" target="127.0.0.1" port="${relpPort}" tls="on" tls.authMode="certvalid"`,
+      `       tls.caCert="${pki.ca}" tls.myCert="${pki.clientCert}" tls.myPrivKey="${pki.clientKey}"`,
+      '       action.resumeRetryCount="-1" action.resumeInterval="1" queue.type="LinkedList")',
+      '',
+    ].join('\n'),
+  );
+  after(async () => {
+    await rsyslog.stop();
+    await muxd.stop('SIGKILL');
+    await t.cleanup();
+  });
+  const inPort = await rsyslog.port(path.join(t.dir, 'imtcp.port'));
+  const N = 1000;
+  const logger = execFile('logger', ['--tcp', '-n', '127.0.0.1', '-P', String(inPort), '-t', 'relptls']);
+  const loggerDone = once(logger, 'exit');
+  logger.stdin?.end(`${Array.from({ length: N }, (_, i) => `relpmsg-${i + 1}`).join('\n')}\n`);
+  assert.equal(((await loggerDone) as [number | null])[0], 0);
+  await waitFor('every message over TLS', async () => (await markers(journal)).seen.size === N, 30_000);
+  assert.equal((await markers(journal)).records, N, 'no duplicates without a crash');
   assert.equal(await muxd.stop('SIGTERM'), 0);
 });
