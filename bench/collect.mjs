@@ -6,6 +6,7 @@
 //   node bench/collect.mjs --scenario tiny-flood [--conns 500] [--kib 512]   (issue 7 §5: peak RSS under a flood of "a\n")
 //   node bench/collect.mjs --scenario syslog [--clients 16] [--messages 20000]   (issue 9: octet-counted RFC 5424, ~150 B,
 //     muxd collect --syslog against rsyslog imtcp → omfile writing its parsed fields as a JSON line)
+//   RELP row (bench/relp.mjs): rsyslog omrelp → muxd --relp-port against rsyslog omrelp → imrelp, 100,000 messages; --skip relp.
 //   --cli PATH runs another build's dist/cli/main.js (e.g. the code before a change), for before/after numbers.
 import { spawn, execFileSync } from 'node:child_process';
 import { once } from 'node:events';
@@ -385,4 +386,9 @@ if (!skip.has('fair')) {
     console.log(`\nfairness: 1 flooder (1 KiB, window 4096, ${res.flooderRate ?? '-'} msgs/s) + 50 paced clients (1 msg/10 ms): ` +
       `paced p50 ${f(res.p50, 2)} ms, p99 ${f(res.p99, 2)} ms (target <= 10 ms), max ${f(res.max, 2)} ms over ${res.paced ?? 0} acks${res.error ? `; ${res.error}` : ''}`);
   } finally { await srv.stop(); }
+}
+
+if (!skip.has('relp')) {
+  const { relpBench } = await import('./relp.mjs');
+  await relpBench({ messages: 100_000, size: 150, cli, cache });
 }

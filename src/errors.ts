@@ -28,6 +28,7 @@ export const ErrorCode = {
   REPLY_TIMEOUT: 'ERR_REPLY_TIMEOUT',
   PROTOCOL: 'ERR_PROTOCOL',
   CONNECT_FAILED: 'ERR_CONNECT_FAILED',
+  RELP_FRAME: 'ERR_RELP_FRAME',
   INTERNAL: 'ERR_INTERNAL',
 } as const;
 
@@ -223,6 +224,31 @@ export class ProtocolError extends MuxdError {
 export class ConnectFailedError extends MuxdError {
   constructor(message = 'cannot connect', options?: { cause?: unknown }) {
     super(ErrorCode.CONNECT_FAILED, message, options);
+  }
+}
+
+/** Why a RELP frame was refused: the part of the frame at fault. */
+export const RelpFault = {
+  TXNR: 'txnr',
+  COMMAND: 'command',
+  DATALEN: 'datalen',
+  TRAILER: 'trailer',
+  TOO_LONG: 'too-long',
+  SESSION: 'session',
+} as const;
+
+/**
+ * A RELP frame that breaks the protocol (bad transaction number, command or length, no LF after the data,
+ * data over the cap, a command out of place). The session cannot be resynchronised: it is closed.
+ */
+export class RelpFrameError extends MuxdError {
+  constructor(
+    message: string,
+    readonly fault: (typeof RelpFault)[keyof typeof RelpFault],
+    /** The frame's transaction number when it was read whole, else null. */
+    readonly txnr: number | null = null,
+  ) {
+    super(ErrorCode.RELP_FRAME, message);
   }
 }
 

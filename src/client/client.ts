@@ -1,6 +1,7 @@
 // Windowed line sender over one TCP connection: batches writes, caps unacknowledged messages, matches replies in order.
 import net from 'node:net';
 import type { Socket } from 'node:net';
+import tls from 'node:tls';
 import { ConnectFailedError, ConnectionClosedError, IoError, ProtocolError, ReplyTimeoutError } from '../errors.js';
 import type { MuxdError } from '../errors.js';
 import { ReplyKind, ReplyReader } from './reply-parser.js';
@@ -47,17 +48,40 @@ export const DEFAULT_REPLY_TIMEOUT_MS = 30_000;
 
 const LF = Buffer.from('\n');
 
-/** Connects to a collector; rejects with ConnectFailedError carrying a message without stack or path. */
-export function connectTo(host: string, port: number): Promise<Socket> {
+/** TLS for {@link connectTo}: the server's certificate is verified against `ca` (default: the system CAs). */
+export interface ClientTls {
+  /** PEM CA bundle that the collector's certificate must chain to. */
+  ca?: Buffer;
+  /** PEM client certificate and key, for a collector started with --tls-client-auth. */
+  cert?: Buffer;
+  key?: Buffer;
+}
+
+/** Why a connect or handshake failed, in words without stack or path. */
+function connectFailure(err: NodeJS.ErrnoException): string {
+  if (err.code === 'ECONNREFUSED') return 'connection refused';
+  if (err.code === 'ENOTFOUND') return 'unknown host';
+  if (err.code === 'ECONNRESET') return 'connection reset during the TLS handshake (is it a TLS port? does it want a client certificate?)';
+  // TLS verification errors carry their reason in the message (e.g. "self-signed certificate", "certificate has expired").
+  if (err.code?.startsWith('ERR_SSL') || err.code?.includes('CERT') || err.code?.includes('SIGNATURE')) return `TLS: ${err.message}`;
+  return err.code ?? err.message;
+}
+
+/**
+ * Connects to a collector, over TLS when `tlsOptions` is given (the server's certificate must be valid for
+ * `host`); rejects with ConnectFailedError carrying a message without stack or path.
+ */
+export function connectTo(host: string, port: number, tlsOptions?: ClientTls): Promise<Socket> {
   return new Promise((resolve, reject) => {
-    const socket = net.connect({ host, port });
+    const socket: Socket = tlsOptions
+      ? tls.connect({ host, port, servername: net.isIP(host) ? undefined : host, ...tlsOptions })
+      : net.connect({ host, port });
     const socketOnError = (err: NodeJS.ErrnoException): void => {
       socket.destroy();
-      const why = err.code === 'ECONNREFUSED' ? 'connection refused' : err.code === 'ENOTFOUND' ? 'unknown host' : (err.code ?? err.message);
-      reject(new ConnectFailedError(`cannot connect to ${host}:${port}: ${why}`, { cause: err }));
+      reject(new ConnectFailedError(`cannot connect to ${host}:${port}: ${connectFailure(err)}`, { cause: err }));
     };
     socket.once('error', socketOnError);
-    socket.once('connect', () => {
+    socket.once(tlsOptions ? 'secureConnect' : 'connect', () => {
       socket.removeListener('error', socketOnError);
       socket.setNoDelay(true);
       resolve(socket);

@@ -46,6 +46,19 @@ export interface LineSourceOptions {
   maxMessage: number;
   /** Send `ok`/`error` replies. */
   ack: boolean;
+  /** How answers are put on the wire; default the line protocol's `ok <seq>` / `error <CODE> …` (RELP brings its own). */
+  replies?: ReplyWriter;
+}
+
+/** Encodes a source's answers; `take()` hands out the bytes of one settled batch. ReplyEncoder is one. */
+export interface ReplyWriter {
+  /** `count` messages are stored, with the consecutive seqs from `first`. */
+  ok(first: number, count: number): void;
+  /** `count` messages (or one queued refusal) are not stored. */
+  error(code: string, reason: string, count: number): void;
+  /** Bytes encoded and not taken yet. */
+  readonly length: number;
+  take(): Buffer;
 }
 
 /**
@@ -55,7 +68,7 @@ export interface LineSourceOptions {
  */
 export class LineSource implements FrameSink, SourceHandler {
   private readonly source: Source;
-  private readonly replies = new ReplyEncoder();
+  private readonly replies: ReplyWriter;
   private readonly tooLongReason: string;
   private mask = 0;
   private inputPaused = false;
@@ -74,6 +87,7 @@ export class LineSource implements FrameSink, SourceHandler {
     opts: LineSourceOptions,
     private readonly decoder: FrameDecoder = new LineDecoder(opts.maxMessage),
   ) {
+    this.replies = opts.replies ?? new ReplyEncoder();
     this.source = batcher.createSource(src, this, opts.ack);
     this.tooLongReason = new MessageTooLongError(opts.maxMessage).message;
   }

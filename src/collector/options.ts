@@ -7,6 +7,8 @@ import { DEFAULT_KEEP } from '../journal/options.js';
 import { DEFAULT_SYNC_METHOD } from '../journal/file-ops.js';
 import { Framing } from '../protocol/framing.js';
 import type { FramingValue } from '../protocol/framing.js';
+import { collectorTlsFrom } from './tls.js';
+import type { CollectorTls } from './tls.js';
 
 /** Collector settings. */
 export interface CollectorOptions {
@@ -24,6 +26,12 @@ export interface CollectorOptions {
   maxBodyMessages: number;
   /** TCP framing: LF lines, RFC 6587 octet counting, or detected per connection from its first bytes. */
   framing: FramingValue;
+  /** RELP listener port (`--relp-port`); null: no RELP listener. 0 picks a free port. */
+  relpPort: number | null;
+  /** UDP listener port (`--udp-port`); null: no UDP listener. 0 picks a free port. */
+  udpPort: number | null;
+  /** TLS for the TCP port (and the RELP port with `relp`); null: plain TCP. */
+  tls: CollectorTls | null;
 }
 
 /** Defaults from the issue (and docs/cli.md). */
@@ -37,6 +45,9 @@ export const DEFAULT_COLLECTOR_OPTIONS: CollectorOptions = {
   // A 1 MiB body of 100-byte lines; a body of tiny lines past it would cost far more memory than its bytes.
   maxBodyMessages: 10_000,
   framing: Framing.AUTO,
+  relpPort: null,
+  udpPort: null,
+  tls: null,
 };
 
 /** The flag spec type, shared with the CLI. */
@@ -67,6 +78,13 @@ export const collectFlags: Record<string, CollectFlagSpec> = {
     description: 'TCP framing: LF lines, RFC 6587 octet counting (LEN SP MSG), or auto: chosen per connection from its first bytes.',
   },
   syslog: { type: 'boolean', default: false, description: 'Parse each message as syslog (RFC 5424, else RFC 3164) into a "syslog" field of its record.' },
+  'relp-port': { type: 'string', arg: 'PORT', description: 'Also take RELP (rsyslog omrelp) on this TCP port; each message is answered "rsp 200" once on disk (0 picks a free one).' },
+  'udp-port': { type: 'string', arg: 'PORT', description: 'Also take one message per UDP datagram on this port (no acks; drops past a cap are counted).' },
+  'tls-cert': { type: 'string', arg: 'FILE', description: 'PEM certificate: serve the TCP port over TLS (needs --tls-key).' },
+  'tls-key': { type: 'string', arg: 'FILE', description: 'PEM private key for --tls-cert.' },
+  'tls-ca': { type: 'string', arg: 'FILE', description: 'PEM CA bundle that client certificates must chain to (with --tls-client-auth).' },
+  'tls-client-auth': { type: 'boolean', default: false, description: 'Require a client certificate signed by --tls-ca; other clients are refused in the handshake.' },
+  'relp-tls': { type: 'boolean', default: false, description: 'Serve the RELP port over TLS too, with the same certificate and client rules.' },
   'rotate-size': { type: 'string', arg: 'BYTES', default: '0', description: 'Rotate the journal to FILE.1 … at this size (0: never).' },
   keep: { type: 'string', arg: 'N', default: String(DEFAULT_KEEP), description: 'Rotated journal files to keep.' },
   'no-stdin': { type: 'boolean', default: false, description: 'Do not read lines from the terminal (stdin).' },
@@ -79,8 +97,16 @@ export interface CollectConfig {
   stdin: boolean;
 }
 
-/** Turns parsed flag values (missing ones take the defaults) into validated options; throws InvalidOptionError. */
-export function collectConfigFrom(given: OptionValues): CollectConfig {
+/** A port flag without a default: null when not given. */
+function optionalPort(values: OptionValues, name: string): number | null {
+  return values[name] === undefined ? null : intOption(values, name, 0, 65_535);
+}
+
+/**
+ * Turns parsed flag values (missing ones take the defaults) into validated options; throws InvalidOptionError.
+ * `tlsPrefix` names the TLS flags (`muxd up` says `--collect-tls-cert`, since its `--tls-cert` is the HTTPS one).
+ */
+export function collectConfigFrom(given: OptionValues, tlsPrefix = ''): CollectConfig {
   const values = withDefaults(collectFlags, given);
   const host = values.host;
   if (typeof host !== 'string' || host === '') throw new InvalidOptionError('--host must not be empty');
@@ -101,6 +127,9 @@ export function collectConfigFrom(given: OptionValues): CollectConfig {
       ack: choiceOption(values, 'ack', ['on', 'off'] as const) === 'on',
       maxBodyMessages: intOption(values, 'max-body-messages', 1, 1_000_000),
       framing: choiceOption(values, 'framing', [Framing.AUTO, Framing.LF, Framing.OCTET] as const),
+      relpPort: optionalPort(values, 'relp-port'),
+      udpPort: optionalPort(values, 'udp-port'),
+      tls: collectorTlsFrom(values, tlsPrefix),
     },
     journal: {
       path: journal,

@@ -1,5 +1,5 @@
 // The collector's TCP server: accepts connections within --max-conns, survives EMFILE, shares one batcher with every source, shuts down in order.
-import net from 'node:net';
+import type net from 'node:net';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { ErrorCode, MessageTooLongError } from '../errors.js';
@@ -12,19 +12,30 @@ import type { BatcherLimits, CollectStats } from './caps.js';
 import { Connection } from './connection.js';
 import { DEFAULT_COLLECTOR_OPTIONS } from './options.js';
 import type { CollectorOptions } from './options.js';
+import { createStreamServer } from './tls.js';
 
 /** Where the collector listens, once it does. */
 export interface ListenInfo {
   host: string;
   port: number;
-  /** `tcp://HOST:PORT` */
+  /** `tcp://HOST:PORT` (`tls://` over TLS, `udp://` for the UDP listener) */
   url: string;
+}
+
+/** Another listener that feeds this collector's batcher (RELP, UDP): listened, stopped and closed with it. */
+export interface AttachedListener {
+  /** `relp` or `udp`: the kind in the `listening <kind> <url>` line. */
+  readonly kind: string;
+  listen(): Promise<ListenInfo>;
+  readonly closable: Closable;
 }
 
 /** Counters for metrics and tests: the batcher's, plus connections. */
 export interface CollectorStats extends CollectStats {
   connectionsCurrent: number;
   connectionsTotal: number;
+  /** UDP datagrams dropped because a cap was reached (UDP cannot be paused); 0 without a UDP listener. */
+  dropped: number;
 }
 
 /** Listen backlog asked for; the kernel caps it at net.core.somaxconn. */
@@ -52,6 +63,11 @@ export class CollectorServer {
   readonly batcher: Batcher;
   readonly closable: Closable;
   private readonly server: net.Server;
+  private readonly scheme: 'tcp' | 'tls';
+  private readonly attached: AttachedListener[] = [];
+  /** The attached listeners once listening, in attach order. */
+  readonly listening: Array<{ kind: string; info: ListenInfo }> = [];
+  private dropped = 0;
   private readonly connections = new Set<Connection>();
   private connectionsTotal = 0;
   private stopping = false;
@@ -66,7 +82,9 @@ export class CollectorServer {
   ) {
     this.opts = { ...DEFAULT_COLLECTOR_OPTIONS, ...opts };
     this.batcher = new Batcher(sink, opts.limits ?? {}, log);
-    this.server = net.createServer({ allowHalfOpen: true, pauseOnConnect: false }, (socket) => this.serverOnConnection(socket));
+    const { server, scheme } = createStreamServer(this.opts.tls, (socket) => this.serverOnConnection(socket), log);
+    this.server = server;
+    this.scheme = scheme;
     this.server.on('error', (err: NodeJS.ErrnoException) => this.serverOnError(err));
     this.closable = {
       name: 'collector',
@@ -78,7 +96,17 @@ export class CollectorServer {
 
   /** Live counters. */
   get stats(): CollectorStats {
-    return { connectionsCurrent: this.connections.size, connectionsTotal: this.connectionsTotal, ...this.batcher.stats };
+    return { connectionsCurrent: this.connections.size, connectionsTotal: this.connectionsTotal, dropped: this.dropped, ...this.batcher.stats };
+  }
+
+  /** Adds a listener (RELP, UDP) that shares the batcher; `listen()` starts it and the collector's shutdown stops it. */
+  attach(listener: AttachedListener): void {
+    this.attached.push(listener);
+  }
+
+  /** Counts `n` messages dropped because a cap was reached by a source that cannot be paused (UDP). */
+  countDropped(n = 1): void {
+    this.dropped += n;
   }
 
   /** Starts listening with a large backlog so that a burst of connects is not dropped into SYN retries. */
@@ -90,7 +118,8 @@ export class CollectorServer {
     }
     const addr = this.server.address() as net.AddressInfo;
     const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
-    return { host: addr.address, port: addr.port, url: `tcp://${host}:${addr.port}` };
+    for (const l of this.attached) this.listening.push({ kind: l.kind, info: await l.listen() });
+    return { host: addr.address, port: addr.port, url: `${this.scheme}://${host}:${addr.port}` };
   }
 
   /**
@@ -177,13 +206,16 @@ export class CollectorServer {
     if (this.stopping) return;
     this.stopping = true;
     this.server.close();
+    for (const l of this.attached) l.closable.stopAccepting?.();
   }
 
   /** Stops reading, journals what was received, writes every pending reply, then ends each connection. */
-  private async drain(_deadline: number): Promise<void> {
+  private async drain(deadline: number): Promise<void> {
     this.stopAccepting();
     for (const c of this.connections) c.stop();
+    const others = this.attached.map((l) => l.closable.drain?.(deadline));
     await this.batcher.drain();
+    await Promise.all(others);
     const closing = [...this.connections].map((c) => once(c.socket, 'close').catch(() => {}));
     await Promise.all(closing);
   }
@@ -192,6 +224,7 @@ export class CollectorServer {
     this.stopAccepting();
     for (const c of this.connections) c.destroy();
     this.connections.clear();
+    await Promise.all(this.attached.map((l) => l.closable.close?.()));
   }
 }
 

@@ -1,12 +1,14 @@
-// Assembles the collect pipeline shared by `muxd collect` and `muxd up`: journal, TCP collector and terminal source on one lifecycle.
+// Assembles the collect pipeline shared by `muxd collect` and `muxd up`: journal, TCP collector (+ RELP, UDP) and terminal source on one lifecycle.
 import type { Readable, Writable } from 'node:stream';
 import { openJournal } from '../journal/journal.js';
 import type { Journal } from '../journal/journal.js';
 import type { Lifecycle } from '../lifecycle.js';
 import type { LogFn } from '../logger.js';
 import type { CollectConfig } from './options.js';
+import { RelpServer } from './relp-server.js';
 import { CollectorServer } from './server.js';
 import { StdinSource } from './stdin-source.js';
+import { UdpListener } from './udp-source.js';
 
 /** The parts of a started collect pipeline. Nothing listens yet: the caller calls `collector.listen()` and `stdin.start()`. */
 export interface CollectStack {
@@ -36,6 +38,9 @@ export async function startCollectStack(
   logFor('collect')(`journal ${config.journal.path} (${config.journal.format}, sync ${config.journal.sync}), next seq ${journal.stats.lastSeq + 1}`);
   lifecycle.register(journal);
   const collector = new CollectorServer(config.collector, journal, logFor('collect'));
+  // RELP and UDP share the collector's batcher, and start and stop with it (collector.listen(), its closable).
+  if (config.collector.relpPort !== null) collector.attach(new RelpServer(collector, config.collector.relpPort, logFor('relp')));
+  if (config.collector.udpPort !== null) collector.attach(new UdpListener(collector, config.collector.udpPort, logFor('udp')));
   lifecycle.register(collector.closable);
   let stdin: StdinSource | null = null;
   if (config.stdin) {

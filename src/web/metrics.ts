@@ -11,6 +11,8 @@ export interface CollectorStatsLike {
   acked: number;
   /** Rejected messages by error code. */
   rejected: Record<string, number> | Map<string, number>;
+  /** UDP datagrams dropped because a cap was reached (absent: no UDP listener). */
+  dropped?: number;
 }
 
 /** The journal's counters and its per-batch 'sync' event `(durationMs, batchSize, bytes)`. */
@@ -72,6 +74,7 @@ export function createMetrics(src: MetricsSources): Metrics {
     new Counter({ name: 'muxd_connections_total', help: 'Collector TCP connections accepted.', registers: [registry], collect() { this.reset(); this.inc(collector().connectionsTotal); } });
     new Counter({ name: 'muxd_messages_received_total', help: 'Messages received from every source.', registers: [registry], collect() { this.reset(); this.inc(collector().received); } });
     new Counter({ name: 'muxd_messages_acked_total', help: 'Messages acknowledged as durable.', registers: [registry], collect() { this.reset(); this.inc(collector().acked); } });
+    new Counter({ name: 'muxd_udp_dropped_total', help: 'UDP datagrams dropped because a cap was reached (UDP cannot be paused).', registers: [registry], collect() { this.reset(); this.inc(collector().dropped ?? 0); } });
     new Counter({
       name: 'muxd_messages_rejected_total',
       help: 'Messages answered with an error, by code.',

@@ -107,7 +107,7 @@ export async function spawnCollect(args: string[], opts: { wrap?: string[]; env?
     return lines;
   };
   const [first] = await waitLines(1);
-  const m = /^listening collect tcp:\/\/[^ ]+:(\d+)$/.exec(first ?? '');
+  const m = /^listening collect (?:tcp|tls):\/\/[^ ]+:(\d+)$/.exec(first ?? '');
   if (!m) throw new Error(`unexpected first line ${JSON.stringify(first)}; stderr: ${err}`);
   return {
     child,

@@ -18,6 +18,8 @@ export const spec: CommandSpec = {
     'muxd collect --journal ./data/journal.jsonl',
     'muxd collect --port 0 --no-stdin --sync none',
     'printf "hello\\n" | nc 127.0.0.1 6666',
+    'muxd collect --relp-port 2514 --udp-port 5514 --no-stdin   # rsyslog omrelp / logger -d',
+    'muxd collect --tls-cert cert.pem --tls-key key.pem --tls-ca ca.pem --tls-client-auth',
   ],
   maxPositionals: 0,
 };
@@ -31,7 +33,8 @@ export async function run(argv: string[]): Promise<void> {
   const { collector: server, stdin } = await startCollectStack(config, lifecycle, createLogger);
   const info = await server.listen();
   announceListening('collect', info.url);
-  if (!isLoopbackHost(config.collector.host)) warnUnauthenticatedCollector(info.url);
+  for (const l of server.listening) announceListening(l.kind as 'relp' | 'udp', l.info.url);
+  if (!isLoopbackHost(config.collector.host) && !config.collector.tls?.clientAuth) warnUnauthenticatedCollector(info.url);
   if (stdin) {
     if (process.stdin.isTTY) {
       process.stderr.write('Type lines to journal them (src "stdin"); each is answered "ok <seq>" once on disk. Ctrl-C stops.\n');

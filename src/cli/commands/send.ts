@@ -1,9 +1,10 @@
 // `muxd send [HOST:]PORT`: an interactive prompt on a TTY, otherwise stream stdin (or --file) with a window of unacknowledged lines.
 import { createReadStream } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
-import { IoError, UsageError } from '../../errors.js';
+import { InvalidOptionError, IoError, UsageError } from '../../errors.js';
 import { connectTo, DEFAULT_WINDOW } from '../../client/client.js';
-import type { SendSummary } from '../../client/client.js';
+import type { ClientTls, SendSummary } from '../../client/client.js';
 import { allAcknowledged, DEFAULT_CLIENT_MAX_LINE, formatSummary, sendLines } from '../../client/pipe.js';
 import { runPrompt } from '../../client/prompt.js';
 import { ReplyKind } from '../../client/reply-parser.js';
@@ -35,6 +36,10 @@ export const spec: CommandSpec = {
     },
     'print-acks': { type: 'boolean', description: 'Pipe mode: print every reply line to stdout.' },
     quiet: { type: 'boolean', short: 'q', description: 'Pipe mode: no summary when every line got ok.' },
+    tls: { type: 'boolean', description: 'Connect over TLS (to a collector started with --tls-cert); the certificate must be valid for HOST.' },
+    ca: { type: 'string', arg: 'FILE', description: 'With --tls: PEM CA bundle to verify the collector with, instead of the system CAs.' },
+    cert: { type: 'string', arg: 'FILE', description: 'With --tls: PEM client certificate, for a collector started with --tls-client-auth (needs --key).' },
+    key: { type: 'string', arg: 'FILE', description: 'With --tls: PEM private key of --cert.' },
     'no-ack': {
       type: 'boolean',
       description: 'Pipe mode, for a collector run with --ack off: expect no replies; exit 0 once every line is written and the server closed.',
@@ -45,6 +50,7 @@ export const spec: CommandSpec = {
     'seq 1 100000 | muxd send 6666       # pipe mode, exit 0 only if all 100000 got ok',
     'muxd send 10.0.0.5:6666 --file app.log --window 256 --print-acks',
     'muxd send 6666 --no-ack < app.log   # to a collector started with --ack off',
+    'muxd send logs.example.test:6514 --tls --ca ca.pem --cert me.pem --key me-key.pem < app.log',
   ],
   maxPositionals: 1,
 };
@@ -69,7 +75,9 @@ export async function run(argv: string[]): Promise<void> {
   let input: Readable = process.stdin;
   if (file !== undefined) input = await openInput(file);
 
-  const socket = await connectTo(host, port).catch((err: unknown) => {
+  const tlsOptions = await clientTlsFrom(parsed.values);
+
+  const socket = await connectTo(host, port, tlsOptions).catch((err: unknown) => {
     input.destroy();
     throw err;
   });
@@ -99,6 +107,32 @@ function report(summary: SendSummary, quietOnSuccess: boolean, reasonShown = fal
   }
   if (!ok || !quietOnSuccess) process.stderr.write(`muxd send: ${formatSummary(summary)}\n`);
   process.exitCode = ok ? 0 : 1;
+}
+
+/** Reads `--tls`, `--ca`, `--cert`, `--key` (undefined without --tls). */
+async function clientTlsFrom(values: Record<string, string | boolean | undefined>): Promise<ClientTls | undefined> {
+  const ca = stringOption(values, 'ca');
+  const cert = stringOption(values, 'cert');
+  const key = stringOption(values, 'key');
+  if (!boolOption(values, 'tls')) {
+    if (ca !== undefined || cert !== undefined || key !== undefined) throw new UsageError('--ca, --cert and --key need --tls');
+    return undefined;
+  }
+  if ((cert === undefined) !== (key === undefined)) throw new UsageError('--cert and --key go together');
+  const read = async (flag: string, file: string): Promise<Buffer> => {
+    try {
+      return await readFile(file);
+    } catch (err) {
+      throw new InvalidOptionError(`--${flag}: cannot read ${JSON.stringify(file)} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+    }
+  };
+  const out: ClientTls = {};
+  if (ca !== undefined) out.ca = await read('ca', ca);
+  if (cert !== undefined && key !== undefined) {
+    out.cert = await read('cert', cert);
+    out.key = await read('key', key);
+  }
+  return out;
 }
 
 function openInput(file: string): Promise<Readable> {

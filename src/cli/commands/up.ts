@@ -11,7 +11,22 @@ import type { CommandSpec, OptionSpec } from '../args.js';
 import { createProcessLifecycle } from '../exit.js';
 import { announceListening, warnUnauthenticatedCollector } from '../output.js';
 
-const { host: collectHost, port: collectPort, 'max-conns': _collectMaxConns, ...collectRest } = collectFlags;
+const {
+  host: collectHost,
+  port: collectPort,
+  'max-conns': _collectMaxConns,
+  'tls-cert': collectTlsCert,
+  'tls-key': collectTlsKey,
+  'tls-ca': collectTlsCa,
+  'tls-client-auth': collectTlsClientAuth,
+  ...collectRest
+} = collectFlags;
+
+/** The collector's TLS flags, renamed `--collect-tls-*`: `--tls-cert`/`--tls-key` of `muxd up` are the HTTPS ones. */
+const collectTlsFlags: Record<string, OptionSpec> = {};
+for (const [name, spec] of Object.entries({ 'tls-cert': collectTlsCert, 'tls-key': collectTlsKey, 'tls-ca': collectTlsCa, 'tls-client-auth': collectTlsClientAuth })) {
+  if (spec) collectTlsFlags[`collect-${name}`] = { ...spec, description: `Collector: ${spec.description.replace(/--tls-/g, '--collect-tls-')}` };
+}
 
 /** Every flag of serve and collect; collect's `--port` is `--collect-port`, `--host` and `--max-conns` are shared. */
 const options: Record<string, OptionSpec> = {
@@ -25,6 +40,7 @@ const options: Record<string, OptionSpec> = {
     description: 'Address of the collector, independent of --host. The TCP port has no authentication: bind it off loopback only on purpose.',
   },
   ...collectRest,
+  ...collectTlsFlags,
   'live-rate': {
     type: 'string',
     arg: 'N',
@@ -72,7 +88,7 @@ export async function run(argv: string[]): Promise<void> {
   const values = parsed.values;
   const dir = parsed.positionals[0];
   const { staticOptions, serverOptions } = await resolveServeOptions(values, dir ?? '.');
-  const config = collectConfigFrom({ ...values, host: values['collect-host'], port: values['collect-port'] });
+  const config = collectConfigFrom({ ...values, host: values['collect-host'], port: values['collect-port'] }, 'collect-');
   const token = stringOption(values, 'token');
   if (!isLoopbackHost(serverOptions.host) && (token === undefined || token === '')) {
     throw new UsageError(`--host ${serverOptions.host} is reachable from other machines: set --token TOKEN (writes and the journal need it)`);
@@ -90,7 +106,8 @@ export async function run(argv: string[]): Promise<void> {
   });
   announceListening(serverOptions.tls ? 'https' : 'http', app.httpUrl);
   announceListening('collect', app.collectUrl);
-  if (!isLoopbackHost(config.collector.host)) warnUnauthenticatedCollector(app.collectUrl);
+  for (const l of app.collector.listening) announceListening(l.kind as 'relp' | 'udp', l.info.url);
+  if (!isLoopbackHost(config.collector.host) && !config.collector.tls?.clientAuth) warnUnauthenticatedCollector(app.collectUrl);
   if (process.stdout.isTTY) {
     // The token goes in the fragment: browsers never send it, so it reaches no log; the page then drops it from the bar.
     const page = `${app.httpUrl}${dir === undefined ? '/' : '/_muxd/'}${token ? `#token=${encodeURIComponent(token)}` : ''}`;

@@ -1,0 +1,109 @@
+// Stream listeners for the collector's ports: plain TCP, or TLS (optionally with client certificates checked against a CA).
+import net from 'node:net';
+import tls from 'node:tls';
+import { readFileSync } from 'node:fs';
+import { InvalidOptionError, UsageError } from '../errors.js';
+import type { LogFn } from '../logger.js';
+import type { OptionValues } from '../options.js';
+
+/** TLS settings of the collector (`--tls-cert`, `--tls-key`, `--tls-ca`, `--tls-client-auth`, `--relp-tls`). */
+export interface CollectorTls {
+  cert: Buffer;
+  key: Buffer;
+  /** CA bundle that client certificates must chain to; null: the system's default CAs. */
+  ca: Buffer | null;
+  /** Ask every client for a certificate and refuse those that do not chain to `ca`. */
+  clientAuth: boolean;
+  /** Serve the RELP port over TLS too, with the same certificate and client rules. */
+  relp: boolean;
+}
+
+function readPem(flag: string, file: string): Buffer {
+  try {
+    return readFileSync(file);
+  } catch (err) {
+    throw new InvalidOptionError(`--${flag}: cannot read ${JSON.stringify(file)} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+}
+
+/**
+ * Reads the TLS flags (named `prefix` + `tls-cert` … so that `muxd up` can say `--collect-tls-cert`) into
+ * {@link CollectorTls}, or null when no certificate is given. Throws UsageError for flags that need each other.
+ */
+export function collectorTlsFrom(values: OptionValues, prefix = ''): CollectorTls | null {
+  const flag = (name: string): string => `${prefix}${name}`;
+  const str = (name: string): string | undefined => {
+    const v = values[flag(name)];
+    return typeof v === 'string' && v !== '' ? v : undefined;
+  };
+  const certFile = str('tls-cert');
+  const keyFile = str('tls-key');
+  const caFile = str('tls-ca');
+  const clientAuth = values[flag('tls-client-auth')] === true;
+  const relp = values['relp-tls'] === true;
+  if ((certFile === undefined) !== (keyFile === undefined)) throw new UsageError(`--${flag('tls-cert')} and --${flag('tls-key')} go together`);
+  if (certFile === undefined || keyFile === undefined) {
+    if (caFile !== undefined || clientAuth || relp) {
+      throw new UsageError(`--${flag('tls-ca')}, --${flag('tls-client-auth')} and --relp-tls need --${flag('tls-cert')} and --${flag('tls-key')}`);
+    }
+    return null;
+  }
+  if (clientAuth && caFile === undefined) throw new UsageError(`--${flag('tls-client-auth')} needs --${flag('tls-ca')} (the CA that signs client certificates)`);
+  const out: CollectorTls = {
+    cert: readPem(flag('tls-cert'), certFile),
+    key: readPem(flag('tls-key'), keyFile),
+    ca: caFile === undefined ? null : readPem(flag('tls-ca'), caFile),
+    clientAuth,
+    relp,
+  };
+  // Fail at startup, not at the first handshake, when the files do not make a usable pair.
+  try {
+    tls.createSecureContext({ cert: out.cert, key: out.key, ...(out.ca ? { ca: out.ca } : {}) });
+  } catch (err) {
+    throw new InvalidOptionError(`--${flag('tls-cert')} / --${flag('tls-key')}: ${(err as Error).message}`);
+  }
+  return out;
+}
+
+/** A listening socket server for one collector port. */
+export interface StreamListener {
+  server: net.Server;
+  /** `tcp` or `tls`, for the listener's URL. */
+  scheme: 'tcp' | 'tls';
+}
+
+/**
+ * Creates the server of one collector port: `net` when `settings` is null, else `tls` (client certificates
+ * required and verified when `clientAuth`). Sockets reach `onSocket` once connected (after the handshake with TLS).
+ * Failed handshakes (a rejected client certificate, a plain-text client) are logged at most once a second.
+ */
+export function createStreamServer(settings: CollectorTls | null, onSocket: (socket: net.Socket) => void, log: LogFn): StreamListener {
+  if (settings === null) {
+    return { server: net.createServer({ allowHalfOpen: true, pauseOnConnect: false }, onSocket), scheme: 'tcp' };
+  }
+  const server = tls.createServer(
+    {
+      cert: settings.cert,
+      key: settings.key,
+      ...(settings.ca ? { ca: settings.ca } : {}),
+      requestCert: settings.clientAuth,
+      rejectUnauthorized: settings.clientAuth,
+      allowHalfOpen: true,
+      // A client that connects and never finishes the handshake must not hold a slot for long.
+      handshakeTimeout: 10_000,
+    },
+    onSocket,
+  );
+  let last = 0;
+  let since = 0;
+  server.on('tlsClientError', (err: NodeJS.ErrnoException, socket: tls.TLSSocket) => {
+    socket.destroy();
+    since++;
+    const now = Date.now();
+    if (now - last < 1000) return;
+    log(`TLS handshake failed (${since} since the last report): ${err.code ?? err.message}`);
+    last = now;
+    since = 0;
+  });
+  return { server, scheme: 'tls' };
+}
