@@ -46,6 +46,11 @@ export interface StaticOptions {
    * `up` passes one that matches its journal's files.
    */
   deny?: (realPath: string) => boolean;
+  /**
+   * Live reload (`--watch`): HTML files and listings get its script (`inject`), and every cached stat is dropped
+   * on a change (`onChange`), so the reload that follows sees the new file at once.
+   */
+  liveReload?: { inject(html: Buffer): Buffer; onChange(listener: () => void): void };
 }
 
 /** Answers one request. Never throws and never rejects: failures become 500 or a cut connection. */
@@ -107,7 +112,9 @@ class StaticServer {
       extraHeaders,
       extraVary: variesByOrigin(this.cors) ? ['Origin'] : [],
       compress: o.compress ?? true,
+      ...(o.liveReload !== undefined ? { transformHtml: o.liveReload.inject } : {}),
     });
+    o.liveReload?.onChange(() => this.cache.expireAll());
   }
 
   handle(req: Req, res: Res): void {
@@ -281,7 +288,8 @@ class StaticServer {
     const rows = await readListing(dirAbs, this.o.dotfiles === 'allow', (real) => this.servable(real));
     const urlPath = resolved.segments.length === 0 ? '/' : `${resolved.path}/`;
     const json = wantsJson(req.headers.accept);
-    const body = Buffer.from(json ? `${JSON.stringify({ path: urlPath, entries: rows })}\n` : renderListingHtml(urlPath, rows));
+    let body: Buffer = Buffer.from(json ? `${JSON.stringify({ path: urlPath, entries: rows })}\n` : renderListingHtml(urlPath, rows));
+    if (!json && this.o.liveReload !== undefined) body = this.o.liveReload.inject(body);
     writeHead(res, 200, [
       'Content-Type', json ? 'application/json; charset=utf-8' : 'text/html; charset=utf-8',
       'Content-Length', String(body.length),
