@@ -1,7 +1,7 @@
 // The reverse proxy layer (`--proxy PREFIX=URL`): streams requests and responses with backpressure, 502/504, WebSocket tunnels.
 import http from 'node:http';
 import type { IncomingMessage } from 'node:http';
-import type { Http2SecureServer } from 'node:http2';
+import type { Http2SecureServer, Http2ServerRequest } from 'node:http2';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { finished, pipeline } from 'node:stream';
@@ -58,6 +58,14 @@ function sendJsonError(req: Req, res: Res, err: MuxdError, status: number): void
   res.writeHead(status, headers);
   if (req.method === 'HEAD') res.end();
   else res.end(body);
+}
+
+/** True when a request carries a body to forward (HTTP/1.1 framing headers; HTTP/2: no END_STREAM on its headers). */
+function hasBody(req: Req): boolean {
+  if (req.httpVersionMajor >= 2) return !(req as Http2ServerRequest).stream.endAfterHeaders;
+  const te = req.headers['transfer-encoding'];
+  const cl = req.headers['content-length'];
+  return te !== undefined || (cl !== undefined && cl !== '0');
 }
 
 /** Writes the upstream's status and headers on either protocol. */
@@ -134,6 +142,10 @@ export function createProxy(opts: ProxyOptions): Proxy {
         answered = true;
         tunnel(req, res, upRes, upSocket, upHead, upgrade);
       });
+      upReq.end();
+      return;
+    }
+    if (!hasBody(req)) {
       upReq.end();
       return;
     }
