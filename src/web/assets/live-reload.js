@@ -19,6 +19,10 @@
     }
   };
   const events = new EventSource('/_muxd/reload');
+  // Set for tests and curious people: the stream is connected, so changes from now on reach this page.
+  events.addEventListener('open', () => {
+    window.__muxdLiveReloadOpen = true;
+  });
   events.addEventListener('message', (event) => {
     let change;
     try {
