@@ -9,6 +9,7 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { WebSocket, WebSocketServer } from 'ws';
 import { request } from '../helpers/http-fixtures.js';
 
 const repo = fileURLToPath(new URL('../../../', import.meta.url));
@@ -140,6 +141,35 @@ test('--proxy forwards through the CLI; a second --proxy adds a rule', async () 
     assert.match(file.body.toString(), /<p>hi<\/p>/);
   } finally {
     await s.stop();
+    upstream.close();
+  }
+});
+
+test('SIGTERM with a WebSocket tunnel open: the tunnel is ended and serve exits 0 without waiting for the drain deadline', async () => {
+  const upstream = http.createServer();
+  const wss = new WebSocketServer({ server: upstream });
+  wss.on('connection', (ws) => ws.on('message', (d) => ws.send(d)));
+  upstream.listen(0, '127.0.0.1');
+  await once(upstream, 'listening');
+  const up = (upstream.address() as { port: number }).port;
+  const s = await startCli(['serve', tmp, '--port', '0', '--log', 'off', '--proxy', `/ws=http://127.0.0.1:${up}`]);
+  try {
+    const ws = new WebSocket(`ws://127.0.0.1:${s.port}/ws`, { headers: { Host: 'localhost' } });
+    await once(ws, 'open');
+    ws.send('before shutdown');
+    assert.equal(String((await once(ws, 'message'))[0]), 'before shutdown');
+    const closed = once(ws, 'close');
+    const started = Date.now();
+    const exit = once(s.child, 'exit');
+    s.child.kill('SIGTERM');
+    const [code] = (await exit) as [number | null];
+    await closed;
+    assert.equal(code, 0);
+    assert.ok(Date.now() - started < 5000, 'the open tunnel did not hold the drain until its 10 s deadline');
+  } finally {
+    if (s.child.exitCode === null) await s.stop();
+    wss.close();
+    upstream.closeAllConnections();
     upstream.close();
   }
 });
