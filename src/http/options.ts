@@ -66,7 +66,7 @@ export const serveOptionSpecs: Record<string, ServeOptionSpec> = {
     arg: 'PREFIX=URL',
     description: 'Forward requests under PREFIX (WebSocket upgrades too) to an http:// upstream, e.g. /api=http://127.0.0.1:3000. Repeatable.',
   },
-  'proxy-timeout': { type: 'string', default: String(DEFAULT_PROXY_TIMEOUT_MS), arg: 'MS', description: 'Time an upstream may take to send its response headers (504 after).' },
+  'proxy-timeout': { type: 'string', default: String(DEFAULT_PROXY_TIMEOUT_MS), arg: 'MS', description: 'Longest silence allowed from an upstream before its response headers (504 after).' },
   watch: { type: 'boolean', description: 'Live reload: watch DIR; pages reload on a change, stylesheets are swapped in place on a CSS change.' },
   qr: { type: 'boolean', description: 'Print a QR code of the first LAN URL (needs a non-loopback --host).' },
   open: { type: 'boolean', description: 'Open the URL in the default browser.' },
