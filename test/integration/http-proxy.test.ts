@@ -42,6 +42,11 @@ let sink: ((req: http.IncomingMessage) => void) | null = null;
 
 function upstreamOnRequest(req: http.IncomingMessage, res: http.ServerResponse): void {
   if (req.url === '/api/slow') return void held.push(res);
+  if (req.url === '/api/die') {
+    res.writeHead(200, { 'Content-Length': String(1 << 20) });
+    res.write('partial', () => res.destroy());
+    return;
+  }
   if (req.url === '/api/sink' && sink) return sink(req);
   if (req.url === '/api/flood' && flood) {
     const f = flood;
@@ -219,6 +224,17 @@ describe('reverse proxy', { timeout: 30_000 }, () => {
     assert.equal(r.status, 504);
     assert.equal((JSON.parse(r.body.toString()) as { error: { code: string } }).error.code, 'ERR_GATEWAY_TIMEOUT');
     assert.ok(Date.now() - started >= 1490, 'not before the timeout');
+  });
+
+  it('cuts the client\'s response when the upstream dies mid-body (never a short body passed off as whole)', async () => {
+    const req = http.get({ host: '127.0.0.1', port, path: '/api/die', headers: { Host: 'localhost' }, agent: false });
+    const [res] = (await once(req, 'response')) as [http.IncomingMessage];
+    assert.equal(res.statusCode, 200);
+    let got = '';
+    res.on('data', (c: Buffer) => (got += c.toString()));
+    const [ended] = await Promise.race([once(res, 'end').then(() => ['end']), once(res, 'aborted').then(() => ['aborted']), once(res, 'error').then(() => ['error'])]);
+    assert.notEqual(ended, 'end');
+    assert.ok('partial'.startsWith(got), got);
   });
 
   it('holds the upstream back while the client does not read (response backpressure)', async () => {
