@@ -256,11 +256,13 @@ class StaticServer {
   private revalidate(url: string, item: FastItem): void {
     item.revalidating = true;
     const e = item.entry;
+    // A change seen meanwhile (live reload's expireAll) wins over this stat, which may predate it.
+    const checkedBefore = e.checkedAt;
     this.lookup(item.lookupPath)
       .then((found) => {
         const st = found?.st;
         if (found !== null && st !== undefined && found.real === e.absPath && st.isFile() && st.size === e.size && st.mtimeMs === e.mtimeMs && st.ino === e.ino) {
-          if (e.checkedAt >= 0) e.checkedAt = Date.now();
+          if (e.checkedAt >= 0 && e.checkedAt === checkedBefore) e.checkedAt = Date.now();
         } else if (this.fast.get(url) === item) {
           this.fast.delete(url);
         }
