@@ -30,6 +30,8 @@ export const ErrorCode = {
   CONNECT_FAILED: 'ERR_CONNECT_FAILED',
   RELP_FRAME: 'ERR_RELP_FRAME',
   INTERNAL: 'ERR_INTERNAL',
+  BAD_GATEWAY: 'ERR_BAD_GATEWAY',
+  GATEWAY_TIMEOUT: 'ERR_GATEWAY_TIMEOUT',
 } as const;
 
 /** One of the stable error code strings. */
@@ -259,6 +261,20 @@ export class InternalError extends MuxdError {
   }
 }
 
+/** `--proxy`: the upstream could not be reached, or broke off before its response headers (HTTP 502). */
+export class BadGatewayError extends MuxdError {
+  constructor(message = 'the upstream server cannot be reached', options?: { cause?: unknown }) {
+    super(ErrorCode.BAD_GATEWAY, message, options);
+  }
+}
+
+/** `--proxy`: the upstream sent no response headers within `--proxy-timeout` (HTTP 504). */
+export class GatewayTimeoutError extends MuxdError {
+  constructor(message = 'the upstream server did not answer in time') {
+    super(ErrorCode.GATEWAY_TIMEOUT, message);
+  }
+}
+
 /**
  * HTTP status of every code that an HTTP response can carry (docs/errors.md, column "HTTP"). The one table used by
  * the static server and `/_muxd/*` alike; codes absent here never reach an HTTP client.
@@ -282,6 +298,8 @@ export const HTTP_STATUS_BY_CODE: Readonly<Partial<Record<ErrorCodeValue, number
   [ErrorCode.FORBIDDEN_ORIGIN]: 403,
   [ErrorCode.HOST_NOT_ALLOWED]: 403,
   [ErrorCode.INTERNAL]: 500,
+  [ErrorCode.BAD_GATEWAY]: 502,
+  [ErrorCode.GATEWAY_TIMEOUT]: 504,
 };
 
 /** The HTTP status for a code; a code with no HTTP meaning counts as an internal error (500). */

@@ -12,6 +12,15 @@ export { createHttpServer } from './http/server.js';
 export type { HttpServerOptions, HttpServerHandle, RequestHandler } from './http/server.js';
 export type { Req, Res, Handler } from './http/types.js';
 export { resolveServeOptions, serveOptionSpecs, SERVE_DEFAULTS } from './http/options.js';
+export type { ServeExtras } from './http/options.js';
+export { composeLayers } from './http/layers.js';
+export type { Layer, FinalHandler } from './http/layers.js';
+export { createProxy, DEFAULT_PROXY_TIMEOUT_MS } from './http/proxy.js';
+export type { Proxy, ProxyOptions } from './http/proxy.js';
+export { parseProxyRules } from './http/proxy-rules.js';
+export type { ProxyRule } from './http/proxy-rules.js';
+export { createLiveReload } from './http/live-reload.js';
+export type { LiveReload, LiveReloadHook, LiveReloadOptions } from './http/live-reload.js';
 
 export { openJournal, Journal } from './journal/journal.js';
 export type { Sink, MessageInput } from './journal/sink.js';

@@ -11,11 +11,13 @@ export interface OptionSpec {
   bareValue?: string;
   /** Placeholder in help, e.g. `N` or `FILE`. */
   arg?: string;
+  /** String flags only: the flag may be repeated and its values arrive as a list (an environment variable gives one). */
+  multiple?: boolean;
   description: string;
 }
 
 /** Parsed flag values by name, as the CLI parser returns them. */
-export type OptionValues = Record<string, string | boolean | undefined>;
+export type OptionValues = Record<string, string | boolean | string[] | undefined>;
 
 /** Fills every flag missing from `values` with its spec's default. */
 export function withDefaults(specs: Record<string, OptionSpec>, values: OptionValues): OptionValues {
@@ -48,6 +50,13 @@ export function choiceOption<T extends string>(values: OptionValues, name: strin
 export function stringOption(values: OptionValues, name: string): string | undefined {
   const raw = values[name];
   return typeof raw === 'string' && raw !== '' ? raw : undefined;
+}
+
+/** Reads a repeatable string option: every value given, in order (empty when none). */
+export function listOption(values: OptionValues, name: string): string[] {
+  const raw = values[name];
+  if (Array.isArray(raw)) return raw;
+  return typeof raw === 'string' && raw !== '' ? [raw] : [];
 }
 
 /** Reads a boolean option. */

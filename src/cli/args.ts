@@ -4,7 +4,7 @@ import { InvalidOptionError, UsageError } from '../errors.js';
 import type { OptionSpec } from '../options.js';
 
 export type { OptionSpec } from '../options.js';
-export { intOption, choiceOption, stringOption, boolOption } from '../options.js';
+export { intOption, choiceOption, stringOption, boolOption, listOption } from '../options.js';
 
 /** Everything needed to parse and document one subcommand. */
 export interface CommandSpec {
@@ -20,7 +20,7 @@ export interface CommandSpec {
 
 /** Parsed values: flags by name (strings, booleans or undefined) plus positionals. */
 export interface ParsedCommand {
-  values: Record<string, string | boolean | undefined>;
+  values: Record<string, string | boolean | string[] | undefined>;
   positionals: string[];
   help: boolean;
 }
@@ -47,6 +47,7 @@ export function parseCommand(spec: CommandSpec, argv: string[], env: NodeJS.Proc
   const options: Record<string, { type: 'string' | 'boolean'; short?: string; multiple?: boolean }> = {};
   for (const [name, o] of Object.entries({ ...spec.options, help: helpOption })) {
     options[name] = o.short ? { type: o.type, short: o.short } : { type: o.type };
+    if (o.multiple === true) options[name].multiple = true;
   }
   const args = argv.map((a) => {
     const o = spec.options[a.slice(2)];
@@ -58,12 +59,12 @@ export function parseCommand(spec: CommandSpec, argv: string[], env: NodeJS.Proc
   } catch (err) {
     throw new UsageError((err as Error).message.replace(/\. To specify a positional.*$/s, ''));
   }
-  const values: Record<string, string | boolean | undefined> = {};
+  const values: Record<string, string | boolean | string[] | undefined> = {};
   for (const [name, o] of Object.entries(spec.options)) {
-    const fromFlag = (parsed.values as Record<string, string | boolean | undefined>)[name];
+    const fromFlag = (parsed.values as Record<string, string | boolean | string[] | undefined>)[name];
     const fromEnv = env[envName(name)];
     if (fromFlag !== undefined) values[name] = fromFlag;
-    else if (fromEnv !== undefined) values[name] = o.type === 'boolean' ? parseEnvBoolean(envName(name), fromEnv) : fromEnv;
+    else if (fromEnv !== undefined) values[name] = o.type === 'boolean' ? parseEnvBoolean(envName(name), fromEnv) : o.multiple === true ? [fromEnv] : fromEnv;
     else values[name] = o.default;
   }
   const help = parsed.values.help === true;

@@ -52,6 +52,11 @@ export interface FileEntry {
   readonly variants: Map<EncodingValue, Variant | null | Promise<Variant | null>>;
   /** When size/mtime were last confirmed (ms since the epoch). */
   checkedAt: number;
+  /**
+   * The body is the file with live reload's script added (`--watch`, HTML): never compressed nor served in parts
+   * (`Accept-Ranges: none`), and its ETag differs from the plain file's.
+   */
+  readonly injected: boolean;
 }
 
 /** Options for {@link FileCache}. */
@@ -66,6 +71,8 @@ export interface FileCacheOptions {
   extraVary: readonly string[];
   /** When false, nothing is compressed on the fly (sidecars are still used). */
   compress: boolean;
+  /** Live reload (`--watch`): rewrites the body of every HTML file kept in memory. */
+  transformHtml?: (html: Buffer) => Buffer;
 }
 
 /** True when two stats (or a checked entry and a fresh fstat) name the same file: same device and inode. */
@@ -197,30 +204,33 @@ export class FileCache {
     }
     const name = path.basename(absPath);
     const contentType = contentTypeFor(name);
-    const compressible = o.compress && isCompressible(contentType) && stats.size > MIN_COMPRESS_BYTES;
+    // Live reload's copy of an HTML file: the precompressed sidecars lack the script, so none is used.
+    const injected = body !== null && o.transformHtml !== undefined && contentType.startsWith('text/html');
+    if (injected) body = o.transformHtml!(body!);
+    const compressible = !injected && o.compress && isCompressible(contentType) && stats.size > MIN_COMPRESS_BYTES;
     const sidecars: Partial<Record<EncodingValue, Sidecar>> = {};
-    if (!/\.(?:br|gz)$/i.test(name)) {
+    if (!injected && !/\.(?:br|gz)$/i.test(name)) {
       const [br, gz] = await Promise.all([findSidecar(absPath, '.br', '-br'), findSidecar(absPath, '.gz', '-gzip')]);
       if (br) sidecars.br = br;
       if (gz) sidecars.gzip = gz;
     }
     const encodings = [Encoding.BR, Encoding.GZIP].filter((e) => compressible || sidecars[e] !== undefined);
     const negotiates = encodings.length > 0;
-    const etag = etagOf(stats.size, stats.mtimeMs);
+    const etag = etagOf(stats.size, stats.mtimeMs, injected ? '-lr' : '');
     const lastModified = new Date(stats.mtimeMs).toUTCString();
     const vary = [...(negotiates ? ['Accept-Encoding'] : []), ...o.extraVary];
     const headers = [
       'Content-Type', contentType,
-      'Content-Length', String(stats.size),
+      'Content-Length', String(body !== null ? body.length : stats.size),
       'Last-Modified', lastModified,
       'ETag', etag,
-      'Accept-Ranges', 'bytes',
+      'Accept-Ranges', injected ? 'none' : 'bytes',
       ...(vary.length > 0 ? ['Vary', vary.join(', ')] : []),
       ...o.extraHeaders,
     ];
     const entry: FileEntry = {
       absPath, size: stats.size, mtimeMs: stats.mtimeMs, ino: stats.ino, dev: stats.dev, etag, lastModified, contentType,
-      compressible, negotiates, encodings, sidecars, body, headers, variants: new Map(), checkedAt: Date.now(),
+      compressible, negotiates, encodings, sidecars, body, headers, variants: new Map(), checkedAt: Date.now(), injected,
     };
     const old = this.entries.get(absPath);
     if (old !== undefined) this.forget(absPath, old);
@@ -231,6 +241,11 @@ export class FileCache {
       this.entries.set(absPath, entry);
     }
     return entry;
+  }
+
+  /** Makes every entry stale at once (live reload saw a change): the next request for each file stats it again. */
+  expireAll(): void {
+    for (const e of this.entries.values()) if (e.checkedAt > 0) e.checkedAt = 0;
   }
 
   private account(bytes: number): void {

@@ -96,7 +96,7 @@ export async function sendFile(req: Req, res: Res, entry: FileEntry, o: SendFile
     if (pre === Precondition.FAILED) return sendErrorPage(req, res, ErrorCode.PRECONDITION_FAILED, o.extra);
 
     const rangeHeader = h.range;
-    if (rangeHeader !== undefined && ifRangeHolds(h['if-range'] as string | undefined, entry.etag, entry.mtimeMs)) {
+    if (rangeHeader !== undefined && !entry.injected && ifRangeHolds(h['if-range'] as string | undefined, entry.etag, entry.mtimeMs)) {
       const r = parseRange(rangeHeader, entry.size, o.maxRanges);
       if (r.type === 'unsatisfiable') {
         return sendErrorPage(req, res, ErrorCode.RANGE_NOT_SATISFIABLE, ['Content-Range', `bytes */${entry.size}`, 'Accept-Ranges', 'bytes', ...o.extra]);

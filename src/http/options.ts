@@ -7,7 +7,10 @@ import { LogFormat } from './access-log.js';
 import type { LogFormatValue } from './access-log.js';
 import { DEFAULT_MAX_RANGES } from './range.js';
 import { createHostAllowList, parseAllowedHosts } from './host-check.js';
-import { choiceOption, intOption, stringOption } from '../options.js';
+import { choiceOption, intOption, listOption, stringOption, withDefaults } from '../options.js';
+import { DEFAULT_PROXY_TIMEOUT_MS } from './proxy.js';
+import { parseProxyRules } from './proxy-rules.js';
+import type { ProxyRule } from './proxy-rules.js';
 import type { OptionSpec, OptionValues } from '../options.js';
 
 /** The flag spec type, shared with the CLI. */
@@ -56,7 +59,43 @@ export const serveOptionSpecs: Record<string, ServeOptionSpec> = {
   'headers-timeout': { type: 'string', default: String(SERVE_DEFAULTS.headersTimeoutMs), arg: 'MS', description: 'Time allowed for request headers (408 after).' },
   'request-timeout': { type: 'string', default: String(SERVE_DEFAULTS.requestTimeoutMs), arg: 'MS', description: 'Time allowed for a whole request.' },
   'keep-alive-timeout': { type: 'string', default: String(SERVE_DEFAULTS.keepAliveTimeoutMs), arg: 'MS', description: 'How long an idle keep-alive connection stays open.' },
+  // Proxy, live reload, QR, open (issue 11).
+  proxy: {
+    type: 'string',
+    multiple: true,
+    arg: 'PREFIX=URL',
+    description: 'Forward requests under PREFIX (WebSocket upgrades too) to an http:// upstream, e.g. /api=http://127.0.0.1:3000. Repeatable.',
+  },
+  'proxy-timeout': { type: 'string', default: String(DEFAULT_PROXY_TIMEOUT_MS), arg: 'MS', description: 'Longest silence allowed from an upstream before its response headers (504 after).' },
+  watch: { type: 'boolean', description: 'Live reload: watch DIR; pages reload on a change, stylesheets are swapped in place on a CSS change.' },
+  qr: { type: 'boolean', description: 'Print a QR code of the first LAN URL (needs a non-loopback --host).' },
+  open: { type: 'boolean', description: 'Open the URL in the default browser.' },
 };
+
+/** The flags only `muxd serve` implements (`muxd up` leaves them out). */
+export const SERVE_ONLY_FLAGS: readonly string[] = ['proxy', 'proxy-timeout', 'watch', 'qr', 'open'];
+
+/** Validated values of the proxy, live reload, QR and open flags. */
+export interface ServeExtras {
+  /** `--proxy` rules (longest prefix first) and `--proxy-timeout`; null without `--proxy`. */
+  proxy: { rules: ProxyRule[]; timeoutMs: number } | null;
+  /** `--watch`: live reload. */
+  watch: boolean;
+  /** `--qr`: print a QR code of the LAN URL. */
+  qr: boolean;
+  /** `--open`: open the URL in a browser. */
+  open: boolean;
+}
+
+function resolveExtras(values: OptionValues, cacheSeconds: number): ServeExtras {
+  const rules = parseProxyRules(listOption(values, 'proxy'));
+  const timeoutMs = intOption(withDefaults({ 'proxy-timeout': serveOptionSpecs['proxy-timeout']! }, values), 'proxy-timeout', 1, 3_600_000);
+  const watch = values.watch === true;
+  if (watch && cacheSeconds > 0) {
+    throw new InvalidOptionError('--watch needs --cache 0: browsers would keep cached files and miss the changes it reloads for');
+  }
+  return { proxy: rules.length > 0 ? { rules, timeoutMs } : null, watch, qr: values.qr === true, open: values.open === true };
+}
 
 async function readPem(flag: string, file: string): Promise<Buffer> {
   try {
@@ -83,7 +122,7 @@ export function parseCorsList(raw: string | undefined): string[] | null {
 export async function resolveServeOptions(
   values: OptionValues,
   dir = '.',
-): Promise<{ staticOptions: StaticOptions; serverOptions: HttpServerOptions }> {
+): Promise<{ staticOptions: StaticOptions; serverOptions: HttpServerOptions; extras: ServeExtras }> {
   const headersTimeoutMs = intOption(values, 'headers-timeout', 1, 20_000);
   const requestTimeoutMs = intOption(values, 'request-timeout', 1, 30_000);
   if (headersTimeoutMs > requestTimeoutMs) {
@@ -121,5 +160,5 @@ export async function resolveServeOptions(
   };
   serverOptions.allowedHosts = createHostAllowList(serverOptions.host, parseAllowedHosts(stringOption(values, 'allowed-hosts')));
   if (tls !== undefined) serverOptions.tls = tls;
-  return { staticOptions, serverOptions };
+  return { staticOptions, serverOptions, extras: resolveExtras(values, staticOptions.cacheSeconds) };
 }

@@ -46,6 +46,11 @@ export interface StaticOptions {
    * `up` passes one that matches its journal's files.
    */
   deny?: (realPath: string) => boolean;
+  /**
+   * Live reload (`--watch`): HTML files and listings get its script (`inject`), and every cached stat is dropped
+   * on a change (`onChange`), so the reload that follows sees the new file at once.
+   */
+  liveReload?: { inject(html: Buffer): Buffer; onChange(listener: () => void): void };
 }
 
 /** Answers one request. Never throws and never rejects: failures become 500 or a cut connection. */
@@ -107,7 +112,9 @@ class StaticServer {
       extraHeaders,
       extraVary: variesByOrigin(this.cors) ? ['Origin'] : [],
       compress: o.compress ?? true,
+      ...(o.liveReload !== undefined ? { transformHtml: o.liveReload.inject } : {}),
     });
+    o.liveReload?.onChange(() => this.cache.expireAll());
   }
 
   handle(req: Req, res: Res): void {
@@ -249,11 +256,13 @@ class StaticServer {
   private revalidate(url: string, item: FastItem): void {
     item.revalidating = true;
     const e = item.entry;
+    // A change seen meanwhile (live reload's expireAll) wins over this stat, which may predate it.
+    const checkedBefore = e.checkedAt;
     this.lookup(item.lookupPath)
       .then((found) => {
         const st = found?.st;
         if (found !== null && st !== undefined && found.real === e.absPath && st.isFile() && st.size === e.size && st.mtimeMs === e.mtimeMs && st.ino === e.ino) {
-          if (e.checkedAt >= 0) e.checkedAt = Date.now();
+          if (e.checkedAt >= 0 && e.checkedAt === checkedBefore) e.checkedAt = Date.now();
         } else if (this.fast.get(url) === item) {
           this.fast.delete(url);
         }
@@ -281,7 +290,8 @@ class StaticServer {
     const rows = await readListing(dirAbs, this.o.dotfiles === 'allow', (real) => this.servable(real));
     const urlPath = resolved.segments.length === 0 ? '/' : `${resolved.path}/`;
     const json = wantsJson(req.headers.accept);
-    const body = Buffer.from(json ? `${JSON.stringify({ path: urlPath, entries: rows })}\n` : renderListingHtml(urlPath, rows));
+    let body: Buffer = Buffer.from(json ? `${JSON.stringify({ path: urlPath, entries: rows })}\n` : renderListingHtml(urlPath, rows));
+    if (!json && this.o.liveReload !== undefined) body = this.o.liveReload.inject(body);
     writeHead(res, 200, [
       'Content-Type', json ? 'application/json; charset=utf-8' : 'text/html; charset=utf-8',
       'Content-Length', String(body.length),

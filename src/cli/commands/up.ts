@@ -2,7 +2,7 @@
 import { readFile } from 'node:fs/promises';
 import { UsageError } from '../../errors.js';
 import { collectConfigFrom, collectFlags } from '../../collector/options.js';
-import { resolveServeOptions, serveOptionSpecs } from '../../http/options.js';
+import { resolveServeOptions, serveOptionSpecs, SERVE_ONLY_FLAGS } from '../../http/options.js';
 import { startUp } from '../../web/app.js';
 import { isLoopbackHost } from '../../http/host-check.js';
 import { DEFAULT_LIVE_RATE } from '../../web/sse.js';
@@ -30,7 +30,7 @@ for (const [name, spec] of Object.entries({ 'tls-cert': collectTlsCert, 'tls-key
 
 /** Every flag of serve and collect; collect's `--port` is `--collect-port`, `--host` and `--max-conns` are shared. */
 const options: Record<string, OptionSpec> = {
-  ...serveOptionSpecs,
+  ...Object.fromEntries(Object.entries(serveOptionSpecs).filter(([name]) => !SERVE_ONLY_FLAGS.includes(name))),
   'max-conns': { type: 'string', arg: 'N', default: '10000', description: 'Most simultaneous connections, for the HTTP server and for the collector each.' },
   'collect-port': { type: 'string', arg: 'PORT', default: collectPort?.default ?? '6666', description: 'TCP port of the collector (0 picks a free one).' },
   'collect-host': {
