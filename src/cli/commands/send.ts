@@ -10,6 +10,7 @@ import { runPrompt } from '../../client/prompt.js';
 import { ReplyKind } from '../../client/reply-parser.js';
 import { boolOption, intOption, parseHostPort, parseOrHelp, stringOption } from '../args.js';
 import type { CommandSpec } from '../args.js';
+import type { OptionValues } from '../../options.js';
 import { paint } from '../output.js';
 
 /** Flags and help of `muxd send`. */
@@ -110,7 +111,7 @@ function report(summary: SendSummary, quietOnSuccess: boolean, reasonShown = fal
 }
 
 /** Reads `--tls`, `--ca`, `--cert`, `--key` (undefined without --tls). */
-async function clientTlsFrom(values: Record<string, string | boolean | undefined>): Promise<ClientTls | undefined> {
+async function clientTlsFrom(values: OptionValues): Promise<ClientTls | undefined> {
   const ca = stringOption(values, 'ca');
   const cert = stringOption(values, 'cert');
   const key = stringOption(values, 'key');
