@@ -2,8 +2,10 @@
 
 /** Limits of the batcher; see docs/protocol.md ("Fairness and memory"). */
 export interface BatcherLimits {
-  /** Most messages one source may put into one batch. */
+  /** Most messages one source may put into one batch… */
   budget: number;
+  /** …and most message bytes (a source always gets at least one message into a batch it takes from). */
+  budgetBytes: number;
   /** A batch closes at this many messages… */
   maxBatchMessages: number;
   /** …or at this many message bytes. */
@@ -21,6 +23,8 @@ export interface BatcherLimits {
 /** Defaults chosen so that one flooder cannot make a batch (and everyone's ack latency) grow without bound. */
 export const DEFAULT_BATCHER_LIMITS: BatcherLimits = {
   budget: 256,
+  // A quarter of a batch: a source with long lines cannot fill a batch alone while others wait.
+  budgetBytes: 256 * 1024,
   maxBatchMessages: 16_384,
   maxBatchBytes: 1024 * 1024,
   // Enough for two full batches per source; more would only keep chunks alive longer (GC work, memory).
