@@ -1,4 +1,4 @@
-// Fair group commit: gathers messages from every source into batches (each source capped per batch, two batches in flight) and settles them in order.
+// Fair group commit: gathers messages from every source into batches (each source capped per batch, one batch in flight by default) and settles them in order.
 import { codeOf, ErrorCode } from '../errors.js';
 import type { LogFn } from '../logger.js';
 import type { MessageInput, Sink } from '../journal/sink.js';

@@ -16,7 +16,10 @@ export interface BatcherLimits {
   maxSourceBytes: number;
   /** Every source stops reading while the whole server holds this many charged bytes; they resume at half. */
   maxPendingBytes: number;
-  /** Batches handed to the sink and not settled yet: 2 lets one batch be written while the previous one syncs. */
+  /**
+   * Batches handed to the sink and not settled yet. 2 lets one batch be written while the previous one syncs;
+   * 1 (the default) lets the next batch gather everything that arrives during a write and its sync.
+   */
   maxInflight: number;
 }
 
@@ -31,7 +34,10 @@ export const DEFAULT_BATCHER_LIMITS: BatcherLimits = {
   maxSourceMessages: 1024,
   maxSourceBytes: 256 * 1024,
   maxPendingBytes: 64 * 1024 * 1024,
-  maxInflight: 2,
+  // Measured against 2 (alternating runs, 16 clients x 20,000 x 100 B, window 64): the same msgs/s within the
+  // noise, 7-15% less collector CPU (half as many, twice as large batches: fewer writes, syncs and reply
+  // writes), and a waiting message is behind at most one batch, not two (see docs/protocol.md, "Group commit").
+  maxInflight: 1,
 };
 
 /**
