@@ -26,8 +26,10 @@ export interface BatcherLimits {
 /** Defaults chosen so that one flooder cannot make a batch (and everyone's ack latency) grow without bound. */
 export const DEFAULT_BATCHER_LIMITS: BatcherLimits = {
   budget: 256,
-  // A quarter of a batch: a source with long lines cannot fill a batch alone while others wait.
-  budgetBytes: 256 * 1024,
+  // What a flooder puts into one batch bounds how long everyone else's batch takes to write and sync.
+  // Measured with 1 KiB lines (1 flooder + 50 paced clients, alternating runs): 64 KiB against 256 KiB gave
+  // batch times p90 0.9-1.8 ms instead of 2.3-4.4, p99 4.8-6.9 instead of 8.7-12, and 5-20% fewer flooder msgs/s.
+  budgetBytes: 64 * 1024,
   maxBatchMessages: 16_384,
   maxBatchBytes: 1024 * 1024,
   // Enough for two full batches per source; more would only keep chunks alive longer (GC work, memory).
