@@ -1,4 +1,4 @@
-// Fair group commit: gathers messages from every source into batches (each source capped per batch, two batches in flight) and settles them in order.
+// Fair group commit: gathers messages from every source into batches (each source capped per batch, one batch in flight by default) and settles them in order.
 import { codeOf, ErrorCode } from '../errors.js';
 import type { LogFn } from '../logger.js';
 import type { MessageInput, Sink } from '../journal/sink.js';
@@ -9,7 +9,9 @@ import type { SourceHandler, SourceHost } from './source.js';
 
 /**
  * Keeps at most `maxInflight` `sink.append` calls in flight. Each new batch takes up to `budget`
- * messages from each waiting source in round-robin order, until the batch caps are reached.
+ * messages and `budgetBytes` bytes from each waiting source in round-robin order, until the batch caps are
+ * reached. A batch is cut at the first check phase after input arrives while a slot is free, or the moment a
+ * batch in flight settles: it never waits to fill, so it is bounded in time as well as in size.
  */
 export class Batcher implements SourceHost {
   readonly limits: BatcherLimits;
@@ -123,7 +125,7 @@ export class Batcher implements SourceHost {
 
   private flush(): void {
     if (this.inflight >= this.limits.maxInflight || this.readySources.length === 0) return this.notifyIdle();
-    const { budget, maxBatchMessages, maxBatchBytes } = this.limits;
+    const { budget, budgetBytes, maxBatchMessages, maxBatchBytes } = this.limits;
     const batch: MessageInput[] = [];
     const taken: Source[] = [];
     const ready = this.readySources;
@@ -132,7 +134,7 @@ export class Batcher implements SourceHost {
     let i = 0;
     for (; i < ready.length && batch.length < maxBatchMessages && bytes < maxBatchBytes; i++) {
       const s = ready[i]!;
-      bytes += s.take(batch, budget, maxBatchMessages, maxBatchBytes, bytes);
+      bytes += s.take(batch, budget, budgetBytes, maxBatchMessages, maxBatchBytes, bytes);
       taken.push(s);
       if (s.waiting) carry.push(s);
     }

@@ -2,8 +2,10 @@
 
 /** Limits of the batcher; see docs/protocol.md ("Fairness and memory"). */
 export interface BatcherLimits {
-  /** Most messages one source may put into one batch. */
+  /** Most messages one source may put into one batch… */
   budget: number;
+  /** …and most message bytes (a source always gets at least one message into a batch it takes from). */
+  budgetBytes: number;
   /** A batch closes at this many messages… */
   maxBatchMessages: number;
   /** …or at this many message bytes. */
@@ -14,20 +16,30 @@ export interface BatcherLimits {
   maxSourceBytes: number;
   /** Every source stops reading while the whole server holds this many charged bytes; they resume at half. */
   maxPendingBytes: number;
-  /** Batches handed to the sink and not settled yet: 2 lets one batch be written while the previous one syncs. */
+  /**
+   * Batches handed to the sink and not settled yet. 2 lets one batch be written while the previous one syncs;
+   * 1 (the default) lets the next batch gather everything that arrives during a write and its sync.
+   */
   maxInflight: number;
 }
 
 /** Defaults chosen so that one flooder cannot make a batch (and everyone's ack latency) grow without bound. */
 export const DEFAULT_BATCHER_LIMITS: BatcherLimits = {
   budget: 256,
+  // What a flooder puts into one batch bounds how long everyone else's batch takes to write and sync.
+  // Measured with 1 KiB lines (1 flooder + 50 paced clients, alternating runs): 64 KiB against 256 KiB gave
+  // batch times p90 0.9-1.8 ms instead of 2.3-4.4, p99 4.8-6.9 instead of 8.7-12, and 5-20% fewer flooder msgs/s.
+  budgetBytes: 64 * 1024,
   maxBatchMessages: 16_384,
   maxBatchBytes: 1024 * 1024,
   // Enough for two full batches per source; more would only keep chunks alive longer (GC work, memory).
   maxSourceMessages: 1024,
   maxSourceBytes: 256 * 1024,
   maxPendingBytes: 64 * 1024 * 1024,
-  maxInflight: 2,
+  // Measured against 2 (alternating runs, 16 clients x 20,000 x 100 B, window 64): the same msgs/s within the
+  // noise, 7-15% less collector CPU (a third fewer batches, twice the median size: fewer writes, syncs and reply
+  // writes), and a waiting message is behind at most one batch, not two (see docs/protocol.md, "Group commit").
+  maxInflight: 1,
 };
 
 /**

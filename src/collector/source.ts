@@ -186,14 +186,18 @@ export class Source {
     return !this.paused;
   }
 
-  /** Moves up to `budget` messages into `batch`; returns the message bytes taken. */
-  take(batch: MessageInput[], budget: number, maxMessages: number, maxBytes: number, bytesSoFar: number): number {
+  /**
+   * Moves up to `budget` messages and about `budgetBytes` message bytes into `batch`, stopping at the batch's
+   * caps (`bytesSoFar` is what the batch holds already); returns the message bytes taken.
+   */
+  take(batch: MessageInput[], budget: number, budgetBytes: number, maxMessages: number, maxBytes: number, bytesSoFar: number): number {
     this.offsets.push(batch.length);
     const { items, spans, mask, tail } = this;
     let j = this.next;
     let n = 0;
     let bytes = bytesSoFar;
-    while (j < tail && n < budget && batch.length < maxMessages && bytes < maxBytes) {
+    const stopAt = Math.min(maxBytes, bytesSoFar + budgetBytes);
+    while (j < tail && n < budget && batch.length < maxMessages && bytes < stopAt) {
       const k = j++ & mask;
       const it = items[k]!;
       const start = spans[2 * k]!;

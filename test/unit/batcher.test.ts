@@ -68,6 +68,31 @@ test('a flooding source gets at most `budget` messages per batch; the others rid
   assert.equal(sink.pending[0]!.batch.length, 10, 'the flooder waits for the next batch, 10 at a time');
 });
 
+test('a source with long lines gets about `budgetBytes` per batch; a paced source rides along in the same batch', async () => {
+  const sink = new ManualSink();
+  const b = new Batcher(sink, { budget: 1000, budgetBytes: 250, maxInflight: 1 });
+  const flood = b.createSource('flood', recorder());
+  const paced = b.createSource('paced', recorder());
+  for (let i = 0; i < 20; i++) flood.push(Buffer.alloc(100, 0x66));
+  paced.push(Buffer.from('p'));
+  b.kick();
+  await tick();
+  const first = sink.pending[0]!.batch;
+  // 0, 100 and 200 bytes taken are below the budget, so the third line still goes in; the fourth waits.
+  assert.equal(first.filter((m) => m.src === 'flood').length, 3);
+  assert.deepEqual(first.filter((m) => m.src === 'paced').map((m) => m.msg.toString()), ['p']);
+  sink.ok();
+  await tick();
+  assert.equal(sink.pending[0]!.batch.length, 3, 'the rest of the long lines waits, 3 per batch');
+  const huge = new Batcher(new ManualSink(), { budgetBytes: 10, maxInflight: 1 });
+  const big = huge.createSource('big', recorder());
+  big.push(Buffer.alloc(1000));
+  big.push(Buffer.alloc(1000));
+  huge.kick();
+  await tick();
+  assert.equal((huge as unknown as { sink: ManualSink }).sink.pending[0]!.batch.length, 1, 'a line longer than the budget still goes, alone');
+});
+
 test('a batch closes at maxBatchMessages / maxBatchBytes; the rest waits its turn', async () => {
   const sink = new ManualSink();
   const b = new Batcher(sink, { budget: 100, maxBatchMessages: 5, maxBatchBytes: 1_000_000, maxInflight: 1 });
