@@ -74,8 +74,8 @@ export const collectFlags: Record<string, CollectFlagSpec> = {
   framing: {
     type: 'string',
     arg: 'auto|lf|octet',
-    default: DEFAULT_COLLECTOR_OPTIONS.framing,
-    description: 'TCP framing: LF lines, RFC 6587 octet counting (LEN SP MSG), or auto: chosen per connection from its first bytes.',
+    description:
+      'TCP framing: LF lines, RFC 6587 octet counting (LEN SP MSG), or auto: chosen per connection from its first bytes (default auto; lf with --format raw).',
   },
   syslog: { type: 'boolean', default: false, description: 'Parse each message as syslog (RFC 5424, else RFC 3164) into a "syslog" field of its record.' },
   'relp-port': { type: 'string', arg: 'PORT', description: 'Also take RELP (rsyslog omrelp) on this TCP port; each message is answered "rsp 200" once on disk (0 picks a free one).' },
@@ -117,6 +117,21 @@ export function collectConfigFrom(given: OptionValues, tlsPrefix = ''): CollectC
   const format = choiceOption(values, 'format', ['json', 'raw'] as const);
   const syslog = values.syslog === true;
   if (syslog && format !== 'json') throw new InvalidOptionError('--syslog needs --format json: raw journals have no fields');
+  const relpPort = optionalPort(values, 'relp-port');
+  const udpPort = optionalPort(values, 'udp-port');
+  let framing: FramingValue = DEFAULT_COLLECTOR_OPTIONS.framing;
+  if (values.framing !== undefined) framing = choiceOption(values, 'framing', [Framing.AUTO, Framing.LF, Framing.OCTET] as const);
+  if (format === 'raw') {
+    // A raw journal is one message per line: inputs whose messages may carry LF (octet frames, RELP, UDP) would split
+    // one message into several lines and break recovery's record count, so raw takes LF-framed TCP lines only.
+    if (values.framing !== undefined && framing !== Framing.LF) {
+      throw new InvalidOptionError(`--format raw takes only --framing lf: ${framing} frames may carry LF, which a raw journal cannot hold`);
+    }
+    if (relpPort !== null || udpPort !== null) {
+      throw new InvalidOptionError('--format raw cannot take --relp-port or --udp-port: their messages may carry LF; use --format json');
+    }
+    framing = Framing.LF;
+  }
   return {
     collector: {
       host,
@@ -126,9 +141,9 @@ export function collectConfigFrom(given: OptionValues, tlsPrefix = ''): CollectC
       idleTimeout: intOption(values, 'idle-timeout', 0, 365 * 24 * 3600),
       ack: choiceOption(values, 'ack', ['on', 'off'] as const) === 'on',
       maxBodyMessages: intOption(values, 'max-body-messages', 1, 1_000_000),
-      framing: choiceOption(values, 'framing', [Framing.AUTO, Framing.LF, Framing.OCTET] as const),
-      relpPort: optionalPort(values, 'relp-port'),
-      udpPort: optionalPort(values, 'udp-port'),
+      framing,
+      relpPort,
+      udpPort,
       tls: collectorTlsFrom(values, tlsPrefix),
     },
     journal: {
