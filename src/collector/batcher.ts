@@ -1,5 +1,5 @@
 // Fair group commit: gathers messages from every source into batches (each source capped per batch, one batch in flight by default) and settles them in order.
-import { codeOf, ErrorCode } from '../errors.js';
+import { codeOf, IoError } from '../errors.js';
 import type { LogFn } from '../logger.js';
 import type { MessageInput, Sink } from '../journal/sink.js';
 import { countRejected, DEFAULT_BATCHER_LIMITS } from './caps.js';
@@ -148,7 +148,7 @@ export class Batcher implements SourceHost {
             (first) => ({ first, err: null }),
             (err: unknown) => {
               this.log(`${batch.length} messages answered ${codeOf(err)}: ${err instanceof Error ? err.message : String(err)}`);
-              return { first: 0, err: err ?? new Error(ErrorCode.IO) };
+              return { first: 0, err: err ?? new IoError('the journal refused the batch without a reason') };
             },
           );
     this.tail = this.tail

@@ -1,5 +1,5 @@
 // One producer's queue for the batcher (a TCP connection, the terminal, an HTTP request): its items, its caps, its ordered answers.
-import { codeOf } from '../errors.js';
+import { codeOf, ErrorCode } from '../errors.js';
 import type { MessageInput } from '../journal/sink.js';
 import type { BatcherLimits } from './caps.js';
 import { MESSAGE_OVERHEAD } from './caps.js';
@@ -60,7 +60,10 @@ type Item = Buffer | MessageInput | Refusal;
 const INITIAL_SLOTS = 8;
 
 /** The reason every message of a failed batch is answered with. */
-const FAILED_REASON = 'journal write failed; message not stored, resend it';
+/** The reason sent with a failed batch's error replies: every failure means "not stored", only ERR_IO names the disk. */
+function failedReason(code: string): string {
+  return code === ErrorCode.IO ? 'journal write failed; message not stored, resend it' : 'message not stored, resend it';
+}
 
 /** One producer of messages: its queue (waiting and in batches in flight), caps, and answers in input order. */
 export class Source {
@@ -267,6 +270,6 @@ export class Source {
 
   private answerRun(first: number, count: number, failCode: string | null): void {
     if (failCode === null) this.handler.ok(first, count);
-    else this.handler.error(failCode, FAILED_REASON, count);
+    else this.handler.error(failCode, failedReason(failCode), count);
   }
 }
