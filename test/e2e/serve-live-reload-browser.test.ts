@@ -8,10 +8,9 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { launchChromium } from '../helpers/browser.js';
 import type { BrowserContext, Page } from 'playwright-core';
 
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-quic', '--no-first-run'];
 const cli = path.join(fileURLToPath(new URL('../../../', import.meta.url)), 'dist/cli/main.js');
 
 // A strict CSP: only scripts carrying the nonce run, so the reload script works only if the nonce reached it.
@@ -55,7 +54,7 @@ describe('live reload in chromium', { timeout: 60_000 }, () => {
     child.stderr.resume();
     while (!out.includes('\n')) await once(child.stdout, 'data');
     url = /^listening http (\S+)/.exec(out)![1]!;
-    context = await chromium.launchPersistentContext(path.join(dir, 'profile'), { executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS });
+    context = await launchChromium(path.join(dir, 'profile'));
     tab = context.pages()[0] ?? (await context.newPage());
   });
 

@@ -6,12 +6,11 @@ import net from 'node:net';
 import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium } from 'playwright-core';
+import { launchChromium } from '../helpers/browser.js';
 import type { BrowserContext, Page } from 'playwright-core';
 import { spawnUp } from '../helpers/up-process.js';
 import type { UpProcess } from '../helpers/up-process.js';
 
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-quic', '--no-first-run'];
 
 /** Sends RFC 6587 octet-counted frames on one connection; resolves with the replies once the server closes. */
 async function sendFrames(port: number, msgs: string[]): Promise<string[]> {
@@ -32,12 +31,7 @@ describe('live page with syslog records in chromium', { timeout: 60000 }, () => 
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'muxd-browser-syslog-'));
     up = await spawnUp(['public', '--journal', join(dir, 'journal.jsonl'), '--port', '0', '--collect-port', '0', '--no-stdin', '--log', 'off', '--syslog']);
-    context = await chromium.launchPersistentContext(join(dir, 'profile'), {
-      executablePath: '/usr/bin/chromium',
-      headless: true,
-      args: CHROMIUM_ARGS,
-      viewport: { width: 1100, height: 700 },
-    });
+    context = await launchChromium(join(dir, 'profile'), { width: 1100, height: 700 });
     page = context.pages()[0] ?? (await context.newPage());
     await page.goto(`${up.httpUrl}/_muxd/`);
     await page.locator('#status[data-state="live"]').waitFor();

@@ -6,12 +6,11 @@ import net from 'node:net';
 import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium } from 'playwright-core';
+import { launchChromium } from '../helpers/browser.js';
 import type { BrowserContext, Page } from 'playwright-core';
 import { spawnUp } from '../helpers/up-process.js';
 import type { UpProcess } from '../helpers/up-process.js';
 
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-quic', '--no-first-run'];
 
 async function sendTcp(port: number, lines: string[]): Promise<string[]> {
   const sock = net.connect(port, '127.0.0.1');
@@ -33,12 +32,7 @@ describe('live journal page in chromium', { timeout: 60000 }, () => {
     up = await spawnUp(['public', '--journal', join(dir, 'journal.jsonl'), '--port', '0', '--collect-port', '0', '--no-stdin', '--log', 'off']);
     await sendTcp(up.collectPort, ['already in the journal before the page opened']);
     // A fresh user-data dir per run: no profile state leaks between runs.
-    context = await chromium.launchPersistentContext(join(dir, 'profile'), {
-      executablePath: '/usr/bin/chromium',
-      headless: true,
-      args: CHROMIUM_ARGS,
-      viewport: { width: 1100, height: 700 },
-    });
+    context = await launchChromium(join(dir, 'profile'), { width: 1100, height: 700 });
     page = context.pages()[0] ?? (await context.newPage());
   });
   after(async () => {

@@ -8,12 +8,11 @@ import net from 'node:net';
 import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium } from 'playwright-core';
+import { launchChromium } from '../helpers/browser.js';
 import { spawnUp } from '../helpers/up-process.js';
 import type { UpProcess } from '../helpers/up-process.js';
 
 const TOKEN = 'tok3n-s3cret-5f2c';
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-quic', '--no-first-run'];
 
 async function sendTcp(port: number, line: string): Promise<string> {
   const sock = net.connect(port, '127.0.0.1');
@@ -77,7 +76,7 @@ for (const format of ['common', 'combined', 'json'] as const) {
     });
 
     it('in chromium, #token= works, leaves the address bar, and no request URL carries it', async () => {
-      const context = await chromium.launchPersistentContext(join(dir, 'profile'), { executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS });
+      const context = await launchChromium(join(dir, 'profile'));
       try {
         const page = context.pages()[0] ?? (await context.newPage());
         const urls: string[] = [];
