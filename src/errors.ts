@@ -28,6 +28,8 @@ export const ErrorCode = {
   PROTOCOL: 'ERR_PROTOCOL',
   CONNECT_FAILED: 'ERR_CONNECT_FAILED',
   INTERNAL: 'ERR_INTERNAL',
+  SINK_UNAVAILABLE: 'ERR_SINK_UNAVAILABLE',
+  SINK_MISMATCH: 'ERR_SINK_MISMATCH',
 } as const;
 
 /** One of the stable error code strings. */
@@ -225,6 +227,20 @@ export class InternalError extends MuxdError {
   }
 }
 
+/** The remote sink (NATS JetStream) did not acknowledge a batch within `--sink-timeout`: nothing of it was acknowledged. */
+export class SinkUnavailableError extends MuxdError {
+  constructor(message = 'the sink did not acknowledge in time', options?: { cause?: unknown }) {
+    super(ErrorCode.SINK_UNAVAILABLE, message, options);
+  }
+}
+
+/** The remote sink exists with a configuration muxd will not alter (a JetStream stream with other subjects). */
+export class SinkMismatchError extends MuxdError {
+  constructor(message: string) {
+    super(ErrorCode.SINK_MISMATCH, message);
+  }
+}
+
 /**
  * HTTP status of every code that an HTTP response can carry (docs/errors.md, column "HTTP"). The one table used by
  * the static server and `/_muxd/*` alike; codes absent here never reach an HTTP client.
@@ -248,6 +264,7 @@ export const HTTP_STATUS_BY_CODE: Readonly<Partial<Record<ErrorCodeValue, number
   [ErrorCode.FORBIDDEN_ORIGIN]: 403,
   [ErrorCode.HOST_NOT_ALLOWED]: 403,
   [ErrorCode.INTERNAL]: 500,
+  [ErrorCode.SINK_UNAVAILABLE]: 503,
 };
 
 /** The HTTP status for a code; a code with no HTTP meaning counts as an internal error (500). */

@@ -5,6 +5,7 @@ import type { CollectorServer } from '../collector/server.js';
 import type { CollectConfig } from '../collector/options.js';
 import { startCollectStack } from '../collector/start.js';
 import type { StdinSource } from '../collector/stdin-source.js';
+import { UsageError } from '../errors.js';
 import { createHttpServer } from '../http/server.js';
 import type { HttpServerHandle, HttpServerOptions, RequestHandler } from '../http/server.js';
 import { createStaticHandler } from '../http/static-handler.js';
@@ -74,8 +75,11 @@ export async function startUp(o: UpOptions): Promise<UpApp> {
   }
   const assets = await loadAssets();
   const { lifecycle } = o;
-  const { journal, collector, stdin } = await startCollectStack(o.collect, lifecycle, logFor, o.stdin);
+  const stack = await startCollectStack(o.collect, lifecycle, logFor, o.stdin);
+  const { collector, stdin } = stack;
   try {
+    const journal = stack.journal;
+    if (journal === null) throw new UsageError('muxd up takes --sink nats://… only with its stream viewer');
     await guard.refresh();
     const hub = new SseHub({ ...o.hub, source: journal, startSeq: journal.stats.lastSeq });
     const history = o.collect.journal.format === 'json' ? new JournalHistory({ listFiles: () => journal.files(), maxSeq: () => journal.stats.lastSeq }) : null;
