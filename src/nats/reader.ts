@@ -56,7 +56,8 @@ export async function* readStream(o: ReadStreamOptions): AsyncGenerator<StreamRe
   const onAbort = (): void => messages?.stop();
   o.signal?.addEventListener('abort', onAbort, { once: true });
   try {
-    const jsm = await jetstreamManager(nc);
+    // No account-info probe: a reader must work while a cluster re-elects its meta leader.
+    const jsm = await jetstreamManager(nc, { checkAPI: false });
     const { state } = await jsm.streams.info(o.stream);
     const tail = state.last_seq;
     const opts: Partial<OrderedConsumerOptions> = {};

@@ -48,7 +48,12 @@ export async function ensureStream(nc: NatsConnection, spec: StreamSpec): Promis
     if (!(err instanceof JetStreamApiError) || err.code !== JetStreamApiCodes.StreamNotFound) throw err;
   }
   if (subjects === null) {
-    await jsm.streams.add({ name: spec.stream, subjects: [want], storage: StorageType.File, num_replicas: spec.replicas });
+    try {
+      await jsm.streams.add({ name: spec.stream, subjects: [want], storage: StorageType.File, num_replicas: spec.replicas });
+    } catch (err) {
+      // "no suitable peers for placement": fewer servers than --nats-replicas (or a cluster still forming).
+      throw new ConnectFailedError(`cannot create stream ${spec.stream} (R${spec.replicas}): ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+    }
     return jsm;
   }
   if (subjects.length !== 1 || subjects[0] !== want) {

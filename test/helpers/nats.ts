@@ -118,15 +118,19 @@ async function stopAll(nodes: NatsNode[], dir: string): Promise<void> {
   await rm(dir, { recursive: true, force: true });
 }
 
-/** Polls until the JetStream API answers: a fresh cluster has no meta leader for a moment, and no event says when it has one. */
+/**
+ * Polls until the cluster can place a stream with one replica per node: a fresh cluster has no meta leader, and then
+ * not every peer, for a moment, and no event says when it has. Creates and deletes a probe stream.
+ */
 export async function waitForJetStream(servers: string[], timeoutMs = 20_000): Promise<void> {
   const nc = await connect({ servers });
   try {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       try {
-        const jsm = await jetstreamManager(nc, { timeout: 1000 });
-        await jsm.getAccountInfo();
+        const jsm = await jetstreamManager(nc, { timeout: 2000, checkAPI: false });
+        await jsm.streams.add({ name: 'MUXD_PROBE', subjects: ['muxdprobe.>'], num_replicas: servers.length });
+        await jsm.streams.delete('MUXD_PROBE');
         return;
       } catch (err) {
         if (Date.now() > deadline) throw err;
@@ -138,15 +142,30 @@ export async function waitForJetStream(servers: string[], timeoutMs = 20_000): P
   }
 }
 
+/**
+ * Runs a JetStream API call again when it times out: right after a server of a cluster is killed, a request can
+ * land on the dead route before the client notices. Anything else is thrown at once.
+ */
+export async function retryOnTimeout<T>(fn: () => Promise<T>, attempts = 5): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (i >= attempts || (err as Error).name !== 'TimeoutError') throw err;
+    }
+  }
+}
+
 /** Every record in the stream, read message by message with the stream API (independent of muxd's reader). */
 export async function readStream(servers: string[], stream = 'MUXD'): Promise<StreamRecord[]> {
   const nc: NatsConnection = await connect({ servers });
   try {
-    const jsm = await jetstreamManager(nc);
-    const info = await jsm.streams.info(stream);
+    // No account-info probe: right after a kill the meta leader may still be re-elected; the stream itself answers.
+    const jsm = await jetstreamManager(nc, { timeout: 10_000, checkAPI: false });
+    const info = await retryOnTimeout(() => jsm.streams.info(stream));
     const out: StreamRecord[] = [];
     for (let seq = info.state.first_seq; seq <= info.state.last_seq && info.state.messages > 0; seq++) {
-      const m: StoredMsg | null = await jsm.streams.getMessage(stream, { seq });
+      const m: StoredMsg | null = await retryOnTimeout(() => jsm.streams.getMessage(stream, { seq }));
       if (m === null) continue;
       out.push(...decodeBatch(m.data, m.header.get('Muxd-Collector'), m.seq));
     }
