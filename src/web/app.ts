@@ -79,7 +79,8 @@ export async function startUp(o: UpOptions): Promise<UpApp> {
   const { collector, stdin } = stack;
   try {
     const journal = stack.journal;
-    if (journal === null) throw new UsageError('muxd up takes --sink nats://… only with its stream viewer');
+    // --sink nats://… is started by startUpOnStream (app-stream.ts); this one is the file journal's.
+    if (journal === null) throw new UsageError('startUp takes the file sink; use startUpOnStream for --sink nats://…');
     await guard.refresh();
     const hub = new SseHub({ ...o.hub, source: journal, startSeq: journal.stats.lastSeq });
     const history = o.collect.journal.format === 'json' ? new JournalHistory({ listFiles: () => journal.files(), maxSeq: () => journal.stats.lastSeq }) : null;
