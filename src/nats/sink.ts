@@ -158,8 +158,12 @@ export class NatsSink extends EventEmitter implements Sink, Closable {
     }
     this.stats.batchesPublished++;
     this.emit('publish', ms, job.count, job.payload.length);
-    if (this.state === SinkState.DOWN) this.setState(SinkState.UP);
     job.resolve(job.first);
+    if (this.state === SinkState.DOWN) {
+      this.setState(SinkState.UP);
+      // Batches appended while down were held back (to keep seq order); they go out now.
+      this.republishAll();
+    }
   }
 
   private onFail(job: Job, err: unknown): void {

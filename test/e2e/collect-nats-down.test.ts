@@ -41,3 +41,30 @@ test('NATS down: no ok, then ERR_SINK_UNAVAILABLE after --sink-timeout; after a 
   // A message answered with an error may still have landed, but at most once (same Nats-Msg-Id on every copy).
   assert.ok(msgs.filter((x) => x === 'during-1').length <= 1);
 });
+
+test('NATS hung (SIGSTOP) with connections open: publishes time out and input is held; after SIGCONT every message is acked and stored once', async () => {
+  const nats = await startNats();
+  after(() => nats.stop());
+  const t = await tempDir('muxd-nats-');
+  after(() => t.cleanup());
+  const p = await spawnCollect(['--no-stdin', '--journal', path.join(t.dir, 'j.jsonl'), '--sink', nats.url, '--collector-id', 'slow1', '--sink-timeout', '30']);
+  after(() => p.stop('SIGKILL'));
+  const c = await lineClient(p.port);
+  after(() => c.close());
+  assert.equal(await c.send('before'), 'ok 1');
+  const server = nats.nodes[0]!;
+  server.signal('SIGSTOP');
+  after(() => server.signal('SIGCONT'));
+  const first = c.send('while hung 1');
+  // The collector logs the first publish that timed out; that is the moment it holds input and republishes.
+  while (!p.stderr().includes('publish of batch slow1:2 failed')) await new Promise((r) => setTimeout(r, 50));
+  const more = [c.send('while hung 2'), c.send('while hung 3')];
+  server.signal('SIGCONT');
+  const replies = await Promise.all([first, ...more]);
+  assert.deepEqual(replies, ['ok 2', 'ok 3', 'ok 4']);
+  assert.equal(await c.send('after'), 'ok 5');
+  c.close();
+  assert.equal(await p.stop('SIGTERM'), 0);
+  const records = await readStream([server.hostPort]);
+  assert.deepEqual(records.map((r) => [r.record.seq, r.record.msg]), [[1, 'before'], [2, 'while hung 1'], [3, 'while hung 2'], [4, 'while hung 3'], [5, 'after']]);
+});

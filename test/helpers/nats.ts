@@ -34,6 +34,8 @@ export interface NatsNode {
   start(): Promise<void>;
   /** Sends the signal and resolves once the process has exited. */
   stop(signal?: NodeJS.Signals): Promise<void>;
+  /** Sends a signal without waiting (SIGSTOP/SIGCONT make a server hang while its connections stay open). */
+  signal(signal: NodeJS.Signals): void;
   /** Its log so far. */
   log(): string;
 }
@@ -72,6 +74,9 @@ function node(name: string, port: number, args: string[]): NatsNode {
       const exited = once(c, 'exit');
       c.kill(signal);
       await exited;
+    },
+    signal(signal: NodeJS.Signals) {
+      child?.kill(signal);
     },
     log: () => out,
   };
