@@ -18,6 +18,7 @@ export const spec: CommandSpec = {
     'muxd collect --journal ./data/journal.jsonl',
     'muxd collect --port 0 --no-stdin --sync none',
     'printf "hello\\n" | nc 127.0.0.1 6666',
+    'muxd collect --no-stdin --sink nats://10.0.0.1:4222,10.0.0.2:4222,10.0.0.3:4222 --nats-replicas 3   # docs/scale-out.md',
   ],
   maxPositionals: 0,
 };
