@@ -17,6 +17,8 @@ import path from 'node:path';
 import { setInterval, clearInterval, setImmediate } from 'node:timers';
 import { parseArgs } from 'node:util';
 
+// --sink nats: the JetStream scenario lives in its own file (issue 10).
+if (process.argv.includes('--sink')) await import('./collect-nats.mjs').then(() => process.exit(0));
 const here = path.dirname(new URL(import.meta.url).pathname);
 const root = path.resolve(here, '..');
 const shared = path.resolve(root, '../shared/bench');

@@ -32,6 +32,8 @@ export const ErrorCode = {
   INTERNAL: 'ERR_INTERNAL',
   BAD_GATEWAY: 'ERR_BAD_GATEWAY',
   GATEWAY_TIMEOUT: 'ERR_GATEWAY_TIMEOUT',
+  SINK_UNAVAILABLE: 'ERR_SINK_UNAVAILABLE',
+  SINK_MISMATCH: 'ERR_SINK_MISMATCH',
 } as const;
 
 /** One of the stable error code strings. */
@@ -275,6 +277,20 @@ export class GatewayTimeoutError extends MuxdError {
   }
 }
 
+/** The remote sink (NATS JetStream) did not acknowledge a batch within `--sink-timeout`: nothing of it was acknowledged. */
+export class SinkUnavailableError extends MuxdError {
+  constructor(message = 'the sink did not acknowledge in time', options?: { cause?: unknown }) {
+    super(ErrorCode.SINK_UNAVAILABLE, message, options);
+  }
+}
+
+/** The remote sink exists with a configuration muxd will not alter (a JetStream stream with other subjects). */
+export class SinkMismatchError extends MuxdError {
+  constructor(message: string) {
+    super(ErrorCode.SINK_MISMATCH, message);
+  }
+}
+
 /**
  * HTTP status of every code that an HTTP response can carry (docs/errors.md, column "HTTP"). The one table used by
  * the static server and `/_muxd/*` alike; codes absent here never reach an HTTP client.
@@ -300,6 +316,7 @@ export const HTTP_STATUS_BY_CODE: Readonly<Partial<Record<ErrorCodeValue, number
   [ErrorCode.INTERNAL]: 500,
   [ErrorCode.BAD_GATEWAY]: 502,
   [ErrorCode.GATEWAY_TIMEOUT]: 504,
+  [ErrorCode.SINK_UNAVAILABLE]: 503,
 };
 
 /** The HTTP status for a code; a code with no HTTP meaning counts as an internal error (500). */

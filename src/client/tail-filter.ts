@@ -121,8 +121,11 @@ export const plainPainter: Painter = { ts: (s) => s, seq: (s) => s, src: (s) => 
  * Readable form: `2026-11-26T18:00:00.123Z  #42  tcp:127.0.0.1:5555  hello`.
  * Binary messages show as `[binary N bytes] <base64>`; lines cut by a disconnect carry `[partial]`. Syslog
  * records put their severity and app before the message: `… tcp:127.0.0.1:5555  warning app[42]: disk full`.
+ * Readable form: `2026-11-26T18:00:00.123Z  #42  tcp:127.0.0.1:5555  hello`, or with a collector (records read
+ * from a NATS stream) `2026-11-26T18:00:00.123Z  web-1#42  tcp:…  hello`.
+ * Binary messages show as `[binary N bytes] <base64>`; lines cut by a disconnect carry `[partial]`.
  */
-export function formatRecord(rec: JournalRecord, paint: Painter = plainPainter): string {
+export function formatRecord(rec: JournalRecord, paint: Painter = plainPainter, collector?: string): string {
   let body: string;
   if (rec.b64 !== undefined) {
     const bytes = Buffer.from(rec.b64, 'base64').length;
@@ -136,5 +139,5 @@ export function formatRecord(rec: JournalRecord, paint: Painter = plainPainter):
     const app = sl.app === undefined ? '' : ` ${escapeControl(sl.app)}${sl.procid === undefined ? '' : `[${escapeControl(sl.procid)}]`}:`;
     body = `${paint.mark(escapeControl(sl.severity))}${app} ${body}`;
   }
-  return `${paint.ts(escapeControl(rec.ts))}  ${paint.seq(`#${rec.seq}`)}  ${paint.src(escapeControl(rec.src))}  ${body}`;
+  return `${paint.ts(escapeControl(rec.ts))}  ${paint.seq(`${collector === undefined ? '' : escapeControl(collector)}#${rec.seq}`)}  ${paint.src(escapeControl(rec.src))}  ${body}`;
 }

@@ -9,6 +9,7 @@ import { Framing } from '../protocol/framing.js';
 import type { FramingValue } from '../protocol/framing.js';
 import { collectorTlsFrom } from './tls.js';
 import type { CollectorTls } from './tls.js';
+import { natsName, natsSubjectPrefix, parseNatsUrl } from '../nats/url.js';
 
 /** Collector settings. */
 export interface CollectorOptions {
@@ -50,6 +51,9 @@ export const DEFAULT_COLLECTOR_OPTIONS: CollectorOptions = {
   tls: null,
 };
 
+/** Defaults of the NATS sink flags. */
+export const DEFAULT_NATS_SINK = { stream: 'MUXD', subjectPrefix: 'muxd', replicas: 1, sinkTimeoutMs: 30_000 } as const;
+
 /** The flag spec type, shared with the CLI. */
 export type CollectFlagSpec = OptionSpec;
 
@@ -88,13 +92,63 @@ export const collectFlags: Record<string, CollectFlagSpec> = {
   'rotate-size': { type: 'string', arg: 'BYTES', default: '0', description: 'Rotate the journal to FILE.1 … at this size (0: never).' },
   keep: { type: 'string', arg: 'N', default: String(DEFAULT_KEEP), description: 'Rotated journal files to keep.' },
   'no-stdin': { type: 'boolean', default: false, description: 'Do not read lines from the terminal (stdin).' },
+  sink: {
+    type: 'string',
+    arg: 'file|nats://HOST:PORT[,HOST:PORT…]',
+    default: 'file',
+    description: 'Where messages become durable: the --journal file, or a NATS JetStream stream (one message per batch; docs/scale-out.md).',
+  },
+  'nats-stream': { type: 'string', arg: 'NAME', default: DEFAULT_NATS_SINK.stream, description: '--sink nats: the JetStream stream, created (file storage) if missing.' },
+  'nats-subject': { type: 'string', arg: 'PREFIX', default: DEFAULT_NATS_SINK.subjectPrefix, description: '--sink nats: batches go to PREFIX.<collector-id>; the stream holds PREFIX.>.' },
+  'nats-replicas': { type: 'string', arg: 'N', default: String(DEFAULT_NATS_SINK.replicas), description: '--sink nats: replicas of a stream muxd creates (3 in production).' },
+  'collector-id': {
+    type: 'string',
+    arg: 'ID',
+    description: '--sink nats: this collector\'s name on the stream (default: kept in collector-id next to --journal, else the hostname).',
+  },
+  'sink-timeout': {
+    type: 'string',
+    arg: 'SECONDS',
+    default: String(DEFAULT_NATS_SINK.sinkTimeoutMs / 1000),
+    description: '--sink nats: messages without a JetStream ack after this long get ERR_SINK_UNAVAILABLE.',
+  },
 };
+
+/** `--sink nats://…` settings. */
+export interface NatsSinkConfig {
+  servers: string[];
+  stream: string;
+  subjectPrefix: string;
+  replicas: number;
+  /** `--collector-id`, or undefined to take the kept one (see src/nats/collector-id.ts). */
+  collectorId: string | undefined;
+  sinkTimeoutMs: number;
+}
 
 /** Validated settings for one collector: server, journal, and whether the terminal is a source. */
 export interface CollectConfig {
   collector: CollectorOptions;
   journal: Required<Pick<JournalOptions, 'path' | 'format' | 'sync' | 'syncMethod' | 'rotateSize' | 'keep' | 'syslog'>>;
   stdin: boolean;
+  /** The NATS sink, or null for the file journal (`--sink file`). */
+  nats: NatsSinkConfig | null;
+}
+
+/** Validates `--sink` and the `--nats-*` flags; null for `--sink file`. */
+function natsConfigFrom(values: OptionValues): NatsSinkConfig | null {
+  const sink = values.sink;
+  if (sink === 'file' || sink === undefined) return null;
+  const address = parseNatsUrl(String(sink));
+  if (address.stream !== undefined) throw new InvalidOptionError('--sink takes no /STREAM: name the stream with --nats-stream');
+  const id = values['collector-id'];
+  return {
+    servers: address.servers,
+    stream: natsName(String(values['nats-stream']), '--nats-stream'),
+    subjectPrefix: natsSubjectPrefix(String(values['nats-subject'])),
+    replicas: intOption(values, 'nats-replicas', 1, 5),
+    collectorId: typeof id === 'string' ? natsName(id, '--collector-id') : undefined,
+    sinkTimeoutMs: intOption(values, 'sink-timeout', 1, 24 * 3600) * 1000,
+  };
 }
 
 /** A port flag without a default: null when not given. */
@@ -156,5 +210,6 @@ export function collectConfigFrom(given: OptionValues, tlsPrefix = ''): CollectC
       syslog,
     },
     stdin: values['no-stdin'] !== true,
+    nats: natsConfigFrom(values),
   };
 }

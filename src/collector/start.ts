@@ -1,9 +1,14 @@
-// Assembles the collect pipeline shared by `muxd collect` and `muxd up`: journal, TCP collector (+ RELP, UDP) and terminal source on one lifecycle.
+// Assembles the collect pipeline shared by `muxd collect` and `muxd up`: the sink (journal file or NATS JetStream), TCP collector and terminal source on one lifecycle.
+import path from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { openJournal } from '../journal/journal.js';
 import type { Journal } from '../journal/journal.js';
+import type { Sink } from '../journal/sink.js';
 import type { Lifecycle } from '../lifecycle.js';
 import type { LogFn } from '../logger.js';
+import { loadCollectorId } from '../nats/collector-id.js';
+import { openNatsSink } from '../nats/sink.js';
+import type { NatsSink } from '../nats/sink.js';
 import type { CollectConfig } from './options.js';
 import { RelpServer } from './relp-server.js';
 import { CollectorServer } from './server.js';
@@ -12,7 +17,10 @@ import { UdpListener } from './udp-source.js';
 
 /** The parts of a started collect pipeline. Nothing listens yet: the caller calls `collector.listen()` and `stdin.start()`. */
 export interface CollectStack {
-  journal: Journal;
+  /** The file journal, or null with `--sink nats://…`. */
+  journal: Journal | null;
+  /** The JetStream sink, or null with `--sink file`. */
+  nats: NatsSink | null;
   collector: CollectorServer;
   /** The terminal source, or null with `--no-stdin`. */
   stdin: StdinSource | null;
@@ -25,8 +33,8 @@ export interface TerminalStreams {
 }
 
 /**
- * Opens the journal (running crash recovery), creates the collector and the terminal source, and registers them
- * with the lifecycle in shutdown order: the journal first, so it is fsynced and closed last.
+ * Opens the sink (the journal, running crash recovery, or the JetStream stream), creates the collector and the
+ * terminal source, and registers them with the lifecycle in shutdown order: the sink first, so it is closed last.
  */
 export async function startCollectStack(
   config: CollectConfig,
@@ -34,10 +42,23 @@ export async function startCollectStack(
   logFor: (component: string) => LogFn,
   terminal?: TerminalStreams,
 ): Promise<CollectStack> {
-  const journal = await openJournal({ ...config.journal, log: logFor('journal') });
-  logFor('collect')(`journal ${config.journal.path} (${config.journal.format}, sync ${config.journal.sync}), next seq ${journal.stats.lastSeq + 1}`);
-  lifecycle.register(journal);
-  const collector = new CollectorServer(config.collector, journal, logFor('collect'));
+  let journal: Journal | null = null;
+  let nats: NatsSink | null = null;
+  let sink: Sink;
+  if (config.nats === null) {
+    journal = await openJournal({ ...config.journal, log: logFor('journal') });
+    logFor('collect')(`journal ${config.journal.path} (${config.journal.format}, sync ${config.journal.sync}), next seq ${journal.stats.lastSeq + 1}`);
+    lifecycle.register(journal);
+    sink = journal;
+  } else {
+    const n = config.nats;
+    const collectorId = n.collectorId ?? (await loadCollectorId(path.dirname(config.journal.path), logFor('collect')));
+    nats = await openNatsSink({ ...n, collectorId, log: logFor('nats') });
+    logFor('collect')(`NATS stream ${n.stream} (subject ${nats.subject}, R${n.replicas}), collector ${collectorId}, next seq ${nats.stats.lastSeq + 1}`);
+    lifecycle.register(nats);
+    sink = nats;
+  }
+  const collector = new CollectorServer(config.collector, sink, logFor('collect'));
   // RELP and UDP share the collector's batcher, and start and stop with it (collector.listen(), its closable).
   if (config.collector.relpPort !== null) collector.attach(new RelpServer(collector, config.collector.relpPort, logFor('relp')));
   if (config.collector.udpPort !== null) collector.attach(new UdpListener(collector, config.collector.udpPort, logFor('udp')));
@@ -49,5 +70,5 @@ export async function startCollectStack(
     stdin = new StdinSource(collector, input, output, logFor('stdin'));
     lifecycle.register(stdin.closable);
   }
-  return { journal, collector, stdin };
+  return { journal, nats, collector, stdin };
 }

@@ -5,6 +5,7 @@ import type { CollectorServer } from '../collector/server.js';
 import type { CollectConfig } from '../collector/options.js';
 import { startCollectStack } from '../collector/start.js';
 import type { StdinSource } from '../collector/stdin-source.js';
+import { UsageError } from '../errors.js';
 import { createHttpServer } from '../http/server.js';
 import type { HttpServerHandle, HttpServerOptions } from '../http/server.js';
 import { createStaticHandler } from '../http/static-handler.js';
@@ -73,8 +74,12 @@ export async function startUp(o: UpOptions): Promise<UpApp> {
   }
   const assets = await loadAssets();
   const { lifecycle } = o;
-  const { journal, collector, stdin } = await startCollectStack(o.collect, lifecycle, logFor, o.stdin);
+  const stack = await startCollectStack(o.collect, lifecycle, logFor, o.stdin);
+  const { collector, stdin } = stack;
   try {
+    const journal = stack.journal;
+    // --sink nats://… is started by startUpOnStream (app-stream.ts); this one is the file journal's.
+    if (journal === null) throw new UsageError('startUp takes the file sink; use startUpOnStream for --sink nats://…');
     await guard.refresh();
     const hub = new SseHub({ ...o.hub, source: journal, startSeq: journal.stats.lastSeq });
     const history = o.collect.journal.format === 'json' ? new JournalHistory({ listFiles: () => journal.files(), maxSeq: () => journal.stats.lastSeq }) : null;

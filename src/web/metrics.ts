@@ -20,6 +20,12 @@ export interface JournalStatsLike extends EventEmitter {
   stats: { bytesWritten: number; size: number; lastSeq: number; syncs?: number; ioErrors?: number };
 }
 
+/** The NATS sink's counters and its per-batch 'publish' event `(durationMs, messages, bytes)`. */
+export interface SinkStatsLike extends EventEmitter {
+  stats: { batchesPublished: number; republishes: number; timedOut: number; lastSeq: number };
+  healthy: boolean;
+}
+
 /** Counts responses by status with one shared 'finish' listener (no closure per request). */
 export class HttpStatusCounter {
   /** Responses finished, by status code. */
@@ -45,6 +51,8 @@ export interface MetricsSources {
   /** Rejections decided outside the collector (e.g. by the HTTP ingest endpoint), added to the collector's by code. */
   rejectedElsewhere?: () => Record<string, number>;
   journal?: JournalStatsLike;
+  /** The NATS JetStream sink (`--sink nats://…`). */
+  sink?: SinkStatsLike;
   sseClients?: () => number;
   http?: HttpStatusCounter;
   /** Also export Node's default process metrics (event-loop lag, heap, CPU). Default true. */
@@ -112,6 +120,22 @@ export function createMetrics(src: MetricsSources): Metrics {
     };
     journal.on('sync', journalOnSync);
   }
+  const sink = src.sink;
+  let sinkOnPublish: ((durationMs: number) => void) | null = null;
+  if (sink) {
+    new Counter({ name: 'muxd_sink_batches_published_total', help: 'Batches acknowledged by NATS JetStream (one message each).', registers: [registry], collect() { this.reset(); this.inc(sink.stats.batchesPublished); } });
+    new Counter({ name: 'muxd_sink_republishes_total', help: 'Batches published again (same Nats-Msg-Id) after a failure or timeout.', registers: [registry], collect() { this.reset(); this.inc(sink.stats.republishes); } });
+    new Counter({ name: 'muxd_sink_timeouts_total', help: 'Batches answered ERR_SINK_UNAVAILABLE.', registers: [registry], collect() { this.reset(); this.inc(sink.stats.timedOut); } });
+    new Gauge({ name: 'muxd_sink_up', help: 'Sink state: 1 while NATS JetStream acknowledges, 0 while it is down.', registers: [registry], collect() { this.set(sink.healthy ? 1 : 0); } });
+    const publishSeconds = new Histogram({
+      name: 'muxd_sink_publish_seconds',
+      help: 'Time from publishing a batch to its PubAck.',
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5],
+      registers: [registry],
+    });
+    sinkOnPublish = (durationMs) => publishSeconds.observe(durationMs / 1000);
+    sink.on('publish', sinkOnPublish);
+  }
   const sse = src.sseClients;
   if (sse) new Gauge({ name: 'muxd_sse_clients', help: 'Live journal viewers connected.', registers: [registry], collect() { this.set(sse()); } });
   const http = src.http;
@@ -134,6 +158,7 @@ export function createMetrics(src: MetricsSources): Metrics {
     },
     close() {
       if (journal && journalOnSync) journal.removeListener('sync', journalOnSync);
+      if (sink && sinkOnPublish) sink.removeListener('publish', sinkOnPublish);
     },
   };
 }

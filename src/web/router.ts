@@ -24,8 +24,8 @@ export interface WebRouterOptions {
   staticHandler: Handler | null;
   assets: AssetMap;
   hub: SseHub;
-  /** Null when the journal format has no records to page through (`--format raw`). */
-  history: JournalHistory | null;
+  /** Null when the journal format has no records to page through (`--format raw`); a NATS stream's pages with `--sink nats://…`. */
+  history: Pick<JournalHistory, 'page'> | null;
   ingest: Handler;
   metrics: Metrics;
   health: () => HealthReport;

@@ -23,8 +23,11 @@ export interface UpProcess {
   stop(): Promise<number | null>;
 }
 
-/** Spawns `node dist/cli/main.js up …args` (behind `wrap`, e.g. fiu-run) and waits for `listening http` and `listening collect`. */
-export async function spawnUp(args: string[], timeoutMs = 15_000, o: { wrap?: string[]; env?: Record<string, string> } = {}): Promise<UpProcess> {
+/**
+ * Spawns `node dist/cli/main.js up …args` (behind `wrap`, e.g. fiu-run) and waits for `listening http` and `listening collect`
+ * (only the first with `noCollect`, for `up --no-collect`; collectPort is then 0).
+ */
+export async function spawnUp(args: string[], timeoutMs = 15_000, o: { wrap?: string[]; env?: Record<string, string>; noCollect?: boolean } = {}): Promise<UpProcess> {
   const argv = [...(o.wrap ?? []), process.execPath, cliPath, 'up', ...args];
   const child = spawn(argv[0]!, argv.slice(1), { cwd: repoRoot, stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1', ...o.env } });
   const lines: string[] = [];
@@ -62,12 +65,12 @@ export async function spawnUp(args: string[], timeoutMs = 15_000, o: { wrap?: st
     });
   };
   const http = await waitLine(/^listening https? /);
-  const collect = await waitLine(/^listening collect /);
+  const collect = o.noCollect === true ? null : await waitLine(/^listening collect /);
   const exited = once(child, 'exit').then(([code]) => code as number | null);
   return {
     child,
     httpUrl: http.split(' ')[2] as string,
-    collectPort: Number(/:(\d+)$/.exec(collect)?.[1]),
+    collectPort: collect === null ? 0 : Number(/:(\d+)$/.exec(collect)?.[1]),
     lines,
     waitLine,
     stderr: () => err,

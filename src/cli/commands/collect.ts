@@ -20,6 +20,7 @@ export const spec: CommandSpec = {
     'printf "hello\\n" | nc 127.0.0.1 6666',
     'muxd collect --relp-port 2514 --udp-port 5514 --no-stdin   # rsyslog omrelp / logger -d',
     'muxd collect --tls-cert cert.pem --tls-key key.pem --tls-ca ca.pem --tls-client-auth',
+    'muxd collect --no-stdin --sink nats://10.0.0.1:4222,10.0.0.2:4222,10.0.0.3:4222 --nats-replicas 3   # docs/scale-out.md',
   ],
   maxPositionals: 0,
 };

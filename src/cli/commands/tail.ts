@@ -2,6 +2,9 @@
 import { InvalidOptionError } from '../../errors.js';
 import { tailJournal } from '../../client/tail.js';
 import { parseGrep, parseSeverity, parseSince } from '../../client/tail-filter.js';
+import { tailStream } from '../../client/tail-stream.js';
+import { DEFAULT_NATS_SINK } from '../../collector/options.js';
+import { isNatsUrl, parseNatsUrl } from '../../nats/url.js';
 import type { Painter, TailFilter } from '../../client/tail-filter.js';
 import { boolOption, parseOrHelp, stringOption } from '../args.js';
 import type { CommandSpec } from '../args.js';
@@ -15,8 +18,9 @@ export const spec: CommandSpec = {
   name: 'tail',
   summary:
     'Print journal records readably, oldest first across rotated files (FILE.N … FILE.1, FILE). ' +
-    'Lines that are not json records (a --format raw journal) are printed as they are; only --grep applies to them.',
-  usage: 'tail [options] [FILE]',
+    'Lines that are not json records (a --format raw journal) are printed as they are; only --grep applies to them. ' +
+    'A nats:// address reads a JetStream stream (default MUXD) that collectors write with --sink nats://…, showing each record\'s collector.',
+  usage: 'tail [options] [FILE | nats://HOST:PORT[,HOST:PORT…][/STREAM]]',
   options: {
     follow: { type: 'boolean', short: 'f', description: 'Keep printing new records, across rotation, until interrupted.' },
     lines: { type: 'string', short: 'n', arg: 'N|all', default: '10', description: 'Print the last N matching records first (all: every one).' },
@@ -33,6 +37,7 @@ export const spec: CommandSpec = {
     "muxd tail -n all --since 1h --grep '/timeout|refused/i' data/journal.jsonl",
     'muxd tail -n 100 --json | jq .msg',
     'muxd tail -f --severity warning --app sshd      # syslog records: warning and worse, from sshd',
+    'muxd tail -f nats://127.0.0.1:4222/MUXD         # every collector writing to the stream',
   ],
   maxPositionals: 1,
 };
@@ -73,8 +78,25 @@ export async function run(argv: string[]): Promise<void> {
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   try {
+    const target = parsed.positionals[0] ?? DEFAULT_JOURNAL;
+    if (isNatsUrl(target)) {
+      const address = parseNatsUrl(target, 'tail');
+      await tailStream({
+        servers: address.servers,
+        stream: address.stream ?? DEFAULT_NATS_SINK.stream,
+        lines,
+        follow: boolOption(parsed.values, 'follow'),
+        json: boolOption(parsed.values, 'json'),
+        filter,
+        output: process.stdout,
+        ...(color ? { painter } : {}),
+        signal: stop.signal,
+        onNotice: (text) => process.stderr.write(`muxd tail: ${text}\n`),
+      });
+      return;
+    }
     await tailJournal({
-      file: parsed.positionals[0] ?? DEFAULT_JOURNAL,
+      file: target,
       lines,
       follow: boolOption(parsed.values, 'follow'),
       json: boolOption(parsed.values, 'json'),

@@ -4,9 +4,10 @@ import { UsageError } from '../../errors.js';
 import { collectConfigFrom, collectFlags } from '../../collector/options.js';
 import { resolveServeOptions, serveOptionSpecs, SERVE_ONLY_FLAGS } from '../../http/options.js';
 import { startUp } from '../../web/app.js';
+import { startUpOnStream } from '../../web/app-stream.js';
 import { isLoopbackHost } from '../../http/host-check.js';
 import { DEFAULT_LIVE_RATE } from '../../web/sse.js';
-import { intOption, parseOrHelp, stringOption } from '../args.js';
+import { boolOption, intOption, parseOrHelp, stringOption } from '../args.js';
 import type { CommandSpec, OptionSpec } from '../args.js';
 import { createProcessLifecycle } from '../exit.js';
 import { announceListening, warnUnauthenticatedCollector } from '../output.js';
@@ -47,6 +48,11 @@ const options: Record<string, OptionSpec> = {
     default: String(DEFAULT_LIVE_RATE),
     description: 'Most records per second sent to each live viewer; above it the page gets a "gap" marker it can fill from history (0: no cap).',
   },
+  'no-collect': {
+    type: 'boolean',
+    default: false,
+    description: 'With --sink nats://…: run no collector (no TCP port, no terminal); a pure viewer of the stream.',
+  },
   token: {
     type: 'string',
     arg: 'TOKEN',
@@ -68,6 +74,7 @@ export const spec: CommandSpec = {
     'muxd up site --port 8080 --collect-port 7000 --no-stdin',
     'muxd up public --host 0.0.0.0 --token "$(openssl rand -hex 16)"   # the collector stays on 127.0.0.1',
     'muxd up public --allowed-hosts dev.example.test   # answer to that name too (DNS-rebinding guard)',
+    'muxd up --sink nats://127.0.0.1:4222 --no-collect  # the live page of every collector on the stream',
   ],
   maxPositionals: 1,
 };
@@ -94,24 +101,30 @@ export async function run(argv: string[]): Promise<void> {
     throw new UsageError(`--host ${serverOptions.host} is reachable from other machines: set --token TOKEN (writes and the journal need it)`);
   }
   const liveRate = intOption(values, 'live-rate', 0, 1_000_000);
+  const noCollect = boolOption(values, 'no-collect');
+  if (noCollect && config.nats === null) throw new UsageError('--no-collect needs --sink nats://…: without a stream there is nothing to view');
   const lifecycle = createProcessLifecycle();
-  const app = await startUp({
+  const upOptions = {
     hub: { maxRecordsPerSecond: liveRate },
     staticOptions: dir === undefined ? null : staticOptions,
     serverOptions,
-    collect: config,
+    collect: noCollect ? { ...config, stdin: false } : config,
     token,
     lifecycle,
     version: await packageVersion(),
-  });
+  };
+  const app = config.nats === null ? await startUp(upOptions) : await startUpOnStream({ ...upOptions, noCollect });
   announceListening(serverOptions.tls ? 'https' : 'http', app.httpUrl);
-  announceListening('collect', app.collectUrl);
-  for (const l of app.collector.listening) announceListening(l.kind as 'relp' | 'udp', l.info.url);
-  if (!isLoopbackHost(config.collector.host) && !config.collector.tls?.clientAuth) warnUnauthenticatedCollector(app.collectUrl);
+  if (app.collectUrl !== null && app.collector !== null) {
+    announceListening('collect', app.collectUrl);
+    for (const l of app.collector.listening) announceListening(l.kind as 'relp' | 'udp', l.info.url);
+    if (!isLoopbackHost(config.collector.host) && !config.collector.tls?.clientAuth) warnUnauthenticatedCollector(app.collectUrl);
+  }
   if (process.stdout.isTTY) {
     // The token goes in the fragment: browsers never send it, so it reaches no log; the page then drops it from the bar.
     const page = `${app.httpUrl}${dir === undefined ? '/' : '/_muxd/'}${token ? `#token=${encodeURIComponent(token)}` : ''}`;
-    process.stdout.write(`Live journal: ${page}\nSend lines with: muxd send ${app.collectPort}${app.stdin ? ', or type them here' : ''}.\n`);
+    const send = app.collectPort === null ? '' : `Send lines with: muxd send ${app.collectPort}${app.stdin ? ', or type them here' : ''}.\n`;
+    process.stdout.write(`Live journal: ${page}\n${send}`);
   }
   app.stdin?.start();
 }

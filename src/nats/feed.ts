@@ -1,0 +1,138 @@
+// The live page's source on a stream: an ordered consumer from the tail re-emitting records as 'durable' events, and history pages by stream position.
+import { EventEmitter } from 'node:events';
+import { jetstreamManager } from '@nats-io/jetstream';
+import type { JetStreamManager } from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/transport-node';
+import type { JournalRecord } from '../journal/record.js';
+import type { Closable } from '../lifecycle.js';
+import type { LogFn } from '../logger.js';
+import { silentLog } from '../logger.js';
+import { BatchHeader, decodeBatch, POSITION_STRIDE } from './batch.js';
+import type { StreamRecord } from './batch.js';
+import { CAUGHT_UP, readStream } from './reader.js';
+import { connectNats } from './stream.js';
+
+/**
+ * A stream record as the live page shows it: `seq` is its global position in the stream (so ids grow across every
+ * collector, for Last-Event-ID and paging), `src` is `<collector>/<src>`, and `cseq` the collector's own seq.
+ */
+export type FeedRecord = JournalRecord & { cseq: number };
+
+/** The page's form of a stream record. */
+export function toFeedRecord(r: StreamRecord): FeedRecord {
+  const out: FeedRecord = { seq: r.position, ts: r.record.ts, src: `${r.collector}/${r.record.src}`, cseq: r.record.seq };
+  if (r.record.b64 !== undefined) out.b64 = r.record.b64;
+  else out.msg = r.record.msg ?? '';
+  if (r.record.partial) out.partial = true;
+  return out;
+}
+
+/** One page of history, shaped like JournalHistory's: JSON lines in ascending position, their positions, and whether older ones exist. */
+export interface StreamPage {
+  lines: string[];
+  seqs: number[];
+  more: boolean;
+}
+
+/**
+ * Follows a stream from its tail and emits `'durable'` (FeedRecord[]) per batch, the event SseHub listens to; answers
+ * history pages with the stream API. `healthy` is false while the connection is lost.
+ */
+export class StreamFeed extends EventEmitter implements Closable {
+  readonly name = 'nats-feed';
+  /** Position of the newest record seen (0 for an empty stream). */
+  lastPosition = 0;
+  private connected = true;
+  private readonly stop = new AbortController();
+  private loop: Promise<void> = Promise.resolve();
+
+  private constructor(
+    private readonly nc: NatsConnection,
+    private readonly jsm: JetStreamManager,
+    readonly stream: string,
+    private readonly log: LogFn,
+  ) {
+    super();
+  }
+
+  /** Connects, reads where the stream ends now, and starts following it. */
+  static async open(servers: string[], stream: string, log: LogFn = silentLog): Promise<StreamFeed> {
+    const nc = await connectNats(servers, 'muxd up viewer');
+    try {
+      const jsm = await jetstreamManager(nc);
+      const feed = new StreamFeed(nc, jsm, stream, log);
+      const { state } = await jsm.streams.info(stream);
+      if (state.messages > 0) feed.lastPosition = await feed.lastPositionUpTo(state.last_seq, state.first_seq);
+      feed.follow(state.last_seq + 1);
+      return feed;
+    } catch (err) {
+      await nc.close();
+      throw err;
+    }
+  }
+
+  /** False while the connection to NATS is lost. */
+  get healthy(): boolean {
+    return this.connected;
+  }
+
+  private async lastPositionUpTo(seq: number, firstSeq: number): Promise<number> {
+    for (let s = seq; s >= firstSeq; s--) {
+      const m = await this.jsm.streams.getMessage(this.stream, { seq: s });
+      if (m !== null) return s * POSITION_STRIDE + Math.max(1, Number(m.header.get(BatchHeader.COUNT)) || 1) - 1;
+    }
+    return 0;
+  }
+
+  private follow(fromSeq: number): void {
+    void (async () => {
+      for await (const s of this.nc.status()) {
+        if (s.type === 'disconnect') this.connected = false;
+        else if (s.type === 'reconnect') this.connected = true;
+      }
+    })();
+    this.loop = (async () => {
+      try {
+        const items = readStream({ nc: this.nc, stream: this.stream, start: { kind: 'seq', seq: fromSeq }, follow: true, signal: this.stop.signal, onNotice: this.log });
+        for await (const item of items) {
+          if (item === CAUGHT_UP) continue;
+          const last = item[item.length - 1];
+          if (last !== undefined) this.lastPosition = last.position;
+          this.emit('durable', item.map(toFeedRecord));
+        }
+      } catch (err) {
+        if (!this.stop.signal.aborted) this.log(`reading stream ${this.stream} stopped: ${err instanceof Error ? err.message : String(err)}`);
+      }
+    })();
+  }
+
+  /** The `limit` records before position `before` (or the newest), oldest first. */
+  async page(before: number | undefined, limit: number): Promise<StreamPage> {
+    const { state } = await this.jsm.streams.info(this.stream);
+    const end = before ?? (state.last_seq + 1) * POSITION_STRIDE;
+    let seq = Math.min(Math.floor((end - 1) / POSITION_STRIDE), state.last_seq);
+    let found: StreamRecord[] = [];
+    for (; seq >= state.first_seq && found.length < limit && state.messages > 0; seq--) {
+      const m = await this.jsm.streams.getMessage(this.stream, { seq });
+      if (m === null) continue;
+      try {
+        found = decodeBatch(m.data, m.header.get(BatchHeader.COLLECTOR), m.seq)
+          .filter((r) => r.position < end)
+          .concat(found);
+      } catch {
+        // Not a muxd batch: nothing of it is shown.
+      }
+    }
+    const more = found.length > limit || (seq >= state.first_seq && state.messages > 0);
+    const kept = found.slice(Math.max(0, found.length - limit));
+    return { lines: kept.map((r) => JSON.stringify(toFeedRecord(r))), seqs: kept.map((r) => r.position), more };
+  }
+
+  /** Stops following and closes the connection. Safe to call twice. */
+  async close(): Promise<void> {
+    if (this.stop.signal.aborted) return;
+    this.stop.abort();
+    await this.loop;
+    await this.nc.close();
+  }
+}
