@@ -25,6 +25,8 @@ export interface NatsSinkOptions {
   sinkTimeoutMs: number;
   /** How long one publish waits for its PubAck before it is sent again (default min(2000, sinkTimeoutMs)). */
   publishTimeoutMs?: number;
+  /** `--syslog`: records carry the parsed `syslog` field, exactly as in the file journal. */
+  syslog?: boolean;
   log?: LogFn;
 }
 
@@ -77,7 +79,7 @@ export class NatsSink extends EventEmitter implements Sink, Closable {
   readonly subject: string;
   private state: SinkStateValue = SinkState.UP;
   private readonly pending: Job[] = [];
-  private readonly encoder = new RecordEncoder(JournalFormat.JSON);
+  private readonly encoder: RecordEncoder;
   private readonly js: JetStreamClient;
   private readonly log: LogFn;
   private readonly publishTimeoutMs: number;
@@ -94,6 +96,7 @@ export class NatsSink extends EventEmitter implements Sink, Closable {
     lastSeq: number,
   ) {
     super();
+    this.encoder = new RecordEncoder(JournalFormat.JSON, undefined, true, opts.syslog === true);
     this.js = jetstream(nc);
     this.collectorId = opts.collectorId;
     this.subject = batchSubject(opts.subjectPrefix, opts.collectorId);

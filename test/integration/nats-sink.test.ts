@@ -57,3 +57,17 @@ test('close with a batch still unacknowledged (NATS gone) answers it ERR_SINK_UN
   await assert.rejects(pending, { code: ErrorCode.SINK_UNAVAILABLE });
   assert.ok(Date.now() - started < 5000, 'not held until --sink-timeout');
 });
+
+test('--syslog on a NATS sink: records carry the syslog field, as in the file journal (regression: the sink ignored it)', async () => {
+  const nats = await startNats();
+  after(() => nats.stop());
+  const sink = await openNatsSink({ servers: [nats.nodes[0]!.hostPort], stream: 'MUXD', subjectPrefix: 'muxd', replicas: 1, collectorId: 'sl', sinkTimeoutMs: 5000, syslog: true });
+  await sink.append([{ src: 'tcp', msg: Buffer.from('<34>1 2003-10-11T22:14:15.003Z mymachine.example.com su - ID47 - su root failed') }, { src: 'tcp', msg: Buffer.from('plain line') }]);
+  await sink.close();
+  const recs = await readStream([nats.nodes[0]!.hostPort]);
+  const [parsed, plain] = recs.map((r) => r.record as { msg?: string; syslog?: Record<string, unknown> });
+  assert.equal(parsed?.msg, 'su root failed');
+  assert.deepEqual([parsed?.syslog?.severity, parsed?.syslog?.app, parsed?.syslog?.host], ['crit', 'su', 'mymachine.example.com']);
+  assert.equal(plain?.syslog, undefined);
+  assert.equal(plain?.msg, 'plain line');
+});
