@@ -2,8 +2,9 @@
 import type { Writable } from 'node:stream';
 import { CAUGHT_UP, readStream } from '../nats/reader.js';
 import type { StreamStart } from '../nats/reader.js';
-import { formatRecord, matchRecord, plainPainter } from './tail-filter.js';
+import { formatRecord, hasRecordFilters, matchRecord, plainPainter } from './tail-filter.js';
 import type { Painter, TailFilter } from './tail-filter.js';
+import { TailPrinter } from './tail-printer.js';
 
 /** Options for {@link tailStream}. */
 export interface TailStreamOptions {
@@ -25,36 +26,18 @@ export interface TailStreamOptions {
 export async function tailStream(options: TailStreamOptions): Promise<{ printed: number }> {
   const { output, filter, json } = options;
   const painter = options.painter ?? plainPainter;
-  const stop = new AbortController();
-  const outerAbort = (): void => stop.abort();
-  options.signal?.addEventListener('abort', outerAbort, { once: true });
-  const outputOnError = (): void => stop.abort();
-  output.on('error', outputOnError);
-  let ring: string[] = [];
-  let head = 0;
-  let caughtUp = false;
-  let printed = 0;
-  const write = async (parts: string[]): Promise<void> => {
-    if (parts.length === 0 || stop.signal.aborted) return;
-    printed += parts.length;
-    if (!output.write(parts.join('')) && !stop.signal.aborted) await drained(output, stop.signal);
-  };
-  const unfiltered = filter.src === undefined && filter.grep === undefined && filter.since === undefined;
-  // Without filters only the last N records need reading; --since starts at that time; otherwise from the first.
+  const printer = new TailPrinter(output, options.lines, options.signal);
+  // Without record filters only the last N records need reading; --since starts at that time; otherwise from the first.
   const start: StreamStart =
-    options.lines !== null && unfiltered
+    options.lines !== null && !hasRecordFilters(filter) && filter.grep === undefined
       ? { kind: 'lastRecords', n: options.lines }
       : filter.since !== undefined
         ? { kind: 'time', since: new Date(filter.since) }
         : { kind: 'all' };
   try {
-    for await (const item of readStream({ servers: options.servers, stream: options.stream, start, follow: options.follow, signal: stop.signal, ...(options.onNotice ? { onNotice: options.onNotice } : {}) })) {
+    for await (const item of readStream({ servers: options.servers, stream: options.stream, start, follow: options.follow, signal: printer.signal, ...(options.onNotice ? { onNotice: options.onNotice } : {}) })) {
       if (item === CAUGHT_UP) {
-        caughtUp = true;
-        const backlog = ring.slice(head);
-        ring = [];
-        head = 0;
-        await write(backlog);
+        await printer.catchUp();
         continue;
       }
       const parts: string[] = [];
@@ -62,35 +45,11 @@ export async function tailStream(options: TailStreamOptions): Promise<{ printed:
         if (!matchRecord(r.record, filter)) continue;
         parts.push(`${json ? JSON.stringify({ ...r.record, collector: r.collector }) : formatRecord(r.record, painter, r.collector)}\n`);
       }
-      if (caughtUp || options.lines === null) await write(parts);
-      else if (options.lines > 0) {
-        for (const p of parts) ring.push(p);
-        if (ring.length - head > options.lines) head = ring.length - options.lines;
-        if (head > 1024 && head > options.lines) {
-          ring = ring.slice(head);
-          head = 0;
-        }
-      }
-      if (stop.signal.aborted) break;
+      await printer.add(parts);
+      if (printer.signal.aborted) break;
     }
   } finally {
-    options.signal?.removeEventListener('abort', outerAbort);
-    output.removeListener('error', outputOnError);
+    printer.dispose();
   }
-  return { printed };
-}
-
-/** Resolves on 'drain', 'close' or abort. */
-function drained(output: Writable, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const done = (): void => {
-      output.removeListener('drain', done);
-      output.removeListener('close', done);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    output.once('drain', done);
-    output.once('close', done);
-    signal.addEventListener('abort', done, { once: true });
-  });
+  return { printed: printer.printed };
 }

@@ -3,6 +3,8 @@ import type { Writable } from 'node:stream';
 import { CAUGHT_UP, readJournal } from '../journal/reader.js';
 import { escapeControl, formatRecord, hasRecordFilters, matchRaw, matchRecord, parseRecord, plainPainter } from './tail-filter.js';
 import type { Painter, TailFilter } from './tail-filter.js';
+import { TailPrinter } from './tail-printer.js';
+import type { TailOut } from './tail-printer.js';
 
 /** Options for {@link tailJournal}. */
 export interface TailOptions {
@@ -23,29 +25,16 @@ export interface TailOptions {
   onNotice?: (text: string) => void;
 }
 
-type Out = string | Buffer;
-
 /** Prints the journal as asked; resolves when done (or, when following, once `signal` aborts or the output closes). */
 export async function tailJournal(options: TailOptions): Promise<{ printed: number }> {
   const { output, filter, json } = options;
   const painter = options.painter ?? plainPainter;
   const notice = options.onNotice ?? (() => {});
-  const stop = new AbortController();
-  const outerAbort = (): void => stop.abort();
-  options.signal?.addEventListener('abort', outerAbort, { once: true });
-  // EPIPE (`muxd tail -f | head`) ends the tail quietly.
-  const outputOnError = (): void => stop.abort();
-  output.on('error', outputOnError);
+  const printer = new TailPrinter(output, options.lines, options.signal);
   const rawFiltersIgnored = hasRecordFilters(filter);
   let warnedRaw = false;
 
-  // The last N outputs: a window [head, length) over an array trimmed now and then, O(1) per line.
-  let ring: Out[] = [];
-  let head = 0;
-  let caughtUp = false;
-  let printed = 0;
-
-  const render = (line: Buffer): Out | null => {
+  const render = (line: Buffer): TailOut | null => {
     const text = line.toString('utf8');
     const rec = parseRecord(text);
     if (rec) {
@@ -61,69 +50,31 @@ export async function tailJournal(options: TailOptions): Promise<{ printed: numb
     return Buffer.concat([line, Buffer.from('\n')]);
   };
 
-  const write = async (parts: Out[]): Promise<void> => {
-    if (parts.length === 0 || stop.signal.aborted) return;
-    let ok = true;
-    if (parts.every((p) => typeof p === 'string')) ok = output.write(parts.join(''));
-    else for (const p of parts) ok = output.write(p);
-    printed += parts.length;
-    if (!ok && !stop.signal.aborted) await drained(output, stop.signal);
-  };
-
   try {
     const reader = readJournal({
       file: options.file,
       follow: options.follow,
       // Without filters the last N lines are the last N records: no need to read the whole history.
       ...(options.lines !== null && !hasRecordFilters(filter) && !filter.grep ? { lastLines: options.lines } : {}),
-      signal: stop.signal,
+      signal: printer.signal,
       onNotice: notice,
       ...(options.pollMs !== undefined ? { pollMs: options.pollMs } : {}),
     });
     for await (const item of reader) {
       if (item === CAUGHT_UP) {
-        caughtUp = true;
-        const backlog = ring.slice(head);
-        ring = [];
-        head = 0;
-        await write(backlog);
+        await printer.catchUp();
         continue;
       }
-      const parts: Out[] = [];
+      const parts: TailOut[] = [];
       for (const line of item) {
         const out = render(line);
         if (out !== null) parts.push(out);
       }
-      if (caughtUp || options.lines === null) {
-        await write(parts);
-      } else if (options.lines > 0) {
-        for (const p of parts) ring.push(p);
-        if (ring.length - head > options.lines) head = ring.length - options.lines;
-        if (head > 1024 && head > options.lines) {
-          ring = ring.slice(head);
-          head = 0;
-        }
-      }
-      if (stop.signal.aborted) break;
+      await printer.add(parts);
+      if (printer.signal.aborted) break;
     }
   } finally {
-    options.signal?.removeEventListener('abort', outerAbort);
-    output.removeListener('error', outputOnError);
+    printer.dispose();
   }
-  return { printed };
-}
-
-/** Resolves on 'drain', or at once when the signal aborts; removes both listeners either way. */
-function drained(output: Writable, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const done = (): void => {
-      output.removeListener('drain', done);
-      output.removeListener('close', done);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    output.once('drain', done);
-    output.once('close', done);
-    signal.addEventListener('abort', done, { once: true });
-  });
+  return { printed: printer.printed };
 }
