@@ -7,6 +7,8 @@ import { LogFormat } from './access-log.js';
 import type { LogFormatValue } from './access-log.js';
 import { DEFAULT_MAX_RANGES } from './range.js';
 import { createHostAllowList, parseAllowedHosts } from './host-check.js';
+import { loadOrCreateAutoCert } from './tls-auto.js';
+import type { AutoCert } from './tls-auto.js';
 import { choiceOption, intOption, stringOption } from '../options.js';
 import type { OptionSpec, OptionValues } from '../options.js';
 
@@ -56,6 +58,12 @@ export const serveOptionSpecs: Record<string, ServeOptionSpec> = {
   'headers-timeout': { type: 'string', default: String(SERVE_DEFAULTS.headersTimeoutMs), arg: 'MS', description: 'Time allowed for request headers (408 after).' },
   'request-timeout': { type: 'string', default: String(SERVE_DEFAULTS.requestTimeoutMs), arg: 'MS', description: 'Time allowed for a whole request.' },
   'keep-alive-timeout': { type: 'string', default: String(SERVE_DEFAULTS.keepAliveTimeoutMs), arg: 'MS', description: 'How long an idle keep-alive connection stays open.' },
+  tls: {
+    type: 'string',
+    arg: 'auto',
+    description:
+      'auto: HTTPS (HTTP/2 and HTTP/1.1) with a self-signed certificate for localhost, 127.0.0.1, ::1 and the LAN addresses, cached (0600) under $XDG_CACHE_HOME/muxd or ~/.cache/muxd and renewed near expiry; its SHA-256 fingerprint is printed.',
+  },
 };
 
 async function readPem(flag: string, file: string): Promise<Buffer> {
@@ -83,7 +91,7 @@ export function parseCorsList(raw: string | undefined): string[] | null {
 export async function resolveServeOptions(
   values: OptionValues,
   dir = '.',
-): Promise<{ staticOptions: StaticOptions; serverOptions: HttpServerOptions }> {
+): Promise<{ staticOptions: StaticOptions; serverOptions: HttpServerOptions; tlsAuto?: AutoCert }> {
   const headersTimeoutMs = intOption(values, 'headers-timeout', 1, 20_000);
   const requestTimeoutMs = intOption(values, 'request-timeout', 1, 30_000);
   if (headersTimeoutMs > requestTimeoutMs) {
@@ -92,10 +100,16 @@ export async function resolveServeOptions(
   const certFile = stringOption(values, 'tls-cert');
   const keyFile = stringOption(values, 'tls-key');
   if ((certFile === undefined) !== (keyFile === undefined)) throw new UsageError('--tls-cert and --tls-key go together');
+  const tlsMode = stringOption(values, 'tls');
+  if (tlsMode !== undefined && tlsMode !== 'auto') throw new InvalidOptionError(`--tls must be auto, not ${JSON.stringify(tlsMode)}`);
+  if (tlsMode !== undefined && certFile !== undefined) throw new UsageError('--tls auto and --tls-cert/--tls-key exclude each other');
+  const tlsAuto = tlsMode === 'auto' ? await loadOrCreateAutoCert() : undefined;
   const tls =
     certFile !== undefined && keyFile !== undefined
       ? { cert: await readPem('tls-cert', certFile), key: await readPem('tls-key', keyFile) }
-      : undefined;
+      : tlsAuto !== undefined
+        ? { cert: tlsAuto.cert, key: tlsAuto.key }
+        : undefined;
   const index = stringOption(values, 'index') ?? SERVE_DEFAULTS.index;
   if (index.includes('/') || index.startsWith('.')) throw new InvalidOptionError('--index must be a plain file name');
   const staticOptions: StaticOptions = {
@@ -121,5 +135,5 @@ export async function resolveServeOptions(
   };
   serverOptions.allowedHosts = createHostAllowList(serverOptions.host, parseAllowedHosts(stringOption(values, 'allowed-hosts')));
   if (tls !== undefined) serverOptions.tls = tls;
-  return { staticOptions, serverOptions };
+  return { staticOptions, serverOptions, ...(tlsAuto !== undefined ? { tlsAuto } : {}) };
 }

@@ -1,23 +1,36 @@
-// `muxd serve [DIR]`: a static file server with the shared lifecycle (SIGINT/SIGTERM drain, second signal forces).
+// `muxd serve [DIR]`: a static file server with the shared lifecycle (SIGINT/SIGTERM drain, second signal forces), one process or N workers.
+import cluster from 'node:cluster';
 import { parseOrHelp } from '../args.js';
 import type { CommandSpec } from '../args.js';
 import { announceListening } from '../output.js';
 import { createProcessLifecycle } from '../exit.js';
+import { createLogger } from '../../logger.js';
 import { serveOptionSpecs, resolveServeOptions } from '../../http/options.js';
 import { createStaticHandler } from '../../http/static-handler.js';
 import { createHttpServer } from '../../http/server.js';
+import { WorkerPool, announceWorkerListening, flushToPrimary, onShutdownRequest, parseWorkers, primaryLogStream } from '../../http/workers.js';
 
 /** Flags, usage and examples of `muxd serve`. */
 export const spec: CommandSpec = {
   name: 'serve',
   summary: 'Serve a folder over HTTP/1.1, or over HTTPS with HTTP/2 and HTTP/1.1 when given a certificate.',
   usage: 'serve [options] [DIR]',
-  options: serveOptionSpecs,
+  options: {
+    ...serveOptionSpecs,
+    // serve only: `up` keeps one process, because its journal needs a single writer.
+    workers: {
+      type: 'string',
+      arg: 'N|auto',
+      description:
+        'Run N server processes on the one port (node:cluster; auto: one per core), each with its own file cache. A crashed worker is restarted with a backoff; the access log stays one stream.',
+    },
+  },
   examples: [
     'muxd serve                              # the current folder on http://127.0.0.1:8000',
     'muxd serve public --port 8080 --listing',
     'muxd serve dist --spa --cache 3600 --cors',
     'muxd serve . --tls-cert cert.pem --tls-key key.pem --port 8443',
+    'muxd serve . --tls auto --workers auto  # HTTPS on every core with a cached self-signed certificate',
     'MUXD_LOG=json muxd serve site --host 0.0.0.0',
   ],
   maxPositionals: 1,
@@ -27,11 +40,53 @@ export const spec: CommandSpec = {
 export async function run(argv: string[]): Promise<void> {
   const parsed = parseOrHelp(spec, argv);
   if (!parsed) return;
-  const { staticOptions, serverOptions } = await resolveServeOptions(parsed.values, parsed.positionals[0] ?? '.');
+  const workers = parseWorkers(typeof parsed.values.workers === 'string' ? parsed.values.workers : undefined);
+  if (workers !== undefined && cluster.isPrimary) return runPrimary(parsed.values, parsed.positionals[0] ?? '.', workers);
+  const { staticOptions, serverOptions, tlsAuto } = await resolveServeOptions(parsed.values, parsed.positionals[0] ?? '.');
+  const worker = cluster.isWorker;
+  if (worker && serverOptions.log !== 'off') serverOptions.logStream = primaryLogStream();
   const handler = await createStaticHandler(staticOptions);
   const handle = createHttpServer(serverOptions, handler);
   const { url } = await handle.listen();
   const lifecycle = createProcessLifecycle();
+  if (worker) {
+    // Registered first, so closed last: once the server has drained and the log is flushed, leave the cluster.
+    lifecycle.register({
+      name: 'cluster',
+      close: async () => {
+        await flushToPrimary();
+        cluster.worker?.disconnect();
+      },
+    });
+    onShutdownRequest(() => void lifecycle.shutdown());
+  }
   lifecycle.register(handle.closable);
+  if (worker) return announceWorkerListening(url);
+  if (tlsAuto !== undefined) printCertificate(tlsAuto);
   announceListening(serverOptions.tls ? 'https' : 'http', url);
+}
+
+/** The primary of `--workers N`: validates the flags (and makes the `--tls auto` certificate once), forks, relays. */
+async function runPrimary(values: Parameters<typeof resolveServeOptions>[0], dir: string, count: number): Promise<void> {
+  const { serverOptions, tlsAuto } = await resolveServeOptions(values, dir);
+  const lifecycle = createProcessLifecycle();
+  const pool = new WorkerPool({ count, log: createLogger('serve'), logOutput: process.stdout });
+  lifecycle.register(pool.closable());
+  let url: string;
+  try {
+    url = await pool.start();
+  } catch (err) {
+    await lifecycle.shutdown();
+    throw err;
+  }
+  createLogger('serve')(`${count} worker${count === 1 ? '' : 's'} listening (pids ${pool.pids.join(', ')})`);
+  if (tlsAuto !== undefined) printCertificate(tlsAuto);
+  announceListening(serverOptions.tls ? 'https' : 'http', url);
+}
+
+function printCertificate(c: { certPath: string; fingerprint: string; created: boolean; validTo: Date }): void {
+  process.stderr.write(
+    `muxd serve: ${c.created ? 'created' : 'reusing'} self-signed certificate ${c.certPath} (valid until ${c.validTo.toISOString().slice(0, 10)})\n` +
+      `muxd serve: certificate SHA-256 fingerprint ${c.fingerprint}\n`,
+  );
 }
