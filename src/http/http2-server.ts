@@ -80,6 +80,8 @@ export function buildHttp2Server(
     allowHTTP1: true,
     // With the TLS socket half-open too, an HTTP/1 client's close_notify + FIN no longer ends our side at once.
     allowHalfOpen: true,
+    // Small answers go out at once, not after the peer's delayed ACK (as with HTTP/1.1's server).
+    noDelay: true,
     maxHeaderSize: opts.maxHeaderSize,
     settings: { ...H2_SETTINGS, maxHeaderListSize: opts.maxHeaderSize },
   } as http2.SecureServerOptions);
