@@ -4,7 +4,7 @@
 // Servers run on CPU 0, wrk and h2load on CPU 1. HTTP/2 over TLS: h2load -n 16000 -c 16 -m 10 on a 3-byte index.html
 // and -n 100 -c 4 on the 10 MiB file, nginx with `listen ssl http2` and the same certificate (test/fixtures/http).
 // Workers: wrk against --workers 1 and --workers 2. Needs nginx, wrk and h2load (Debian nghttp2-client; setup.sh
-// installs the first two, `apt-get install -y nghttp2-client` the third). --warmup N loads every server (nginx too) for N seconds before measuring,
+// installs all three; h2load is Debian's nghttp2-client). --warmup N loads every server (nginx too) for N seconds before measuring,
 // which lets V8 optimise muxd's hot path; the default (0) measures cold, like ../shared/bench/anchors.mjs. Needs nginx and wrk (../shared/bench/setup.sh installs them).
 import { spawn, execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -17,6 +17,12 @@ const repo = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..')
 const shared = process.env.MUXD_SHARED ?? path.resolve(repo, '../shared/bench');
 const { values: o } = parseArgs({ options: { seconds: { type: 'string', default: '5' }, rounds: { type: 'string', default: '1' }, warmup: { type: 'string', default: '0' }, only: { type: 'string', default: 'h1,h2,workers' } } });
 const parts = new Set(o.only.split(','));
+try {
+  execFileSync('h2load', ['--version'], { stdio: 'ignore' });
+} catch {
+  console.log('h2load not found: skipping the HTTP/2 rows (../shared/bench/setup.sh, or apt-get install -y nghttp2-client)');
+  parts.delete('h2');
+}
 const cli = path.join(repo, 'dist/cli/main.js');
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'muxd-bench-http-'));
 const docroot = process.env.MUXD_BENCH_DOCROOT ?? path.join(os.tmpdir(), 'muxd-bench-docroot');
