@@ -18,7 +18,7 @@ function give(buf: Buffer): void {
   if (pool.length < MAX_POOLED) pool.push(buf);
 }
 
-/** What the pump writes to: an HTTP/1.1 ServerResponse (HTTP/2 uses respondWithFD instead), or any Writable. */
+/** What the pump writes to: an HTTP/1.1 ServerResponse, an HTTP/2 core stream, or any Writable. */
 type Sink = ServerResponse | Writable;
 
 /**

@@ -1,4 +1,4 @@
-// The HTTP/2 fast path (core API: stream.respond from memory, respondWithFD for files) answers exactly like the full handler.
+// The HTTP/2 fast path (core API: stream.respond from memory; files written to the core stream) answers exactly like the full handler.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
@@ -129,7 +129,7 @@ test('the Host check still refuses an unknown :authority for a cached file (403 
   }
 });
 
-test('big files go out with respondWithFD: whole body, one range, and a client that resets mid-transfer', async () => {
+test('big files go straight to the core stream (stream.respond + pooled 1 MiB writes): whole body, one range, a client that resets mid-transfer', async () => {
   const session = http2.connect(srv.url, { ca, servername: 'localhost' });
   session.on('error', () => {});
   try {
@@ -165,7 +165,7 @@ test('session settings follow nginx: 128 concurrent streams, a 64 KiB initial wi
   }
 });
 
-test('with the access log on, HTTP/2 requests for cached files are still logged (the full path serves them)', async () => {
+test('with the access log on, HTTP/2 requests are logged with status and size (cached files via the full path, big files too)', async () => {
   const lines: string[] = [];
   const { Writable } = await import('node:stream');
   const logStream = new Writable({
@@ -180,9 +180,14 @@ test('with the access log on, HTTP/2 requests for cached files are still logged 
   try {
     await h2get(session, '/small.txt');
     await h2get(session, '/small.txt');
+    assert.equal((await h2get(session, '/big.bin', { range: 'bytes=0-99' })).status, 206);
+    assert.equal((await h2get(session, '/big.bin')).body.length, root.files['big.bin']!.length);
   } finally {
     session.close();
     await logged.close();
   }
   assert.equal(lines.filter((l) => l.includes('"GET /small.txt HTTP/2.0" 200 6')).length, 2, lines.join('\n'));
+  // Big files are written to the core stream, past the compatibility response: the log still has their status and size.
+  assert.ok(lines.some((l) => l.endsWith('"GET /big.bin HTTP/2.0" 206 100')), lines.join('\n'));
+  assert.ok(lines.some((l) => l.endsWith(`"GET /big.bin HTTP/2.0" 200 ${root.files['big.bin']!.length}`)), lines.join('\n'));
 });
