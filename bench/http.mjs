@@ -1,7 +1,10 @@
 #!/usr/bin/env node
 // `npm run bench:http`: muxd serve next to nginx (1 worker, sendfile, no access log) on one docroot; prints ratios.
-//   node bench/http.mjs [--seconds 5] [--rounds 1] [--warmup 0]
-// Servers run on CPU 0, wrk on CPU 1. --warmup N loads every server (nginx too) for N seconds before measuring,
+//   node bench/http.mjs [--seconds 5] [--rounds 1] [--warmup 0] [--only h1,h2,workers]
+// Servers run on CPU 0, wrk and h2load on CPU 1. HTTP/2 over TLS: h2load -n 16000 -c 16 -m 10 on a 3-byte index.html
+// and -n 100 -c 4 on the 10 MiB file, nginx with `listen ssl http2` and the same certificate (test/fixtures/http).
+// Workers: wrk against --workers 1 and --workers 2. Needs nginx, wrk and h2load (Debian nghttp2-client; setup.sh
+// installs all three; h2load is Debian's nghttp2-client). --warmup N loads every server (nginx too) for N seconds before measuring,
 // which lets V8 optimise muxd's hot path; the default (0) measures cold, like ../shared/bench/anchors.mjs. Needs nginx and wrk (../shared/bench/setup.sh installs them).
 import { spawn, execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -12,11 +15,27 @@ import { parseArgs } from 'node:util';
 
 const repo = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 const shared = process.env.MUXD_SHARED ?? path.resolve(repo, '../shared/bench');
-const { values: o } = parseArgs({ options: { seconds: { type: 'string', default: '5' }, rounds: { type: 'string', default: '1' }, warmup: { type: 'string', default: '0' } } });
+const { values: o } = parseArgs({ options: { seconds: { type: 'string', default: '5' }, rounds: { type: 'string', default: '1' }, warmup: { type: 'string', default: '0' }, only: { type: 'string', default: 'h1,h2,workers' } } });
+const parts = new Set(o.only.split(','));
+try {
+  execFileSync('h2load', ['--version'], { stdio: 'ignore' });
+} catch {
+  console.log('h2load not found: skipping the HTTP/2 rows (../shared/bench/setup.sh, or apt-get install -y nghttp2-client)');
+  parts.delete('h2');
+}
 const cli = path.join(repo, 'dist/cli/main.js');
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'muxd-bench-http-'));
 const docroot = process.env.MUXD_BENCH_DOCROOT ?? path.join(os.tmpdir(), 'muxd-bench-docroot');
 execFileSync('bash', [path.join(shared, 'make-docroot.sh'), docroot], { stdio: 'inherit' });
+// The HTTP/2 docroot of the issue's measurement: a 3-byte index.html, and the 10 MiB file.
+// nginx's worker (nobody) must be able to enter the private temp folder.
+fs.chmodSync(work, 0o755);
+const h2root = path.join(work, 'h2root');
+fs.mkdirSync(h2root);
+fs.writeFileSync(path.join(h2root, 'index.html'), 'hi\n');
+fs.copyFileSync(path.join(docroot, 'big.bin'), path.join(h2root, 'big.bin'));
+const cert = path.join(repo, 'test/fixtures/http/cert.pem');
+const key = path.join(repo, 'test/fixtures/http/key.pem');
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const freePort = () =>
@@ -39,7 +58,7 @@ async function waitPort(port) {
   throw new Error(`nothing listening on ${port}`);
 }
 
-function nginxConf(port) {
+function nginxConf(port, tls = false) {
   const conf = path.join(work, `nginx-${port}.conf`);
   fs.writeFileSync(conf, `worker_processes 1;
 daemon off;
@@ -52,7 +71,7 @@ http {
   include /etc/nginx/mime.types;
   client_body_temp_path ${work}/body; proxy_temp_path ${work}/proxy; fastcgi_temp_path ${work}/fcgi; uwsgi_temp_path ${work}/uwsgi; scgi_temp_path ${work}/scgi;
   keepalive_requests 1000000;
-  server { listen 127.0.0.1:${port}; root ${docroot}; }
+  server { ${tls ? `listen 127.0.0.1:${port} ssl http2; ssl_certificate ${cert}; ssl_certificate_key ${key}; root ${h2root};` : `listen 127.0.0.1:${port}; root ${docroot};`} }
 }
 `);
   return conf;
@@ -62,13 +81,19 @@ const servers = {
   nginx: (port) => ['nginx', ['-c', nginxConf(port)]],
   'muxd --log off': (port) => ['node', [cli, 'serve', docroot, '--port', String(port), '--log', 'off']],
   'muxd --log common': (port) => ['node', [cli, 'serve', docroot, '--port', String(port), '--log', 'common']],
+  'nginx h2': (port) => ['nginx', ['-c', nginxConf(port, true)]],
+  'muxd h2 --log off': (port) => ['node', [cli, 'serve', h2root, '--port', String(port), '--log', 'off', '--tls-cert', cert, '--tls-key', key]],
+  'muxd --workers 1': (port) => ['node', [cli, 'serve', docroot, '--port', String(port), '--log', 'off', '--workers', '1']],
+  'muxd --workers 2': (port) => ['node', [cli, 'serve', docroot, '--port', String(port), '--log', 'off', '--workers', '2']],
+  'muxd --workers 1 (CPUs 0-1)': (port) => ['node', [cli, 'serve', docroot, '--port', String(port), '--log', 'off', '--workers', '1'], '0,1'],
+  'muxd --workers 2 (CPUs 0-1)': (port) => ['node', [cli, 'serve', docroot, '--port', String(port), '--log', 'off', '--workers', '2'], '0,1'],
 };
 
 async function withServer(name, fn) {
   const port = await freePort();
-  const [cmd, args] = servers[name](port);
+  const [cmd, args, cpus = '0'] = servers[name](port);
   const logFile = fs.openSync(path.join(work, `${name.replace(/\W+/g, '_')}.out`), 'w');
-  const child = spawn('taskset', ['-c', '0', cmd, ...args], { stdio: ['ignore', logFile, logFile] });
+  const child = spawn('taskset', ['-c', cpus, cmd, ...args], { stdio: ['ignore', logFile, logFile] });
   try {
     await waitPort(port);
     return await fn(port);
@@ -97,41 +122,64 @@ function wrk(port, pathname, conns) {
   return { rps, mibs: tr ? unit(tr[1], tr[2]) : NaN, p99: p99 ? unit(p99[1], p99[2]) : NaN, non2xx };
 }
 
+/** h2load over TLS (HTTP/2 only); `mibs` from its traffic line. */
+function h2load(port, pathname, args) {
+  const run = () => execFileSync('taskset', ['-c', '1', 'h2load', ...args, `https://127.0.0.1:${port}${pathname}`]).toString();
+  if (Number(o.warmup) > 0) run();
+  const out = run();
+  const m = /finished in ([\d.]+)(m?s), ([\d.]+) req\/s, ([\d.]+)([KMG]?B)\/s/.exec(out);
+  const total = Number(/requests: (\d+) total/.exec(out)?.[1] ?? 0);
+  const ok = Number(/status codes: (\d+) 2xx/.exec(out)?.[1] ?? 0);
+  if (m === null) throw new Error(out);
+  const mibs = Number(m[4]) * { B: 1 / 1048576, KB: 1 / 1024, MB: 1, GB: 1024 }[m[5]];
+  return { rps: Number(m[3]), mibs, p99: NaN, non2xx: total - ok };
+}
+
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
+const load = { wrk: (c) => (port) => wrk(port, c.path, c.conns), h2: (c) => (port) => h2load(port, c.path, c.h2args) };
 const cases = [
-  { label: '1 KiB /, 64 conns', path: '/', conns: 64, names: ['nginx', 'muxd --log off', 'muxd --log common'] },
-  { label: '10 MiB file, 4 conns', path: '/big.bin', conns: 4, names: ['nginx', 'muxd --log off'] },
-];
+  { part: 'h1', label: '1 KiB /, 64 conns', path: '/', conns: 64, names: ['nginx', 'muxd --log off', 'muxd --log common'], base: 'nginx' },
+  { part: 'h1', label: '10 MiB file, 4 conns', path: '/big.bin', conns: 4, names: ['nginx', 'muxd --log off'], base: 'nginx' },
+  { part: 'h2', label: 'h2 3 B /, 16×10 str', path: '/', h2args: ['-n', '16000', '-c', '16', '-m', '10'], names: ['nginx h2', 'muxd h2 --log off'], base: 'nginx h2' },
+  { part: 'h2', label: 'h2 10 MiB, 4 conns', path: '/big.bin', h2args: ['-n', '100', '-c', '4', '-m', '1'], names: ['nginx h2', 'muxd h2 --log off'], base: 'nginx h2' },
+  { part: 'workers', label: 'workers, CPU 0', path: '/', conns: 64, names: ['muxd --workers 1', 'muxd --workers 2'], base: 'muxd --workers 1' },
+  { part: 'workers', label: 'workers, CPUs 0-1', path: '/', conns: 64, names: ['muxd --workers 1 (CPUs 0-1)', 'muxd --workers 2 (CPUs 0-1)'], base: 'muxd --workers 1 (CPUs 0-1)' },
+].filter((c) => parts.has(c.part));
 const results = [];
 for (const c of cases) {
   const runs = Object.fromEntries(c.names.map((n) => [n, []]));
   for (let r = 0; r < Number(o.rounds); r++) {
-    for (const n of c.names) runs[n].push(await withServer(n, (port) => wrk(port, c.path, c.conns)));
+    for (const n of c.names) runs[n].push(await withServer(n, (c.h2args ? load.h2 : load.wrk)(c)));
   }
   for (const n of c.names) {
     const rs = runs[n];
-    results.push({ case: c.label, server: n, rps: median(rs.map((x) => x.rps)), p99: median(rs.map((x) => x.p99)), mibs: median(rs.map((x) => x.mibs)), non2xx: rs.reduce((a, x) => a + x.non2xx, 0) });
+    results.push({ case: c.label, base: c.base, server: n, rps: median(rs.map((x) => x.rps)), p99: median(rs.map((x) => x.p99)), mibs: median(rs.map((x) => x.mibs)), non2xx: rs.reduce((a, x) => a + x.non2xx, 0) });
   }
 }
 
 const pad = (s, n) => String(s).padEnd(n);
-console.log(`\n${pad('case', 22)}${pad('server', 20)}${pad('req/s', 11)}${pad('p99 ms', 9)}${pad('MiB/s', 10)}${pad('rps×nginx', 11)}${pad('p99×nginx', 11)}MiB/s×nginx`);
+console.log(`\n${pad('case', 22)}${pad('server', 30)}${pad('req/s', 11)}${pad('p99 ms', 9)}${pad('MiB/s', 10)}${pad('rps×base', 11)}${pad('p99×base', 11)}MiB/s×base (base: nginx, or --workers 1)`);
 for (const r of results) {
-  const ng = results.find((x) => x.case === r.case && x.server === 'nginx');
+  const ng = results.find((x) => x.case === r.case && x.server === r.base);
   console.log(
-    `${pad(r.case, 22)}${pad(r.server, 20)}${pad(r.rps.toFixed(0), 11)}${pad(r.p99.toFixed(2), 9)}${pad(r.mibs.toFixed(1), 10)}` +
+    `${pad(r.case, 22)}${pad(r.server, 30)}${pad(r.rps.toFixed(0), 11)}${pad(r.p99.toFixed(2), 9)}${pad(r.mibs.toFixed(1), 10)}` +
       `${pad((r.rps / ng.rps).toFixed(2), 11)}${pad((r.p99 / ng.p99).toFixed(2), 11)}${(r.mibs / ng.mibs).toFixed(2)}${r.non2xx ? `  (${r.non2xx} non-2xx!)` : ''}`,
   );
 }
 const get = (c, s) => results.find((x) => x.case.startsWith(c) && x.server === s);
-const small = get('1 KiB', 'muxd --log off');
-const smallNg = get('1 KiB', 'nginx');
-const logged = get('1 KiB', 'muxd --log common');
-const big = get('10 MiB', 'muxd --log off');
-const bigNg = get('10 MiB', 'nginx');
+const ratio = (a, b, f = 'rps') => (a && b ? `${(a[f] / b[f]).toFixed(2)}×` : 'not run');
 console.log(`\ntargets (${Number(o.warmup) > 0 ? `after a ${o.warmup} s warm-up of every server` : 'cold start'}):`);
-console.log(`  small rps ≥ 1.0× nginx:        ${(small.rps / smallNg.rps).toFixed(2)}×`);
-console.log(`  small p99 ≤ 2× nginx:           ${(small.p99 / smallNg.p99).toFixed(2)}×`);
-console.log(`  10 MiB MiB/s ≥ 0.9× nginx:      ${(big.mibs / bigNg.mibs).toFixed(2)}×`);
-console.log(`  --log common ≥ 0.8× --log off:  ${(logged.rps / small.rps).toFixed(2)}×`);
+console.log(`  small rps ≥ 1.0× nginx:            ${ratio(get('1 KiB', 'muxd --log off'), get('1 KiB', 'nginx'))}`);
+console.log(`  small p99 ≤ 2× nginx:               ${ratio(get('1 KiB', 'muxd --log off'), get('1 KiB', 'nginx'), 'p99')}`);
+console.log(`  10 MiB MiB/s ≥ 0.9× nginx:          ${ratio(get('10 MiB', 'muxd --log off'), get('10 MiB', 'nginx'), 'mibs')}`);
+console.log(`  --log common ≥ 0.8× --log off:      ${ratio(get('1 KiB', 'muxd --log common'), get('1 KiB', 'muxd --log off'))}`);
+console.log(`  h2 small rps ≥ 0.7× nginx:          ${ratio(get('h2 3 B', 'muxd h2 --log off'), get('h2 3 B', 'nginx h2'))}`);
+console.log(`  h2 10 MiB MiB/s ≥ 0.9× nginx:       ${ratio(get('h2 10 MiB', 'muxd h2 --log off'), get('h2 10 MiB', 'nginx h2'), 'mibs')}`);
+console.log(`  --workers 2 / --workers 1, CPU 0:   ${ratio(get('workers, CPU 0', 'muxd --workers 2'), get('workers, CPU 0', 'muxd --workers 1'))}`);
+console.log(`  --workers 2 / --workers 1, CPU 0-1: ${ratio(get('workers, CPUs', 'muxd --workers 2 (CPUs 0-1)'), get('workers, CPUs', 'muxd --workers 1 (CPUs 0-1)'))}`);
+if (parts.has('workers')) {
+  console.log('  (2 cores, wrk needs one: pinned to CPU 0, two workers share one core, so no gain is possible; on CPUs 0-1 the');
+  console.log('   second worker competes with wrk for CPU 1 and the cluster primary hands out connections, so a ratio near or');
+  console.log('   under 1 says nothing about a machine where the load comes from elsewhere.)');
+}
 fs.rmSync(work, { recursive: true, force: true });

@@ -1,6 +1,7 @@
 // The byte pump under file-response.ts: streams a range of a file into a response with pooled read buffers,
 // backpressure and an fd closed on every exit.
 import { open, read, close, fstat } from 'node:fs';
+import type { ServerResponse } from 'node:http';
 import type { Writable } from 'node:stream';
 
 /** Read size for every streamed file (pooled buffers here, read streams in file-response.ts): big reads mean few syscalls and few socket writes. */
@@ -17,8 +18,8 @@ function give(buf: Buffer): void {
   if (pool.length < MAX_POOLED) pool.push(buf);
 }
 
-/** Something the sender can write to: a ServerResponse or an Http2ServerResponse. */
-type Sink = Writable;
+/** What the pump writes to: an HTTP/1.1 ServerResponse, an HTTP/2 core stream, or any Writable. */
+type Sink = ServerResponse | Writable;
 
 /**
  * Sends bytes `[start, end]` (inclusive) of `absPath`, then ends the response. A buffer goes back to the pool only

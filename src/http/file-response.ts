@@ -1,7 +1,6 @@
 // The response for one file (what to send, file-range-stream.ts pumps the bytes): preconditions (304/412), ranges (206/416, multipart), encoding (sidecar, cached, streamed), HEAD.
 import { createReadStream } from 'node:fs';
 import { pipeline } from 'node:stream';
-import type { Writable } from 'node:stream';
 import { FILE_CHUNK_BYTES, sendFileRange } from './file-range-stream.js';
 import { randomBytes } from 'node:crypto';
 import { evaluatePreconditions, ifRangeHolds, Precondition } from './conditional.js';
@@ -15,6 +14,8 @@ import { endWith, sendErrorPage, writeHead } from './respond.js';
 import { ErrorCode } from '../errors.js';
 import type { Req, Res } from './types.js';
 import { kBodyBytes } from './access-log.js';
+import { ServerResponse } from 'node:http';
+import { h2Headers } from './http2-server.js';
 
 /** Per-request settings for {@link sendFile}. */
 export interface SendFileOptions {
@@ -36,12 +37,8 @@ function withExtra(headers: readonly string[], extra: readonly string[]): readon
   return extra.length === 0 ? headers : [...headers, ...extra];
 }
 
-/** Streams `[start, end]` of a file (pooled buffers, or through a compressor) into the response; the fd closes on every exit. */
-function streamFile(res: Res, file: FileId, start: number, end: number, encoding: EncodingValue | null, size: number): void {
-  if (encoding === null) {
-    sendFileRange(res as unknown as Writable, file.absPath, start, end, file);
-    return;
-  }
+/** Streams `[start, end]` of a file through a compressor into the response; the fd closes on every exit. */
+function streamCompressed(res: Res, file: FileId, start: number, end: number, encoding: EncodingValue, size: number): void {
   openChecked(file.absPath, file).then(
     (fd) => {
       const src = createReadStream(file.absPath, { fd, start, end, highWaterMark: FILE_CHUNK_BYTES });
@@ -55,6 +52,25 @@ function streamFile(res: Res, file: FileId, start: number, end: number, encoding
       if (!res.destroyed) res.destroy();
     },
   );
+}
+
+/**
+ * Sends the head and bytes `[start, end]` of a file with the pooled-buffer pump (file-range-stream.ts). HTTP/2: the
+ * head and the bytes go straight to the core stream (`stream.respond`, then 1 MiB writes), skipping the compatibility
+ * response. Measured against `respondWithFD`, whose small threadpool reads gave about 0.65x this throughput on a
+ * 10 MiB file. A file that cannot be opened (or was swapped after its check) cuts the response.
+ */
+function sendHeadAndBytes(res: Res, status: number, headers: readonly string[], file: FileId, start: number, end: number): void {
+  if (res instanceof ServerResponse) {
+    writeHead(res, status, headers);
+    return sendFileRange(res, file.absPath, start, end, file);
+  }
+  const stream = res.stream;
+  if (stream.destroyed) return;
+  // The compatibility response never sees this head: give it the status, for the access log.
+  res.statusCode = status;
+  stream.respond(h2Headers(headers, status));
+  sendFileRange(stream, file.absPath, start, end, file);
 }
 
 /** A file by path plus the device and inode its check found: every open must find the same. */
@@ -118,21 +134,24 @@ export async function sendFile(req: Req, res: Res, entry: FileEntry, o: SendFile
       const headers = entry.headers.filter((_, i, a) => a[i - (i % 2)] !== 'Content-Length' && a[i - (i % 2)] !== 'ETag');
       headers.push('ETag', variantEtag, 'Content-Encoding', encoding);
       if (sidecar !== undefined) headers.push('Content-Length', String(sidecar.size));
+      if (sidecar !== undefined && req.method !== 'HEAD' && sidecar.size > 0) {
+        setBytes(res, sidecar.size);
+        return sendHeadAndBytes(res, status, withExtra(headers, o.extra), sidecar, 0, sidecar.size - 1);
+      }
       writeHead(res, status, withExtra(headers, o.extra));
       if (req.method === 'HEAD') return endWith(req, res, undefined);
-      if (sidecar !== undefined) {
-        setBytes(res, sidecar.size);
-        return streamFile(res, sidecar, 0, Math.max(0, sidecar.size - 1), null, sidecar.size);
-      }
-      return streamFile(res, entry, 0, entry.size - 1, encoding, entry.size);
+      if (sidecar !== undefined) return endWith(req, res, undefined);
+      return streamCompressed(res, entry, 0, entry.size - 1, encoding, entry.size);
     }
   }
 
+  if (entry.body === null && req.method !== 'HEAD' && entry.size > 0) {
+    setBytes(res, entry.size);
+    return sendHeadAndBytes(res, status, withExtra(entry.headers, o.extra), entry, 0, entry.size - 1);
+  }
   writeHead(res, status, withExtra(entry.headers, o.extra));
   if (entry.body !== null) return endWith(req, res, entry.body);
-  if (req.method === 'HEAD' || entry.size === 0) return endWith(req, res, undefined);
-  setBytes(res, entry.size);
-  streamFile(res, entry, 0, entry.size - 1, null, entry.size);
+  endWith(req, res, undefined);
 }
 
 function rangeHeaders(entry: FileEntry, extra: readonly string[]): string[] {
@@ -151,11 +170,13 @@ function sendRanges(req: Req, res: Res, entry: FileEntry, ranges: readonly ByteR
     const r = ranges[0]!;
     const len = r.end - r.start + 1;
     headers.push('Content-Type', entry.contentType, 'Content-Range', contentRange(r, entry.size), 'Content-Length', String(len));
+    if (entry.body === null && req.method !== 'HEAD') {
+      setBytes(res, len);
+      return sendHeadAndBytes(res, 206, headers, entry, r.start, r.end);
+    }
     writeHead(res, 206, headers);
     if (entry.body !== null) return endWith(req, res, entry.body.subarray(r.start, r.end + 1));
-    if (req.method === 'HEAD') return endWith(req, res, undefined);
-    setBytes(res, len);
-    return streamFile(res, entry, r.start, r.end, null, entry.size);
+    return endWith(req, res, undefined);
   }
   const boundary = `muxd-${randomBytes(12).toString('hex')}`;
   const heads = ranges.map(

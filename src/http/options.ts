@@ -11,6 +11,8 @@ import { choiceOption, intOption, listOption, stringOption, withDefaults } from 
 import { DEFAULT_PROXY_TIMEOUT_MS } from './proxy.js';
 import { parseProxyRules } from './proxy-rules.js';
 import type { ProxyRule } from './proxy-rules.js';
+import { loadOrCreateAutoCert } from './tls-auto.js';
+import type { AutoCert } from './tls-auto.js';
 import type { OptionSpec, OptionValues } from '../options.js';
 
 /** The flag spec type, shared with the CLI. */
@@ -70,6 +72,12 @@ export const serveOptionSpecs: Record<string, ServeOptionSpec> = {
   watch: { type: 'boolean', description: 'Live reload: watch DIR; pages reload on a change, stylesheets are swapped in place on a CSS change.' },
   qr: { type: 'boolean', description: 'Print a QR code of the first LAN URL (needs a non-loopback --host).' },
   open: { type: 'boolean', description: 'Open the URL in the default browser.' },
+  tls: {
+    type: 'string',
+    arg: 'auto',
+    description:
+      'auto: HTTPS (HTTP/2 and HTTP/1.1) with a self-signed certificate for localhost, 127.0.0.1, ::1 and the LAN addresses, cached (0600) under $XDG_CACHE_HOME/muxd or ~/.cache/muxd and renewed near expiry; its SHA-256 fingerprint is printed.',
+  },
 };
 
 /** The flags only `muxd serve` implements (`muxd up` leaves them out). */
@@ -122,7 +130,7 @@ export function parseCorsList(raw: string | undefined): string[] | null {
 export async function resolveServeOptions(
   values: OptionValues,
   dir = '.',
-): Promise<{ staticOptions: StaticOptions; serverOptions: HttpServerOptions; extras: ServeExtras }> {
+): Promise<{ staticOptions: StaticOptions; serverOptions: HttpServerOptions; extras: ServeExtras; tlsAuto?: AutoCert }> {
   const headersTimeoutMs = intOption(values, 'headers-timeout', 1, 20_000);
   const requestTimeoutMs = intOption(values, 'request-timeout', 1, 30_000);
   if (headersTimeoutMs > requestTimeoutMs) {
@@ -131,10 +139,16 @@ export async function resolveServeOptions(
   const certFile = stringOption(values, 'tls-cert');
   const keyFile = stringOption(values, 'tls-key');
   if ((certFile === undefined) !== (keyFile === undefined)) throw new UsageError('--tls-cert and --tls-key go together');
+  const tlsMode = stringOption(values, 'tls');
+  if (tlsMode !== undefined && tlsMode !== 'auto') throw new InvalidOptionError(`--tls must be auto, not ${JSON.stringify(tlsMode)}`);
+  if (tlsMode !== undefined && certFile !== undefined) throw new UsageError('--tls auto and --tls-cert/--tls-key exclude each other');
+  const tlsAuto = tlsMode === 'auto' ? await loadOrCreateAutoCert() : undefined;
   const tls =
     certFile !== undefined && keyFile !== undefined
       ? { cert: await readPem('tls-cert', certFile), key: await readPem('tls-key', keyFile) }
-      : undefined;
+      : tlsAuto !== undefined
+        ? { cert: tlsAuto.cert, key: tlsAuto.key }
+        : undefined;
   const index = stringOption(values, 'index') ?? SERVE_DEFAULTS.index;
   if (index.includes('/') || index.startsWith('.')) throw new InvalidOptionError('--index must be a plain file name');
   const staticOptions: StaticOptions = {
@@ -160,5 +174,5 @@ export async function resolveServeOptions(
   };
   serverOptions.allowedHosts = createHostAllowList(serverOptions.host, parseAllowedHosts(stringOption(values, 'allowed-hosts')));
   if (tls !== undefined) serverOptions.tls = tls;
-  return { staticOptions, serverOptions, extras: resolveExtras(values, staticOptions.cacheSeconds) };
+  return { staticOptions, serverOptions, extras: resolveExtras(values, staticOptions.cacheSeconds), ...(tlsAuto !== undefined ? { tlsAuto } : {}) };
 }

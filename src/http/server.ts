@@ -11,6 +11,7 @@ import { DrainTracker } from './drain.js';
 import { buildHttp1Server } from './http1-server.js';
 import { buildHttp2Server } from './http2-server.js';
 import { endBody, writeHead } from './respond.js';
+import type { StaticHandler } from './static-handler.js';
 import type { Handler, Req, Res } from './types.js';
 import { hostGuard } from './host-check.js';
 import type { HostAllowList } from './host-check.js';
@@ -102,7 +103,11 @@ export function createHttpServer(opts: HttpServerOptions, handler: Handler): Htt
     handler(req, res);
   };
 
-  const server = opts.tls ? buildHttp2Server({ ...opts, tls: opts.tls }, wrapped, drain) : buildHttp1Server(opts, wrapped);
+  // The HTTP/2 fast path serves the bare static handler only (a layered handler has no `fastPath`), and only with the
+  // access log off: the log records from the compatibility objects the fast path exists to skip.
+  const lookup = (handler as Partial<StaticHandler>).fastPath;
+  const fast = lookup !== undefined && accessLog === null ? { lookup, hostAllowed } : null;
+  const server = opts.tls ? buildHttp2Server({ ...opts, tls: opts.tls }, wrapped, drain, fast) : buildHttp1Server(opts, wrapped);
   server.maxConnections = opts.maxConns;
   server.on('error', () => {});
 

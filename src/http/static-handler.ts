@@ -13,7 +13,8 @@ import { createCorsPolicy, corsHeadersFor, preflight, staticCorsHeaders, variesB
 import { readListing, renderListingHtml, wantsJson } from './listing.js';
 import { sendFile } from './file-response.js';
 import { encodePath, endWith, failResponse, sendErrorPage, sendStatus, writeHead } from './respond.js';
-import type { Handler, Req, Res } from './types.js';
+import type { FastAnswer, FastLookup, Handler, Req, Res } from './types.js';
+import type { IncomingHttpHeaders } from 'node:http';
 
 /** How the static handler serves a folder. */
 export interface StaticOptions {
@@ -54,7 +55,14 @@ export interface StaticOptions {
 }
 
 /** Answers one request. Never throws and never rejects: failures become 500 or a cut connection. */
-export type StaticHandler = Handler;
+export type StaticHandler = Handler & {
+  /**
+   * The HTTP/2 fast path's lookup (see http2-server.ts): the cached 200 for a GET/HEAD of `path` when the request
+   * carries nothing that needs the full handler (conditionals, Range, a CORS origin to check), else null. Only the
+   * bare static handler has it, so a handler wrapped in layers (auth, headers, …) never skips them.
+   */
+  readonly fastPath: FastLookup;
+};
 
 const ALLOW = 'GET, HEAD, OPTIONS';
 
@@ -76,7 +84,7 @@ export async function createStaticHandler(opts: StaticOptions): Promise<StaticHa
     throw new InvalidOptionError(`cannot serve ${JSON.stringify(opts.root)}: not a readable directory`);
   }
   const server = new StaticServer(root, opts);
-  return (req, res) => server.handle(req, res);
+  return Object.assign((req: Req, res: Res) => server.handle(req, res), { fastPath: (path: string, headers: IncomingHttpHeaders) => server.lookupFast(path, headers) });
 }
 
 class StaticServer {
@@ -155,22 +163,24 @@ class StaticServer {
         if (name.length === 6 && this.cors !== null && !this.cors.anyOrigin && name.toLowerCase() === 'origin') return false;
       }
     }
-    let headers = entry.headers;
-    let body = entry.body!;
-    if (entry.negotiates) {
-      const enc = negotiateEncoding(acceptEncoding);
-      if (enc !== null) {
-        const v = entry.variants.get(enc);
-        if (v === undefined || v instanceof Promise) return false;
-        if (v !== null) {
-          headers = v.headers;
-          body = v.body;
-        }
-      }
-    }
-    writeHead(res, 200, headers);
-    endWith(req, res, body);
+    const answer = cachedAnswer(entry, acceptEncoding);
+    if (answer === null) return false;
+    writeHead(res, 200, answer.headers);
+    endWith(req, res, answer.body);
     return true;
+  }
+
+  /** {@link StaticHandler.fastPath}: the same answer as {@link tryFast}, from an HTTP/2 header object. */
+  lookupFast(url: string, h: IncomingHttpHeaders): FastAnswer | null {
+    const item = this.fast.get(url);
+    if (item === undefined) return null;
+    const age = Date.now() - item.entry.checkedAt;
+    if (age >= this.ttl / 2 && !item.revalidating && age < this.ttl) this.revalidate(url, item);
+    if (age >= this.ttl) return null;
+    if (h['if-none-match'] !== undefined || h['if-modified-since'] !== undefined || h['if-match'] !== undefined || h['if-unmodified-since'] !== undefined) return null;
+    if (h.range !== undefined || h['if-range'] !== undefined) return null;
+    if (h.origin !== undefined && this.cors !== null && !this.cors.anyOrigin) return null;
+    return cachedAnswer(item.entry, h['accept-encoding']);
   }
 
   private async slow(req: Req, res: Res): Promise<void> {
@@ -321,6 +331,20 @@ class StaticServer {
     }
     sendErrorPage(req, res, ErrorCode.NOT_FOUND, extra);
   }
+}
+
+/** The 200 of a cached small file for an Accept-Encoding value, or null when its compressed variant is not ready yet. */
+function cachedAnswer(entry: FileEntry, acceptEncoding: string | undefined): FastAnswer | null {
+  if (entry.negotiates) {
+    const enc = negotiateEncoding(acceptEncoding);
+    if (enc !== null) {
+      const v = entry.variants.get(enc);
+      if (v === undefined || v instanceof Promise) return null;
+      if (v !== null) return v;
+    }
+  }
+  // Only entries with a body in memory reach the fast map, so this is always a whole-body answer.
+  return entry.body === null ? null : (entry as FastAnswer);
 }
 
 /** True when a path relative to the root has a segment starting with `.` (a leading `.well-known` excepted). */
