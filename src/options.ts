@@ -5,6 +5,8 @@ import { InvalidOptionError } from './errors.js';
 export interface OptionSpec {
   type: 'string' | 'boolean';
   short?: string;
+  /** A string flag that may be repeated; its value is then a list (`--header A --header B`). */
+  multiple?: boolean;
   /** Default shown in help and used when neither flag nor environment sets it. */
   default?: string | boolean;
   /** For string flags that may be given bare (`--cors`): the value a bare flag means. */
@@ -14,8 +16,11 @@ export interface OptionSpec {
   description: string;
 }
 
+/** One parsed flag value: a string, a boolean, or the list of a repeatable flag. */
+export type OptionValue = string | boolean | readonly string[] | undefined;
+
 /** Parsed flag values by name, as the CLI parser returns them. */
-export type OptionValues = Record<string, string | boolean | undefined>;
+export type OptionValues = Record<string, OptionValue>;
 
 /** Fills every flag missing from `values` with its spec's default. */
 export function withDefaults(specs: Record<string, OptionSpec>, values: OptionValues): OptionValues {
@@ -48,6 +53,13 @@ export function choiceOption<T extends string>(values: OptionValues, name: strin
 export function stringOption(values: OptionValues, name: string): string | undefined {
   const raw = values[name];
   return typeof raw === 'string' && raw !== '' ? raw : undefined;
+}
+
+/** Reads a repeatable option: every value given, in order (none: an empty list). */
+export function listOption(values: OptionValues, name: string): readonly string[] {
+  const raw = values[name];
+  if (raw === undefined || typeof raw === 'boolean') return [];
+  return typeof raw === 'string' ? [raw] : raw;
 }
 
 /** Reads a boolean option. */

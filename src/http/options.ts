@@ -9,6 +9,21 @@ import { DEFAULT_MAX_RANGES } from './range.js';
 import { createHostAllowList, parseAllowedHosts } from './host-check.js';
 import { choiceOption, intOption, stringOption } from '../options.js';
 import type { OptionSpec, OptionValues } from '../options.js';
+import { listOption } from '../options.js';
+import { isLoopbackHost } from './host-check.js';
+import { parseHeaderRules } from './headers.js';
+import type { HeaderRules } from './headers.js';
+import { BasicAuth, hashPassword, parseAuthFile, parseAuthFlag, parseHash } from './auth.js';
+import type { PasswordHash } from './auth.js';
+import { DEFAULT_MAX_UPLOAD } from './upload.js';
+import type { UploadOptions } from './upload.js';
+
+/** The optional request-path features of serve and up, validated; each null when off. */
+export interface ServeFeatures {
+  headers: HeaderRules | null;
+  auth: BasicAuth | null;
+  upload: UploadOptions | null;
+}
 
 /** The flag spec type, shared with the CLI. */
 export type ServeOptionSpec = OptionSpec;
@@ -56,6 +71,19 @@ export const serveOptionSpecs: Record<string, ServeOptionSpec> = {
   'headers-timeout': { type: 'string', default: String(SERVE_DEFAULTS.headersTimeoutMs), arg: 'MS', description: 'Time allowed for request headers (408 after).' },
   'request-timeout': { type: 'string', default: String(SERVE_DEFAULTS.requestTimeoutMs), arg: 'MS', description: 'Time allowed for a whole request.' },
   'keep-alive-timeout': { type: 'string', default: String(SERVE_DEFAULTS.keepAliveTimeoutMs), arg: 'MS', description: 'How long an idle keep-alive connection stays open.' },
+  // Config file, headers, basic auth, uploads (issue 11).
+  header: {
+    type: 'string',
+    multiple: true,
+    arg: "'NAME: VALUE'",
+    description: 'Add a response header to files, listings, redirects and 304s (repeatable; replaces a header of the same name). The config file adds rules by path glob ("headers").',
+  },
+  auth: { type: 'string', arg: 'USER:PASSWORD', description: 'Require HTTP basic auth for every request (visible in ps: prefer --auth-file).' },
+  'auth-file': { type: 'string', arg: 'FILE', description: 'Require HTTP basic auth; FILE holds one user:HASH per line (muxd hash-password prints a HASH).' },
+  'allow-insecure-auth': { type: 'boolean', description: 'Allow basic auth over plain HTTP on a non-loopback --host (passwords then cross the network in clear).' },
+  upload: { type: 'boolean', description: 'Accept PUT /path/file and multipart POST to a folder (the listing gets a drop zone). Needs --auth/--auth-file or a loopback --host.' },
+  'max-upload': { type: 'string', default: String(DEFAULT_MAX_UPLOAD), arg: 'BYTES', description: 'Largest upload request body (413 beyond).' },
+  overwrite: { type: 'boolean', description: 'Let uploads replace existing files (409 otherwise).' },
 };
 
 async function readPem(flag: string, file: string): Promise<Buffer> {
@@ -79,11 +107,51 @@ export function parseCorsList(raw: string | undefined): string[] | null {
   return list;
 }
 
-/** Validates serve flags (and reads TLS files) into handler and server options. `dir` is the positional folder. */
+/** Reads `--auth` (hashed here, so every check runs the same scrypt) or `--auth-file` into a BasicAuth, or null. */
+async function resolveAuth(values: OptionValues): Promise<BasicAuth | null> {
+  const flag = stringOption(values, 'auth');
+  const file = stringOption(values, 'auth-file');
+  if (flag !== undefined && file !== undefined) throw new UsageError('--auth and --auth-file: give one of them');
+  if (flag !== undefined) {
+    const { user, password } = parseAuthFlag(flag);
+    return new BasicAuth({ users: new Map([[user, parseHash(await hashPassword(password)) as PasswordHash]]) });
+  }
+  if (file === undefined) return null;
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    throw new InvalidOptionError(`--auth-file: cannot read ${JSON.stringify(file)} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+  return new BasicAuth({ users: parseAuthFile(text) });
+}
+
+/** Validates the header, auth and upload flags against the listener they will run on. `structured` holds the config file's `headers`. */
+async function resolveFeatures(values: OptionValues, host: string, tls: boolean, structured: Record<string, unknown>): Promise<ServeFeatures> {
+  const headers = parseHeaderRules(listOption(values, 'header'), structured.headers);
+  const auth = await resolveAuth(values);
+  if (auth !== null && !tls && !isLoopbackHost(host) && values['allow-insecure-auth'] !== true) {
+    throw new UsageError(
+      `basic auth on plain HTTP at --host ${host} would send passwords across the network in clear: serve HTTPS (--tls-cert/--tls-key), bind loopback, or pass --allow-insecure-auth`,
+    );
+  }
+  const maxBytes = intOption(values, 'max-upload', 1, Number.MAX_SAFE_INTEGER);
+  const upload = values.upload === true ? { maxBytes, overwrite: values.overwrite === true } : null;
+  if (upload !== null && auth === null && !isLoopbackHost(host)) {
+    throw new UsageError(`--upload at --host ${host} lets anyone who can reach it write files: add --auth or --auth-file, or bind loopback`);
+  }
+  return { headers, auth, upload };
+}
+
+/**
+ * Validates serve flags (and reads TLS and auth files) into handler and server options and the optional features.
+ * `dir` is the positional folder; `structured` the config file's non-flag settings (`headers`).
+ */
 export async function resolveServeOptions(
   values: OptionValues,
   dir = '.',
-): Promise<{ staticOptions: StaticOptions; serverOptions: HttpServerOptions }> {
+  structured: Record<string, unknown> = {},
+): Promise<{ staticOptions: StaticOptions; serverOptions: HttpServerOptions; features: ServeFeatures }> {
   const headersTimeoutMs = intOption(values, 'headers-timeout', 1, 20_000);
   const requestTimeoutMs = intOption(values, 'request-timeout', 1, 30_000);
   if (headersTimeoutMs > requestTimeoutMs) {
@@ -121,5 +189,7 @@ export async function resolveServeOptions(
   };
   serverOptions.allowedHosts = createHostAllowList(serverOptions.host, parseAllowedHosts(stringOption(values, 'allowed-hosts')));
   if (tls !== undefined) serverOptions.tls = tls;
-  return { staticOptions, serverOptions };
+  const features = await resolveFeatures(values, serverOptions.host, tls !== undefined, structured);
+  if (features.upload !== null) staticOptions.upload = true;
+  return { staticOptions, serverOptions, features };
 }

@@ -46,6 +46,8 @@ export interface StaticOptions {
    * `up` passes one that matches its journal's files.
    */
   deny?: (realPath: string) => boolean;
+  /** Uploads are on (`--upload`): HTML listings carry the upload form and drop zone. */
+  upload?: boolean;
 }
 
 /** Answers one request. Never throws and never rejects: failures become 500 or a cut connection. */
@@ -281,7 +283,7 @@ class StaticServer {
     const rows = await readListing(dirAbs, this.o.dotfiles === 'allow', (real) => this.servable(real));
     const urlPath = resolved.segments.length === 0 ? '/' : `${resolved.path}/`;
     const json = wantsJson(req.headers.accept);
-    const body = Buffer.from(json ? `${JSON.stringify({ path: urlPath, entries: rows })}\n` : renderListingHtml(urlPath, rows));
+    const body = Buffer.from(json ? `${JSON.stringify({ path: urlPath, entries: rows })}\n` : renderListingHtml(urlPath, rows, { upload: this.o.upload === true }));
     writeHead(res, 200, [
       'Content-Type', json ? 'application/json; charset=utf-8' : 'text/html; charset=utf-8',
       'Content-Length', String(body.length),

@@ -20,6 +20,7 @@ export const spec: CommandSpec = {
     'printf "hello\\n" | nc 127.0.0.1 6666',
   ],
   maxPositionals: 0,
+  config: [{ name: 'collect', specs: collectFlags }],
 };
 
 /** Starts the collector; it runs until SIGINT/SIGTERM. */

@@ -6,6 +6,8 @@ import { createProcessLifecycle } from '../exit.js';
 import { serveOptionSpecs, resolveServeOptions } from '../../http/options.js';
 import { createStaticHandler } from '../../http/static-handler.js';
 import { createHttpServer } from '../../http/server.js';
+import { composeLayers } from '../../http/layers.js';
+import { createFeatureLayers } from '../../http/serve-layers.js';
 
 /** Flags, usage and examples of `muxd serve`. */
 export const spec: CommandSpec = {
@@ -21,15 +23,17 @@ export const spec: CommandSpec = {
     'MUXD_LOG=json muxd serve site --host 0.0.0.0',
   ],
   maxPositionals: 1,
+  config: [{ name: 'serve', specs: serveOptionSpecs }],
 };
 
 /** Runs `muxd serve`: resolves once listening; the lifecycle ends the process on a signal. */
 export async function run(argv: string[]): Promise<void> {
   const parsed = parseOrHelp(spec, argv);
   if (!parsed) return;
-  const { staticOptions, serverOptions } = await resolveServeOptions(parsed.values, parsed.positionals[0] ?? '.');
+  const { staticOptions, serverOptions, features } = await resolveServeOptions(parsed.values, parsed.positionals[0] ?? '.', parsed.structured);
   const handler = await createStaticHandler(staticOptions);
-  const handle = createHttpServer(serverOptions, handler);
+  const layers = await createFeatureLayers(features, staticOptions.root);
+  const handle = createHttpServer(serverOptions, composeLayers([...layers.auth, ...layers.files], handler));
   const { url } = await handle.listen();
   const lifecycle = createProcessLifecycle();
   lifecycle.register(handle.closable);

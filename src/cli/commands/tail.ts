@@ -34,7 +34,7 @@ export const spec: CommandSpec = {
   maxPositionals: 1,
 };
 
-function linesOption(raw: string | boolean | undefined): number | null {
+function linesOption(raw: string | boolean | readonly string[] | undefined): number | null {
   if (raw === 'all') return null;
   if (typeof raw !== 'string' || !/^\d+$/.test(raw) || Number(raw) > 10_000_000) {
     throw new InvalidOptionError(`--lines must be a whole number up to 10000000 or all, not ${JSON.stringify(raw)}`);

@@ -54,6 +54,12 @@ export const spec: CommandSpec = {
     'muxd up public --allowed-hosts dev.example.test   # answer to that name too (DNS-rebinding guard)',
   ],
   maxPositionals: 1,
+  // The file's collect and serve sections apply too (collect's host and port are up's --collect-host/--collect-port); up's own wins.
+  config: [
+    { name: 'collect', specs: collectFlags, rename: { host: 'collect-host', port: 'collect-port', 'max-conns': null } },
+    { name: 'serve', specs: serveOptionSpecs },
+    { name: 'up', specs: options },
+  ],
 };
 
 async function packageVersion(): Promise<string> {
@@ -71,7 +77,8 @@ export async function run(argv: string[]): Promise<void> {
   if (!parsed) return;
   const values = parsed.values;
   const dir = parsed.positionals[0];
-  const { staticOptions, serverOptions } = await resolveServeOptions(values, dir ?? '.');
+  const { staticOptions, serverOptions, features } = await resolveServeOptions(values, dir ?? '.', parsed.structured);
+  if (dir === undefined && features.upload !== null) throw new UsageError('--upload needs a DIR to write into');
   const config = collectConfigFrom({ ...values, host: values['collect-host'], port: values['collect-port'] });
   const token = stringOption(values, 'token');
   if (!isLoopbackHost(serverOptions.host) && (token === undefined || token === '')) {
@@ -83,6 +90,7 @@ export async function run(argv: string[]): Promise<void> {
     hub: { maxRecordsPerSecond: liveRate },
     staticOptions: dir === undefined ? null : staticOptions,
     serverOptions,
+    features,
     collect: config,
     token,
     lifecycle,
