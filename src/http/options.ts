@@ -135,7 +135,8 @@ async function resolveFeatures(values: OptionValues, host: string, tls: boolean,
       `basic auth on plain HTTP at --host ${host} would send passwords across the network in clear: serve HTTPS (--tls-cert/--tls-key), bind loopback, or pass --allow-insecure-auth`,
     );
   }
-  const maxBytes = intOption(values, 'max-upload', 1, Number.MAX_SAFE_INTEGER);
+  // Callers that build values by hand (library users, tests) may leave the new flags out: the default then holds.
+  const maxBytes = values['max-upload'] === undefined ? DEFAULT_MAX_UPLOAD : intOption(values, 'max-upload', 1, Number.MAX_SAFE_INTEGER);
   const upload = values.upload === true ? { maxBytes, overwrite: values.overwrite === true } : null;
   if (upload !== null && auth === null && !isLoopbackHost(host)) {
     throw new UsageError(`--upload at --host ${host} lets anyone who can reach it write files: add --auth or --auth-file, or bind loopback`);
