@@ -64,12 +64,21 @@ test('refusals at startup exit 2 with a clear message: auth or uploads on a publ
   const typo = await run(['serve', 'site', '--config', 'typo.json']);
   assert.equal(typo.code, 2);
   assert.match(typo.err, /typo\.json: unknown key "prot" in serve \(ERR_INVALID_OPTION\)/);
+  const noDir = await run(['up', '--upload', '--port', '0', '--collect-port', '0', '--no-stdin', '--journal', 'j.jsonl']);
+  assert.equal(noDir.code, 2);
+  assert.match(noDir.err, /--upload needs a DIR/);
   const header = await run(['serve', 'site', '--port', '0', '--header', 'X-A: a\rb']);
   assert.equal(header.code, 2);
   assert.match(header.err, /control character/);
 });
 
 test('hash-password reads stdin and prints a user:hash line that --auth-file takes; muxd.json sets headers and uploads', async () => {
+  const top = await run(['--help']);
+  assert.match(top.out, /hash-password +Print the scrypt hash/);
+  const help = await run(['hash-password', '--help']);
+  assert.match(help.out, /^Usage: muxd hash-password \[options\]/);
+  assert.match((await run(['serve', '--help'])).out, /--header 'NAME: VALUE' \.\.\.[\s\S]*--upload[\s\S]*--config FILE/);
+  assert.equal((await run(['hash-password'], '\n')).code, 2, 'an empty password is refused');
   const hashed = await run(['hash-password', '--user', 'alice'], 'open sesame\n');
   assert.equal(hashed.code, 0, hashed.err);
   assert.match(hashed.out, /^alice:scrypt\$16384\$8\$1\$[A-Za-z0-9_-]+\$[A-Za-z0-9_-]+\n$/);
