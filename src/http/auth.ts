@@ -95,6 +95,8 @@ export class BasicAuth {
   private readonly users: ReadonlyMap<string, PasswordHash>;
   /** Exact header value → user, for values that verified (scrypt is slow by design; the cache keeps auth cheap). */
   private readonly good = new Map<string, string>();
+  /** Header value → its verification in flight. */
+  private readonly inflight = new Map<string, Promise<string | null>>();
   private readonly cacheSize: number;
   private readonly dummy: PasswordHash;
   /** Verifications in flight. */
@@ -116,8 +118,23 @@ export class BasicAuth {
     return this.good.get(header);
   }
 
-  /** Verifies a header value: the user name, or null. Runs exactly one hash whatever is wrong with the credentials. */
-  async verify(header: string | undefined): Promise<string | null> {
+  /**
+   * Verifies a header value: the user name, or null. Runs exactly one hash whatever is wrong with the credentials;
+   * requests carrying the same value at the same time share it (50 connections opening at once cost one scrypt, not 50).
+   */
+  verify(header: string | undefined): Promise<string | null> {
+    if (header === undefined) return this.verifyOnce(undefined);
+    let p = this.inflight.get(header);
+    if (p === undefined) {
+      p = this.verifyOnce(header);
+      this.inflight.set(header, p);
+      const forget = (): void => void this.inflight.delete(header);
+      p.then(forget, forget);
+    }
+    return p;
+  }
+
+  private async verifyOnce(header: string | undefined): Promise<string | null> {
     const creds = decodeBasic(header);
     const stored = creds === null ? undefined : this.users.get(creds.user);
     const h = stored ?? this.dummy;

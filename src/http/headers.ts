@@ -127,29 +127,49 @@ function urlPathOf(url: string): string {
 
 type WriteHead = (status: number, ...rest: unknown[]) => unknown;
 
-/** Merges `add` into a writeHead header argument (flat `[name, value, …]` list or object); `add` wins on a name. */
-function mergeInto(headers: unknown, add: readonly HeaderPair[]): unknown {
-  const names = new Set(add.map((p) => p[0].toLowerCase()));
-  if (Array.isArray(headers)) {
-    const out: string[] = [];
-    for (let i = 0; i < headers.length; i += 2) if (!names.has(String(headers[i]).toLowerCase())) out.push(headers[i] as string, headers[i + 1] as string);
-    for (const [n, v] of add) out.push(n, v);
-    return out;
+/** The headers for one request target, prepared once: lower-case names, and merged lists by the handler's header list. */
+interface PreparedSet {
+  pairs: readonly HeaderPair[];
+  names: ReadonlySet<string>;
+  /** The static handler hands the same prepared list for every hit of a cached file: merge it once. */
+  merged: WeakMap<object, unknown>;
+}
+
+function prepare(pairs: readonly HeaderPair[]): PreparedSet {
+  return { pairs, names: new Set(pairs.map((p) => p[0].toLowerCase())), merged: new WeakMap() };
+}
+
+/** Merges the set into a writeHead header argument (flat `[name, value, …]` list or object); the set wins on a name. */
+function mergeInto(headers: unknown, set: PreparedSet): unknown {
+  if (headers !== null && typeof headers === 'object') {
+    const done = set.merged.get(headers);
+    if (done !== undefined) return done;
   }
-  const out: Record<string, unknown> = {};
-  for (const [n, v] of Object.entries((headers ?? {}) as Record<string, unknown>)) if (!names.has(n.toLowerCase())) out[n] = v;
-  for (const [n, v] of add) out[n] = v;
+  let out: unknown;
+  if (Array.isArray(headers)) {
+    const list: string[] = [];
+    for (let i = 0; i < headers.length; i += 2) if (!set.names.has(String(headers[i]).toLowerCase())) list.push(headers[i] as string, headers[i + 1] as string);
+    for (const [n, v] of set.pairs) list.push(n, v);
+    out = list;
+  } else {
+    const obj: Record<string, unknown> = {};
+    for (const [n, v] of Object.entries((headers ?? {}) as Record<string, unknown>)) if (!set.names.has(n.toLowerCase())) obj[n] = v;
+    for (const [n, v] of set.pairs) obj[n] = v;
+    out = obj;
+  }
+  // Only frozen-in-practice lists are worth keeping: the file cache's prepared arrays are reused, per-response ones are not.
+  if (Array.isArray(headers) && headers.length >= 8) set.merged.set(headers, out);
   return out;
 }
 
 /** Adds headers to the response's writeHead call, when its status is one of {@link HEADER_STATUSES}. */
-function addOnWriteHead(res: Res, add: readonly HeaderPair[]): void {
+function addOnWriteHead(res: Res, set: PreparedSet): void {
   const r = res as unknown as { writeHead: WriteHead };
   const original = r.writeHead;
   r.writeHead = function writeHeadWithHeaders(this: unknown, status: number, ...rest: unknown[]): unknown {
     if (!HEADER_STATUSES.has(status)) return original.call(this, status, ...rest);
-    if (typeof rest[0] === 'string') return original.call(this, status, rest[0], mergeInto(rest[1], add));
-    return original.call(this, status, mergeInto(rest[0], add));
+    if (typeof rest[0] === 'string') return original.call(this, status, rest[0], mergeInto(rest[1], set));
+    return original.call(this, status, mergeInto(rest[0], set));
   };
 }
 
@@ -158,16 +178,17 @@ const MAX_CACHED_TARGETS = 4096;
 
 /** The layer that adds the configured headers to what the handlers after it send. */
 export function headersLayer(rules: HeaderRules): Layer {
-  const cache = new Map<string, HeaderPair[]>();
+  const cache = new Map<string, PreparedSet | null>();
   return function headersOnRequest(req, res, next) {
     const url = req.url ?? '/';
-    let add = cache.get(url);
-    if (add === undefined) {
-      add = headersFor(rules, urlPathOf(url));
+    let set = cache.get(url);
+    if (set === undefined) {
+      const pairs = headersFor(rules, urlPathOf(url));
+      set = pairs.length === 0 ? null : prepare(pairs);
       if (cache.size >= MAX_CACHED_TARGETS) cache.clear();
-      cache.set(url, add);
+      cache.set(url, set);
     }
-    if (add.length > 0) addOnWriteHead(res, add);
+    if (set !== null) addOnWriteHead(res, set);
     next();
   };
 }

@@ -93,3 +93,18 @@ test('good header values are cached (no more hashing), bad ones never are, and t
   assert.equal(auth.cached(lower), 'alice');
   assert.equal(n, 4);
 });
+
+test('requests carrying the same header value at once share one verification (a cold start with many connections costs one hash)', async () => {
+  const users = new Map([['alice', parseHash(await hashPassword('pw'))!]]);
+  let n = 0;
+  const counting: Hasher = (password, h, keyLength) => {
+    n++;
+    return scryptHasher(password, h, keyLength);
+  };
+  const auth = new BasicAuth({ users, hasher: counting });
+  const results = await Promise.all([...Array.from({ length: 20 }, () => auth.verify(basic('alice', 'pw'))), auth.verify(basic('alice', 'bad')), auth.verify(basic('alice', 'bad'))]);
+  assert.deepEqual(results, [...Array.from({ length: 20 }, () => 'alice'), null, null]);
+  assert.equal(n, 2);
+  assert.equal(await auth.verify(basic('alice', 'bad')), null);
+  assert.equal(n, 3, 'a failure is not remembered once it is over');
+});
