@@ -22,6 +22,8 @@ export const ErrorCode = {
   UNSUPPORTED_MEDIA_TYPE: 'ERR_UNSUPPORTED_MEDIA_TYPE',
   BAD_REQUEST: 'ERR_BAD_REQUEST',
   UNAUTHORIZED: 'ERR_UNAUTHORIZED',
+  AUTH_FAILED: 'ERR_AUTH_FAILED',
+  FILE_EXISTS: 'ERR_FILE_EXISTS',
   FORBIDDEN_ORIGIN: 'ERR_FORBIDDEN_ORIGIN',
   HOST_NOT_ALLOWED: 'ERR_HOST_NOT_ALLOWED',
   CONNECTION_CLOSED: 'ERR_CONNECTION_CLOSED',
@@ -189,6 +191,20 @@ export class UnauthorizedError extends MuxdError {
   }
 }
 
+/** Basic auth (`--auth`, `--auth-file`) is on and the request carries no credentials, or wrong ones. HTTP 401. */
+export class AuthFailedError extends MuxdError {
+  constructor() {
+    super(ErrorCode.AUTH_FAILED, 'authentication required');
+  }
+}
+
+/** An upload whose target exists (without `--overwrite`), or is a folder. HTTP 409. */
+export class FileExistsError extends MuxdError {
+  constructor(message = 'a file or folder exists at this path') {
+    super(ErrorCode.FILE_EXISTS, message);
+  }
+}
+
 /** A state-changing request whose `Origin` is not this server's own. HTTP 403. */
 export class ForbiddenOriginError extends MuxdError {
   constructor() {
@@ -311,6 +327,8 @@ export const HTTP_STATUS_BY_CODE: Readonly<Partial<Record<ErrorCodeValue, number
   [ErrorCode.UNSUPPORTED_MEDIA_TYPE]: 415,
   [ErrorCode.BAD_REQUEST]: 400,
   [ErrorCode.UNAUTHORIZED]: 401,
+  [ErrorCode.AUTH_FAILED]: 401,
+  [ErrorCode.FILE_EXISTS]: 409,
   [ErrorCode.FORBIDDEN_ORIGIN]: 403,
   [ErrorCode.HOST_NOT_ALLOWED]: 403,
   [ErrorCode.INTERNAL]: 500,

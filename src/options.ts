@@ -5,19 +5,22 @@ import { InvalidOptionError } from './errors.js';
 export interface OptionSpec {
   type: 'string' | 'boolean';
   short?: string;
+  /** A string flag that may be repeated; its value is then a list (`--header A --header B`). */
+  multiple?: boolean;
   /** Default shown in help and used when neither flag nor environment sets it. */
   default?: string | boolean;
   /** For string flags that may be given bare (`--cors`): the value a bare flag means. */
   bareValue?: string;
   /** Placeholder in help, e.g. `N` or `FILE`. */
   arg?: string;
-  /** String flags only: the flag may be repeated and its values arrive as a list (an environment variable gives one). */
-  multiple?: boolean;
   description: string;
 }
 
+/** One parsed flag value: a string, a boolean, or the list of a repeatable flag. */
+export type OptionValue = string | boolean | readonly string[] | undefined;
+
 /** Parsed flag values by name, as the CLI parser returns them. */
-export type OptionValues = Record<string, string | boolean | string[] | undefined>;
+export type OptionValues = Record<string, OptionValue>;
 
 /** Fills every flag missing from `values` with its spec's default. */
 export function withDefaults(specs: Record<string, OptionSpec>, values: OptionValues): OptionValues {
@@ -52,11 +55,11 @@ export function stringOption(values: OptionValues, name: string): string | undef
   return typeof raw === 'string' && raw !== '' ? raw : undefined;
 }
 
-/** Reads a repeatable string option: every value given, in order (empty when none). */
-export function listOption(values: OptionValues, name: string): string[] {
+/** Reads a repeatable option: every value given, in order (none: an empty list). */
+export function listOption(values: OptionValues, name: string): readonly string[] {
   const raw = values[name];
-  if (Array.isArray(raw)) return raw;
-  return typeof raw === 'string' && raw !== '' ? [raw] : [];
+  if (raw === undefined || typeof raw === 'boolean') return [];
+  return typeof raw === 'string' ? [raw] : raw;
 }
 
 /** Reads a boolean option. */

@@ -18,6 +18,7 @@ const commands: Record<string, { summary: string; load: () => Promise<CommandMod
   tail: { summary: 'Print or follow journal records.', load: () => loadCommand('tail') },
   up: { summary: 'Files, collector, terminal and a live journal page on one loop.', load: () => loadCommand('up') },
   bench: { summary: 'Load-test a running collector.', load: () => loadCommand('bench') },
+  'hash-password': { summary: 'Print the scrypt hash of a password, for serve --auth-file.', load: () => loadCommand('hash-password') },
 };
 
 function topHelp(): string {

@@ -6,7 +6,7 @@ import type { HttpServerOptions } from './server.js';
 import { LogFormat } from './access-log.js';
 import type { LogFormatValue } from './access-log.js';
 import { DEFAULT_MAX_RANGES } from './range.js';
-import { createHostAllowList, parseAllowedHosts } from './host-check.js';
+import { createHostAllowList, isLoopbackHost, parseAllowedHosts } from './host-check.js';
 import { choiceOption, intOption, listOption, stringOption, withDefaults } from '../options.js';
 import { DEFAULT_PROXY_TIMEOUT_MS } from './proxy.js';
 import { parseProxyRules } from './proxy-rules.js';
@@ -14,6 +14,20 @@ import type { ProxyRule } from './proxy-rules.js';
 import { loadOrCreateAutoCert } from './tls-auto.js';
 import type { AutoCert } from './tls-auto.js';
 import type { OptionSpec, OptionValues } from '../options.js';
+
+import { parseHeaderRules } from './headers.js';
+import type { HeaderRules } from './headers.js';
+import { BasicAuth, hashPassword, parseAuthFile, parseAuthFlag, parseHash } from './auth.js';
+import type { PasswordHash } from './auth.js';
+import { DEFAULT_MAX_UPLOAD } from './upload.js';
+import type { UploadOptions } from './upload.js';
+
+/** The optional request-path features of serve and up, validated; each null when off. */
+export interface ServeFeatures {
+  headers: HeaderRules | null;
+  auth: BasicAuth | null;
+  upload: UploadOptions | null;
+}
 
 /** The flag spec type, shared with the CLI. */
 export type ServeOptionSpec = OptionSpec;
@@ -78,6 +92,19 @@ export const serveOptionSpecs: Record<string, ServeOptionSpec> = {
     description:
       'auto: HTTPS (HTTP/2 and HTTP/1.1) with a self-signed certificate for localhost, 127.0.0.1, ::1 and the LAN addresses, cached (0600) under $XDG_CACHE_HOME/muxd or ~/.cache/muxd and renewed near expiry; its SHA-256 fingerprint is printed.',
   },
+  // Config file, headers, basic auth, uploads (issue 11).
+  header: {
+    type: 'string',
+    multiple: true,
+    arg: "'NAME: VALUE'",
+    description: 'Add a response header to files, listings, redirects and 304s (repeatable; replaces a header of the same name). The config file adds rules by path glob ("headers").',
+  },
+  auth: { type: 'string', arg: 'USER:PASSWORD', description: 'Require HTTP basic auth for every request (visible in ps: prefer --auth-file).' },
+  'auth-file': { type: 'string', arg: 'FILE', description: 'Require HTTP basic auth; FILE holds one user:HASH per line (muxd hash-password prints a HASH).' },
+  'allow-insecure-auth': { type: 'boolean', description: 'Allow basic auth over plain HTTP on a non-loopback --host (passwords then cross the network in clear).' },
+  upload: { type: 'boolean', description: 'Accept PUT /path/file and multipart POST to a folder (the listing gets a drop zone). Needs --auth/--auth-file or a loopback --host.' },
+  'max-upload': { type: 'string', default: String(DEFAULT_MAX_UPLOAD), arg: 'BYTES', description: 'Largest upload request body (413 beyond).' },
+  overwrite: { type: 'boolean', description: 'Let uploads replace existing files (409 otherwise).' },
 };
 
 /** The flags only `muxd serve` implements (`muxd up` leaves them out). */
@@ -126,11 +153,52 @@ export function parseCorsList(raw: string | undefined): string[] | null {
   return list;
 }
 
-/** Validates serve flags (and reads TLS files) into handler and server options. `dir` is the positional folder. */
+/** Reads `--auth` (hashed here, so every check runs the same scrypt) or `--auth-file` into a BasicAuth, or null. */
+async function resolveAuth(values: OptionValues): Promise<BasicAuth | null> {
+  const flag = stringOption(values, 'auth');
+  const file = stringOption(values, 'auth-file');
+  if (flag !== undefined && file !== undefined) throw new UsageError('--auth and --auth-file: give one of them');
+  if (flag !== undefined) {
+    const { user, password } = parseAuthFlag(flag);
+    return new BasicAuth({ users: new Map([[user, parseHash(await hashPassword(password)) as PasswordHash]]) });
+  }
+  if (file === undefined) return null;
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    throw new InvalidOptionError(`--auth-file: cannot read ${JSON.stringify(file)} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+  return new BasicAuth({ users: parseAuthFile(text) });
+}
+
+/** Validates the header, auth and upload flags against the listener they will run on. `structured` holds the config file's `headers`. */
+async function resolveFeatures(values: OptionValues, host: string, tls: boolean, structured: Record<string, unknown>): Promise<ServeFeatures> {
+  const headers = parseHeaderRules(listOption(values, 'header'), structured.headers);
+  const auth = await resolveAuth(values);
+  if (auth !== null && !tls && !isLoopbackHost(host) && values['allow-insecure-auth'] !== true) {
+    throw new UsageError(
+      `basic auth on plain HTTP at --host ${host} would send passwords across the network in clear: serve HTTPS (--tls-cert/--tls-key), bind loopback, or pass --allow-insecure-auth`,
+    );
+  }
+  // Callers that build values by hand (library users, tests) may leave the new flags out: the default then holds.
+  const maxBytes = values['max-upload'] === undefined ? DEFAULT_MAX_UPLOAD : intOption(values, 'max-upload', 1, Number.MAX_SAFE_INTEGER);
+  const upload = values.upload === true ? { maxBytes, overwrite: values.overwrite === true } : null;
+  if (upload !== null && auth === null && !isLoopbackHost(host)) {
+    throw new UsageError(`--upload at --host ${host} lets anyone who can reach it write files: add --auth or --auth-file, or bind loopback`);
+  }
+  return { headers, auth, upload };
+}
+
+/**
+ * Validates serve flags (and reads TLS and auth files) into handler and server options and the optional features.
+ * `dir` is the positional folder; `structured` the config file's non-flag settings (`headers`).
+ */
 export async function resolveServeOptions(
   values: OptionValues,
   dir = '.',
-): Promise<{ staticOptions: StaticOptions; serverOptions: HttpServerOptions; extras: ServeExtras; tlsAuto?: AutoCert }> {
+  structured: Record<string, unknown> = {},
+): Promise<{ staticOptions: StaticOptions; serverOptions: HttpServerOptions; features: ServeFeatures; extras: ServeExtras; tlsAuto?: AutoCert }> {
   const headersTimeoutMs = intOption(values, 'headers-timeout', 1, 20_000);
   const requestTimeoutMs = intOption(values, 'request-timeout', 1, 30_000);
   if (headersTimeoutMs > requestTimeoutMs) {
@@ -174,5 +242,7 @@ export async function resolveServeOptions(
   };
   serverOptions.allowedHosts = createHostAllowList(serverOptions.host, parseAllowedHosts(stringOption(values, 'allowed-hosts')));
   if (tls !== undefined) serverOptions.tls = tls;
-  return { staticOptions, serverOptions, extras: resolveExtras(values, staticOptions.cacheSeconds), ...(tlsAuto !== undefined ? { tlsAuto } : {}) };
+  const features = await resolveFeatures(values, serverOptions.host, tls !== undefined, structured);
+  if (features.upload !== null) staticOptions.upload = true;
+  return { staticOptions, serverOptions, features, extras: resolveExtras(values, staticOptions.cacheSeconds), ...(tlsAuto !== undefined ? { tlsAuto } : {}) };
 }

@@ -52,6 +52,8 @@ export interface StaticOptions {
    * on a change (`onChange`), so the reload that follows sees the new file at once.
    */
   liveReload?: { inject(html: Buffer): Buffer; onChange(listener: () => void): void };
+  /** Uploads are on (`--upload`): HTML listings carry the upload form and drop zone. */
+  upload?: boolean;
 }
 
 /** Answers one request. Never throws and never rejects: failures become 500 or a cut connection. */
@@ -300,7 +302,7 @@ class StaticServer {
     const rows = await readListing(dirAbs, this.o.dotfiles === 'allow', (real) => this.servable(real));
     const urlPath = resolved.segments.length === 0 ? '/' : `${resolved.path}/`;
     const json = wantsJson(req.headers.accept);
-    let body: Buffer = Buffer.from(json ? `${JSON.stringify({ path: urlPath, entries: rows })}\n` : renderListingHtml(urlPath, rows));
+    let body: Buffer = Buffer.from(json ? `${JSON.stringify({ path: urlPath, entries: rows })}\n` : renderListingHtml(urlPath, rows, { upload: this.o.upload === true }));
     if (!json && this.o.liveReload !== undefined) body = this.o.liveReload.inject(body);
     writeHead(res, 200, [
       'Content-Type', json ? 'application/json; charset=utf-8' : 'text/html; charset=utf-8',

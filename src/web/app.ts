@@ -9,6 +9,9 @@ import { UsageError } from '../errors.js';
 import { createHttpServer } from '../http/server.js';
 import type { HttpServerHandle, HttpServerOptions } from '../http/server.js';
 import { createStaticHandler } from '../http/static-handler.js';
+import { composeLayers } from '../http/layers.js';
+import type { ServeFeatures } from '../http/options.js';
+import { createFeatureLayers } from '../http/serve-layers.js';
 import type { StaticOptions } from '../http/static-handler.js';
 import type { Journal } from '../journal/journal.js';
 import type { Lifecycle } from '../lifecycle.js';
@@ -31,6 +34,8 @@ export interface UpOptions {
   /** Static file options, or null to serve only the page (which then also answers at `/`). */
   staticOptions: StaticOptions | null;
   serverOptions: HttpServerOptions;
+  /** Basic auth (in front of every route), uploads and headers (in front of the files); absent: all off. */
+  features?: ServeFeatures;
   collect: CollectConfig;
   token?: string | undefined;
   /** The shared shutdown routine; the journal is registered first so it closes last. */
@@ -67,8 +72,10 @@ export async function startUp(o: UpOptions): Promise<UpApp> {
   const logFor = (component: string): LogFn => (o.log === null ? silentLog : (o.log ?? createLogger(component)));
   // The journal is never served as a file, whatever path or symlink under DIR reaches it (docs/web.md).
   const guard = await createJournalGuard(o.collect.journal.path);
+  const deny = combineDeny(o.staticOptions?.deny, guard.deny);
+  const layers = await createFeatureLayers(o.features ?? { headers: null, auth: null, upload: null }, o.staticOptions?.root ?? '.', deny);
   const staticHandler =
-    o.staticOptions === null ? null : await createStaticHandler({ ...o.staticOptions, deny: combineDeny(o.staticOptions.deny, guard.deny) });
+    o.staticOptions === null ? null : composeLayers(layers.files, await createStaticHandler({ ...o.staticOptions, deny }));
   if (o.staticOptions !== null && guard.inside(await realpath(path.resolve(o.staticOptions.root)))) {
     logFor('up')(`warning: the journal ${o.collect.journal.path} lies inside the served folder ${o.staticOptions.root}; its files are never served (404)`);
   }
@@ -113,7 +120,7 @@ export async function startUp(o: UpOptions): Promise<UpApp> {
       access: createAccessPolicy({ host: o.serverOptions.host, token: o.token }),
       httpCounter,
     });
-    const http = createHttpServer(o.serverOptions, router);
+    const http = createHttpServer(o.serverOptions, composeLayers(layers.auth, router));
     lifecycle.register(hub.closable);
     lifecycle.register(http.closable);
     lifecycle.register({ name: 'metrics', close: async () => metrics.close() });

@@ -23,6 +23,7 @@ export const spec: CommandSpec = {
     'muxd collect --no-stdin --sink nats://10.0.0.1:4222,10.0.0.2:4222,10.0.0.3:4222 --nats-replicas 3   # docs/scale-out.md',
   ],
   maxPositionals: 0,
+  config: [{ name: 'collect', specs: collectFlags }],
 };
 
 /** Starts the collector; it runs until SIGINT/SIGTERM. */

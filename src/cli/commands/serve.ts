@@ -15,6 +15,7 @@ import { composeLayers } from '../../http/layers.js';
 import type { Layer } from '../../http/layers.js';
 import { createProxy } from '../../http/proxy.js';
 import { createLiveReload } from '../../http/live-reload.js';
+import { createFeatureLayers } from '../../http/serve-layers.js';
 import { WorkerPool, announceWorkerListening, flushToPrimary, onShutdownRequest, parseWorkers, primaryLogStream } from '../../http/workers.js';
 
 /** Flags, usage and examples of `muxd serve`. */
@@ -43,6 +44,7 @@ export const spec: CommandSpec = {
     'MUXD_LOG=json muxd serve site --host 0.0.0.0',
   ],
   maxPositionals: 1,
+  config: [{ name: 'serve', specs: serveOptionSpecs }],
 };
 
 /** Runs `muxd serve`: resolves once listening; the lifecycle ends the process on a signal. */
@@ -51,19 +53,21 @@ export async function run(argv: string[]): Promise<void> {
   if (!parsed) return;
   const dir = parsed.positionals[0] ?? '.';
   const workers = parseWorkers(typeof parsed.values.workers === 'string' ? parsed.values.workers : undefined);
-  if (workers !== undefined && cluster.isPrimary) return runPrimary(parsed.values, dir, workers);
-  const { staticOptions, serverOptions, extras, tlsAuto } = await resolveServeOptions(parsed.values, dir);
+  if (workers !== undefined && cluster.isPrimary) return runPrimary(parsed.values, dir, workers, parsed.structured);
+  const { staticOptions, serverOptions, features, extras, tlsAuto } = await resolveServeOptions(parsed.values, dir, parsed.structured);
   const worker = cluster.isWorker;
   if (worker && serverOptions.log !== 'off') serverOptions.logStream = primaryLogStream();
   const tls = serverOptions.tls !== undefined;
   const liveReload = extras.watch ? await createLiveReload({ root: dir }) : null;
   if (liveReload !== null) staticOptions.liveReload = liveReload.hook;
   const proxy = extras.proxy !== null ? createProxy({ ...extras.proxy, tls }) : null;
-  // The one order of serve's layers (src/http/layers.ts): proxy → live reload → files. With none, the static handler
-  // is the handler itself, and HTTP/2 keeps its fast path.
-  const layers: Layer[] = [];
+  const feature = await createFeatureLayers(features, staticOptions.root);
+  // The one order of serve's layers (src/http/layers.ts): auth → proxy → live reload → upload → headers → files. With
+  // none, the static handler is the handler itself, and HTTP/2 keeps its fast path.
+  const layers: Layer[] = [...feature.auth];
   if (proxy !== null) layers.push(proxy.layer);
   if (liveReload !== null) layers.push(liveReload.layer);
+  layers.push(...feature.files);
   const handler = composeLayers(layers, await createStaticHandler(staticOptions));
   const handle = createHttpServer(serverOptions, handler);
   if (proxy !== null) proxy.acceptUpgrades(handle.server);
@@ -106,8 +110,8 @@ function announceExtras(extras: ServeExtras, tls: boolean, host: string, port: n
   }
 }
 /** The primary of `--workers N`: validates the flags (and makes the `--tls auto` certificate once), forks, relays. */
-async function runPrimary(values: Parameters<typeof resolveServeOptions>[0], dir: string, count: number): Promise<void> {
-  const { serverOptions, extras, tlsAuto } = await resolveServeOptions(values, dir);
+async function runPrimary(values: Parameters<typeof resolveServeOptions>[0], dir: string, count: number, structured: Record<string, unknown>): Promise<void> {
+  const { serverOptions, extras, tlsAuto } = await resolveServeOptions(values, dir, structured);
   const lifecycle = createProcessLifecycle();
   const pool = new WorkerPool({ count, log: createLogger('serve'), logOutput: process.stdout });
   lifecycle.register(pool.closable());

@@ -77,6 +77,12 @@ export const spec: CommandSpec = {
     'muxd up --sink nats://127.0.0.1:4222 --no-collect  # the live page of every collector on the stream',
   ],
   maxPositionals: 1,
+  // The file's collect and serve sections apply too (collect's host and port are up's --collect-host/--collect-port); up's own wins.
+  config: [
+    { name: 'collect', specs: collectFlags, rename: { host: 'collect-host', port: 'collect-port', 'max-conns': null } },
+    { name: 'serve', specs: serveOptionSpecs },
+    { name: 'up', specs: options },
+  ],
 };
 
 async function packageVersion(): Promise<string> {
@@ -94,7 +100,8 @@ export async function run(argv: string[]): Promise<void> {
   if (!parsed) return;
   const values = parsed.values;
   const dir = parsed.positionals[0];
-  const { staticOptions, serverOptions } = await resolveServeOptions(values, dir ?? '.');
+  const { staticOptions, serverOptions, features } = await resolveServeOptions(values, dir ?? '.', parsed.structured);
+  if (dir === undefined && features.upload !== null) throw new UsageError('--upload needs a DIR to write into');
   const config = collectConfigFrom({ ...values, host: values['collect-host'], port: values['collect-port'] }, 'collect-');
   const token = stringOption(values, 'token');
   if (!isLoopbackHost(serverOptions.host) && (token === undefined || token === '')) {
@@ -108,6 +115,7 @@ export async function run(argv: string[]): Promise<void> {
     hub: { maxRecordsPerSecond: liveRate },
     staticOptions: dir === undefined ? null : staticOptions,
     serverOptions,
+    features,
     collect: noCollect ? { ...config, stdin: false } : config,
     token,
     lifecycle,
