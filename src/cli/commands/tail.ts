@@ -1,7 +1,10 @@
 // `muxd tail [FILE]`: print the last journal records readably (or as stored with --json), across rotated files; -f follows.
 import { InvalidOptionError } from '../../errors.js';
 import { tailJournal } from '../../client/tail.js';
-import { parseGrep, parseSince } from '../../client/tail-filter.js';
+import { parseGrep, parseSeverity, parseSince } from '../../client/tail-filter.js';
+import { tailStream } from '../../client/tail-stream.js';
+import { DEFAULT_NATS_SINK } from '../../collector/options.js';
+import { isNatsUrl, parseNatsUrl } from '../../nats/url.js';
 import type { Painter, TailFilter } from '../../client/tail-filter.js';
 import { boolOption, parseOrHelp, stringOption } from '../args.js';
 import type { CommandSpec } from '../args.js';
@@ -15,8 +18,9 @@ export const spec: CommandSpec = {
   name: 'tail',
   summary:
     'Print journal records readably, oldest first across rotated files (FILE.N … FILE.1, FILE). ' +
-    'Lines that are not json records (a --format raw journal) are printed as they are; only --grep applies to them.',
-  usage: 'tail [options] [FILE]',
+    'Lines that are not json records (a --format raw journal) are printed as they are; only --grep applies to them. ' +
+    'A nats:// address reads a JetStream stream (default MUXD) that collectors write with --sink nats://…, showing each record\'s collector.',
+  usage: 'tail [options] [FILE | nats://HOST:PORT[,HOST:PORT…][/STREAM]]',
   options: {
     follow: { type: 'boolean', short: 'f', description: 'Keep printing new records, across rotation, until interrupted.' },
     lines: { type: 'string', short: 'n', arg: 'N|all', default: '10', description: 'Print the last N matching records first (all: every one).' },
@@ -24,12 +28,16 @@ export const spec: CommandSpec = {
     src: { type: 'string', arg: 'SRC', description: 'Only records from this source: exact (tcp:127.0.0.1:5555) or a prefix (tcp, tcp:127.0.0.1, stdin).' },
     since: { type: 'string', arg: 'TIME', description: 'Only records at or after TIME: ISO-8601 (2026-11-26T18:00:00Z) or an age (90s, 10m, 2h, 1d).' },
     grep: { type: 'string', arg: 'TEXT', description: 'Only messages containing TEXT; /REGEX/flags for a regular expression.' },
+    severity: { type: 'string', arg: 'LEVEL', description: 'Only syslog records (collect --syslog) of LEVEL or more severe: emerg alert crit err warning notice info debug.' },
+    app: { type: 'string', arg: 'NAME', description: 'Only syslog records whose app (APP-NAME, or the RFC 3164 tag) is NAME.' },
   },
   examples: [
     'muxd tail                                   # last 10 records of ./data/journal.jsonl',
     'muxd tail -f --src tcp                      # follow, TCP clients only',
     "muxd tail -n all --since 1h --grep '/timeout|refused/i' data/journal.jsonl",
     'muxd tail -n 100 --json | jq .msg',
+    'muxd tail -f --severity warning --app sshd      # syslog records: warning and worse, from sshd',
+    'muxd tail -f nats://127.0.0.1:4222/MUXD         # every collector writing to the stream',
   ],
   maxPositionals: 1,
 };
@@ -54,6 +62,10 @@ export async function run(argv: string[]): Promise<void> {
   if (src !== undefined) filter.src = src;
   if (since !== undefined) filter.since = parseSince(since);
   if (grep !== undefined) filter.grep = parseGrep(grep);
+  const severity = stringOption(parsed.values, 'severity');
+  const app = stringOption(parsed.values, 'app');
+  if (severity !== undefined) filter.severity = parseSeverity(severity);
+  if (app !== undefined) filter.app = app;
   const color = useColor(process.stdout);
   const painter: Painter = {
     ts: (s) => paint(s, 2),
@@ -66,8 +78,25 @@ export async function run(argv: string[]): Promise<void> {
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   try {
+    const target = parsed.positionals[0] ?? DEFAULT_JOURNAL;
+    if (isNatsUrl(target)) {
+      const address = parseNatsUrl(target, 'tail');
+      await tailStream({
+        servers: address.servers,
+        stream: address.stream ?? DEFAULT_NATS_SINK.stream,
+        lines,
+        follow: boolOption(parsed.values, 'follow'),
+        json: boolOption(parsed.values, 'json'),
+        filter,
+        output: process.stdout,
+        ...(color ? { painter } : {}),
+        signal: stop.signal,
+        onNotice: (text) => process.stderr.write(`muxd tail: ${text}\n`),
+      });
+      return;
+    }
     await tailJournal({
-      file: parsed.positionals[0] ?? DEFAULT_JOURNAL,
+      file: target,
       lines,
       follow: boolOption(parsed.values, 'follow'),
       json: boolOption(parsed.values, 'json'),
