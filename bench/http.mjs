@@ -1,10 +1,12 @@
 #!/usr/bin/env node
 // `npm run bench:http`: muxd serve next to nginx (1 worker, sendfile, no access log) on one docroot; prints ratios.
-//   node bench/http.mjs [--seconds 5] [--rounds 1] [--warmup 0] [--only h1,h2,workers]
+//   node bench/http.mjs [--seconds 5] [--rounds 1] [--warmup 0] [--only h1,h2,features,workers]
+// Features: --header (two headers), --auth (basic, every request authenticated) and --watch (on a non-HTML file)
+// against the same serve with none of them, on the same requests.
 // Servers run on CPU 0, wrk and h2load on CPU 1. HTTP/2 over TLS: h2load -n 16000 -c 16 -m 10 on a 3-byte index.html
 // and -n 100 -c 4 on the 10 MiB file, nginx with `listen ssl http2` and the same certificate (test/fixtures/http).
-// Workers: wrk against --workers 1 and --workers 2. Needs nginx, wrk and h2load (Debian nghttp2-client; setup.sh
-// installs all three; h2load is Debian's nghttp2-client). --warmup N loads every server (nginx too) for N seconds before measuring,
+// Workers: wrk against --workers 1 and --workers 2. Needs nginx and wrk (setup.sh) and h2load
+// (`apt-get install nghttp2-client`; the HTTP/2 rows are skipped without it). --warmup N loads every server (nginx too) for N seconds before measuring,
 // which lets V8 optimise muxd's hot path; the default (0) measures cold, like ../shared/bench/anchors.mjs. Needs nginx and wrk (../shared/bench/setup.sh installs them).
 import { spawn, execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -15,7 +17,7 @@ import { parseArgs } from 'node:util';
 
 const repo = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 const shared = process.env.MUXD_SHARED ?? path.resolve(repo, '../shared/bench');
-const { values: o } = parseArgs({ options: { seconds: { type: 'string', default: '5' }, rounds: { type: 'string', default: '1' }, warmup: { type: 'string', default: '0' }, only: { type: 'string', default: 'h1,h2,workers' } } });
+const { values: o } = parseArgs({ options: { seconds: { type: 'string', default: '5' }, rounds: { type: 'string', default: '1' }, warmup: { type: 'string', default: '0' }, only: { type: 'string', default: 'h1,h2,features,workers' } } });
 const parts = new Set(o.only.split(','));
 try {
   execFileSync('h2load', ['--version'], { stdio: 'ignore' });
@@ -83,6 +85,9 @@ const servers = {
   'muxd --log common': (port) => ['node', [cli, 'serve', docroot, '--port', String(port), '--log', 'common']],
   'nginx h2': (port) => ['nginx', ['-c', nginxConf(port, true)]],
   'muxd h2 --log off': (port) => ['node', [cli, 'serve', h2root, '--port', String(port), '--log', 'off', '--tls-cert', cert, '--tls-key', key]],
+  'muxd --header ×2': (port) => ['node', [cli, 'serve', docroot, '--port', String(port), '--log', 'off', '--header', 'X-Frame-Options: DENY', '--header', 'Cache-Control: max-age=60']],
+  'muxd --auth': (port) => ['node', [cli, 'serve', docroot, '--port', String(port), '--log', 'off', '--auth', 'bench:s3cret']],
+  'muxd --watch': (port) => ['node', [cli, 'serve', docroot, '--port', String(port), '--log', 'off', '--watch']],
   'muxd --workers 1': (port) => ['node', [cli, 'serve', docroot, '--port', String(port), '--log', 'off', '--workers', '1']],
   'muxd --workers 2': (port) => ['node', [cli, 'serve', docroot, '--port', String(port), '--log', 'off', '--workers', '2']],
   'muxd --workers 1 (CPUs 0-1)': (port) => ['node', [cli, 'serve', docroot, '--port', String(port), '--log', 'off', '--workers', '1'], '0,1'],
@@ -110,11 +115,12 @@ function unit(v, u) {
   return n * scale;
 }
 
-function wrk(port, pathname, conns) {
+function wrk(port, pathname, conns, headers = []) {
+  const h = headers.flatMap((x) => ['-H', x]);
   if (Number(o.warmup) > 0) {
-    execFileSync('taskset', ['-c', '1', 'wrk', '-t1', `-c${conns}`, `-d${o.warmup}s`, `http://127.0.0.1:${port}${pathname}`]);
+    execFileSync('taskset', ['-c', '1', 'wrk', '-t1', `-c${conns}`, `-d${o.warmup}s`, ...h, `http://127.0.0.1:${port}${pathname}`]);
   }
-  const out = execFileSync('taskset', ['-c', '1', 'wrk', '-t1', `-c${conns}`, `-d${o.seconds}s`, '--latency', `http://127.0.0.1:${port}${pathname}`]).toString();
+  const out = execFileSync('taskset', ['-c', '1', 'wrk', '-t1', `-c${conns}`, `-d${o.seconds}s`, '--latency', ...h, `http://127.0.0.1:${port}${pathname}`]).toString();
   const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]);
   const tr = /Transfer\/sec:\s+([\d.]+)(\w+)/.exec(out);
   const p99 = /99%\s+([\d.]+)(\w+)/.exec(out);
@@ -136,12 +142,15 @@ function h2load(port, pathname, args) {
 }
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
-const load = { wrk: (c) => (port) => wrk(port, c.path, c.conns), h2: (c) => (port) => h2load(port, c.path, c.h2args) };
+const load = { wrk: (c) => (port) => wrk(port, c.path, c.conns, c.headers), h2: (c) => (port) => h2load(port, c.path, c.h2args) };
 const cases = [
   { part: 'h1', label: '1 KiB /, 64 conns', path: '/', conns: 64, names: ['nginx', 'muxd --log off', 'muxd --log common'], base: 'nginx' },
   { part: 'h1', label: '10 MiB file, 4 conns', path: '/big.bin', conns: 4, names: ['nginx', 'muxd --log off'], base: 'nginx' },
   { part: 'h2', label: 'h2 3 B /, 16×10 str', path: '/', h2args: ['-n', '16000', '-c', '16', '-m', '10'], names: ['nginx h2', 'muxd h2 --log off'], base: 'nginx h2' },
   { part: 'h2', label: 'h2 10 MiB, 4 conns', path: '/big.bin', h2args: ['-n', '100', '-c', '4', '-m', '1'], names: ['nginx h2', 'muxd h2 --log off'], base: 'nginx h2' },
+  // Every server of a features case gets the same request (the Authorization header too), so only the feature differs.
+  { part: 'features', label: 'features 1 KiB /', path: '/', conns: 64, headers: [`Authorization: Basic ${Buffer.from('bench:s3cret').toString('base64')}`], names: ['muxd --log off', 'muxd --header ×2', 'muxd --auth'], base: 'muxd --log off' },
+  { part: 'features', label: 'watch, non-HTML', path: '/app.js', conns: 64, names: ['muxd --log off', 'muxd --watch'], base: 'muxd --log off' },
   { part: 'workers', label: 'workers, CPU 0', path: '/', conns: 64, names: ['muxd --workers 1', 'muxd --workers 2'], base: 'muxd --workers 1' },
   { part: 'workers', label: 'workers, CPUs 0-1', path: '/', conns: 64, names: ['muxd --workers 1 (CPUs 0-1)', 'muxd --workers 2 (CPUs 0-1)'], base: 'muxd --workers 1 (CPUs 0-1)' },
 ].filter((c) => parts.has(c.part));
@@ -175,6 +184,9 @@ console.log(`  10 MiB MiB/s ≥ 0.9× nginx:          ${ratio(get('10 MiB', 'mux
 console.log(`  --log common ≥ 0.8× --log off:      ${ratio(get('1 KiB', 'muxd --log common'), get('1 KiB', 'muxd --log off'))}`);
 console.log(`  h2 small rps ≥ 0.7× nginx:          ${ratio(get('h2 3 B', 'muxd h2 --log off'), get('h2 3 B', 'nginx h2'))}`);
 console.log(`  h2 10 MiB MiB/s ≥ 0.9× nginx:       ${ratio(get('h2 10 MiB', 'muxd h2 --log off'), get('h2 10 MiB', 'nginx h2'), 'mibs')}`);
+console.log(`  --header ×2 ≥ 0.9× plain:            ${ratio(get('features', 'muxd --header ×2'), get('features', 'muxd --log off'))}`);
+console.log(`  --auth ≥ 0.9× plain:                ${ratio(get('features', 'muxd --auth'), get('features', 'muxd --log off'))}`);
+console.log(`  --watch on app.js ≈ 1.0× plain:     ${ratio(get('watch', 'muxd --watch'), get('watch', 'muxd --log off'))}`);
 console.log(`  --workers 2 / --workers 1, CPU 0:   ${ratio(get('workers, CPU 0', 'muxd --workers 2'), get('workers, CPU 0', 'muxd --workers 1'))}`);
 console.log(`  --workers 2 / --workers 1, CPU 0-1: ${ratio(get('workers, CPUs', 'muxd --workers 2 (CPUs 0-1)'), get('workers, CPUs', 'muxd --workers 1 (CPUs 0-1)'))}`);
 if (parts.has('workers')) {
