@@ -1,26 +1,18 @@
 // `muxd bench collect` through the built CLI: a real collector passes every check; a collector that acks one seq twice fails it.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import path from 'node:path';
-import { cliPath, spawnCollect, tempDir } from '../helpers/collect.js';
+import { spawnCollect, tempDir } from '../helpers/collect.js';
 import { startFakeCollector } from '../helpers/client-fake-collector.js';
+import { runCli } from '../helpers/cli-run.js';
+import type { CliRun } from '../helpers/cli-run.js';
 
 const cleanups: Array<() => Promise<unknown>> = [];
 after(async () => {
   for (const c of cleanups.reverse()) await c();
 });
 
-async function bench(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [cliPath, 'bench', ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-  const [code] = (await once(child, 'close')) as [number | null];
-  return { code, stdout, stderr };
-}
+const bench = (args: string[]): Promise<CliRun> => runCli(['bench', ...args]);
 
 test('muxd bench collect against muxd collect: every message acked once, one JSON line, exit 0', { timeout: 60_000 }, async () => {
   const tmp = await tempDir('muxd-bench-');

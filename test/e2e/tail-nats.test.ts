@@ -8,16 +8,10 @@ import { cliPath, spawnCollect, tempDir } from '../helpers/collect.js';
 import type { CollectProcess } from '../helpers/collect.js';
 import { lineClient, windowedSender } from '../helpers/line-client.js';
 import { startNats } from '../helpers/nats.js';
+import { runCli } from '../helpers/cli-run.js';
+import type { CliRun } from '../helpers/cli-run.js';
 
-async function tail(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [cliPath, 'tail', ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-  const [code] = (await once(child, 'close')) as [number | null];
-  return { code, stdout, stderr };
-}
+const tail = (args: string[]): Promise<CliRun> => runCli(['tail', ...args]);
 
 test('three collectors, one stream: muxd tail nats://… reads back every acked message, with its collector', async () => {
   const nats = await startNats();

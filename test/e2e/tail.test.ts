@@ -7,6 +7,8 @@ import { mkdtemp, rm, writeFile, appendFile, rename } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { runCli } from '../helpers/cli-run.js';
+import type { CliRun } from '../helpers/cli-run.js';
 
 const root = new URL('../../../', import.meta.url);
 const cli = fileURLToPath(new URL('dist/cli/main.js', root));
@@ -24,15 +26,7 @@ const rec = (seq: number, extra: Record<string, unknown> = {}): string =>
   `${JSON.stringify({ seq, ts: `2026-11-26T18:00:${String(seq % 60).padStart(2, '0')}.000Z`, src: seq % 2 ? 'tcp:127.0.0.1:5555' : 'stdin', msg: `message ${seq}`, ...extra })}\n`;
 const recs = (a: number, b: number): string => Array.from({ length: b - a + 1 }, (_, i) => rec(a + i)).join('');
 
-async function tail(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [cli, 'tail', ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-  const [code] = (await once(child, 'close')) as [number | null];
-  return { code, stdout, stderr };
-}
+const tail = (args: string[]): Promise<CliRun> => runCli(['tail', ...args]);
 
 test('muxd tail: the last 10 records readably, across rotated files', async () => {
   const f = await journal();
