@@ -65,7 +65,9 @@ function refuseHost(req: Req, res: Res): void {
     'X-Content-Type-Options': 'nosniff',
   };
   if (req.httpVersionMajor === 1) headers.Connection = 'close';
-  writeHead(res, 403, headers);
+  // Set one by one (not as writeHead's object), so the access log can read the Content-Length it logs.
+  for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
+  writeHead(res, 403, {});
   endBody(res, req.method === 'HEAD' ? undefined : body);
 }
 

@@ -55,6 +55,15 @@ for (const format of ['common', 'combined', 'json'] as const) {
       assert.ok(!log.includes(TOKEN), `…but the token never reaches the log:\n${log}`);
       assert.match(log, /token=REDACTED/);
       assert.match(log, /tok%65n=REDACTED/);
+      if (format === 'common') {
+        // A DNS-rebinding refusal is logged with its status and body size, like any other answer.
+        const sock = net.connect(Number(new URL(up.httpUrl).port), '127.0.0.1');
+        await once(sock, 'connect');
+        sock.end('GET /_muxd/journal HTTP/1.1\r\nHost: rebind.attacker.example\r\n\r\n');
+        for await (const _chunk of sock) void _chunk;
+        const line = await up.waitLine(/"GET \/_muxd\/journal HTTP\/1\.1" 403/);
+        assert.match(line, / 403 \d+$/);
+      }
     });
 
     if (format !== 'common') return;
