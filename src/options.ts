@@ -1,4 +1,5 @@
 // Flag specs and value validation shared by the CLI and by the option modules of each subsystem (which may not import src/cli/).
+import { readFileSync } from 'node:fs';
 import { InvalidOptionError } from './errors.js';
 
 /** One flag of a command. */
@@ -65,4 +66,13 @@ export function listOption(values: OptionValues, name: string): readonly string[
 /** Reads a boolean option. */
 export function boolOption(values: OptionValues, name: string): boolean {
   return values[name] === true;
+}
+
+/** Reads a PEM file named by `--FLAG` at startup, or throws InvalidOptionError naming the flag (and never the content). */
+export function readPemOption(flag: string, file: string): Buffer {
+  try {
+    return readFileSync(file);
+  } catch (err) {
+    throw new InvalidOptionError(`--${flag}: cannot read ${JSON.stringify(file)} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
 }

@@ -1,9 +1,9 @@
 // Stream listeners for the collector's ports: plain TCP, or TLS (optionally with client certificates checked against a CA).
 import net from 'node:net';
 import tls from 'node:tls';
-import { readFileSync } from 'node:fs';
 import { InvalidOptionError, UsageError } from '../errors.js';
 import type { LogFn } from '../logger.js';
+import { readPemOption } from '../options.js';
 import type { OptionValues } from '../options.js';
 
 /** TLS settings of the collector (`--tls-cert`, `--tls-key`, `--tls-ca`, `--tls-client-auth`, `--relp-tls`). */
@@ -16,14 +16,6 @@ export interface CollectorTls {
   clientAuth: boolean;
   /** Serve the RELP port over TLS too, with the same certificate and client rules. */
   relp: boolean;
-}
-
-function readPem(flag: string, file: string): Buffer {
-  try {
-    return readFileSync(file);
-  } catch (err) {
-    throw new InvalidOptionError(`--${flag}: cannot read ${JSON.stringify(file)} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
-  }
 }
 
 /**
@@ -50,9 +42,9 @@ export function collectorTlsFrom(values: OptionValues, prefix = ''): CollectorTl
   }
   if (clientAuth && caFile === undefined) throw new UsageError(`--${flag('tls-client-auth')} needs --${flag('tls-ca')} (the CA that signs client certificates)`);
   const out: CollectorTls = {
-    cert: readPem(flag('tls-cert'), certFile),
-    key: readPem(flag('tls-key'), keyFile),
-    ca: caFile === undefined ? null : readPem(flag('tls-ca'), caFile),
+    cert: readPemOption(flag('tls-cert'), certFile),
+    key: readPemOption(flag('tls-key'), keyFile),
+    ca: caFile === undefined ? null : readPemOption(flag('tls-ca'), caFile),
     clientAuth,
     relp,
   };

@@ -3,7 +3,7 @@ import { randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
 import type { ServerResponse, IncomingMessage } from 'node:http';
 import { ErrorCode, InvalidOptionError } from '../errors.js';
 import type { Layer } from './layers.js';
-import { refuseBody } from './lingering-close.js';
+import { refuseBody, requestHasBody } from './lingering-close.js';
 import { sendErrorPage } from './respond.js';
 
 /** The challenge sent with every 401. */
@@ -164,17 +164,11 @@ export function decodeBasic(header: string | undefined): { user: string; passwor
   return { user: raw.subarray(0, colon).toString('utf8'), password: raw.subarray(colon + 1) };
 }
 
-/** True when the request announces a body (which a refusal must then drain, not leave in the connection). */
-export function hasBody(req: { headers: Record<string, unknown> }): boolean {
-  const len = req.headers['content-length'];
-  return req.headers['transfer-encoding'] !== undefined || (len !== undefined && len !== '0');
-}
-
 /** The auth layer: cached good headers pass at once; anything else costs one verification, then passes or gets 401. */
 export function authLayer(auth: BasicAuth): Layer {
   const deny = (req: Parameters<Layer>[0], res: Parameters<Layer>[1], code: typeof ErrorCode.AUTH_FAILED | typeof ErrorCode.BUSY): void => {
     if (res.headersSent || res.destroyed) return;
-    if (hasBody(req)) refuseBody(req as IncomingMessage, res as ServerResponse);
+    if (requestHasBody(req)) refuseBody(req as IncomingMessage, res as ServerResponse);
     sendErrorPage(req, res, code, code === ErrorCode.AUTH_FAILED ? ['WWW-Authenticate', WWW_AUTHENTICATE] : ['Retry-After', '1']);
   };
   return function authOnRequest(req, res, next) {

@@ -2,6 +2,7 @@
 // for a bounded time and size, then close, so the client reads the answer instead of a connection reset.
 import type { Socket } from 'node:net';
 import { IncomingMessage } from 'node:http';
+import type { Http2ServerRequest } from 'node:http2';
 import type { Req, Res } from './types.js';
 
 /** Longest a refused connection is kept open to discard the rest of what the client sends (nginx: lingering_time 30 s). */
@@ -50,6 +51,14 @@ export function lingerSocket(socket: Socket, o: LingerOptions = {}): void {
   socket.once('close', () => clearInterval(timer));
   socket.on('error', () => {});
   socket.resume();
+}
+
+/** True when a request carries a body (HTTP/1.1 framing headers; HTTP/2: no END_STREAM on its headers). */
+export function requestHasBody(req: Req): boolean {
+  if (req.httpVersionMajor >= 2) return !(req as Http2ServerRequest).stream.endAfterHeaders;
+  const te = req.headers['transfer-encoding'];
+  const cl = req.headers['content-length'];
+  return te !== undefined || (cl !== undefined && cl !== '0');
 }
 
 /**

@@ -7,7 +7,7 @@ import { LogFormat } from './access-log.js';
 import type { LogFormatValue } from './access-log.js';
 import { DEFAULT_MAX_RANGES } from './range.js';
 import { createHostAllowList, isLoopbackHost, parseAllowedHosts } from './host-check.js';
-import { choiceOption, intOption, listOption, stringOption, withDefaults } from '../options.js';
+import { choiceOption, intOption, listOption, readPemOption, stringOption, withDefaults } from '../options.js';
 import { DEFAULT_PROXY_TIMEOUT_MS } from './proxy.js';
 import { parseProxyRules } from './proxy-rules.js';
 import type { ProxyRule } from './proxy-rules.js';
@@ -132,14 +132,6 @@ function resolveExtras(values: OptionValues, cacheSeconds: number): ServeExtras 
   return { proxy: rules.length > 0 ? { rules, timeoutMs } : null, watch, qr: values.qr === true, open: values.open === true };
 }
 
-async function readPem(flag: string, file: string): Promise<Buffer> {
-  try {
-    return await readFile(file);
-  } catch (err) {
-    throw new InvalidOptionError(`--${flag}: cannot read ${JSON.stringify(file)} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
-  }
-}
-
 /** Parses `--cors` (`*`, or a comma-separated list of `scheme://host[:port]` origins). */
 export function parseCorsList(raw: string | undefined): string[] | null {
   if (raw === undefined) return null;
@@ -213,7 +205,7 @@ export async function resolveServeOptions(
   const tlsAuto = tlsMode === 'auto' ? await loadOrCreateAutoCert() : undefined;
   const tls =
     certFile !== undefined && keyFile !== undefined
-      ? { cert: await readPem('tls-cert', certFile), key: await readPem('tls-key', keyFile) }
+      ? { cert: readPemOption('tls-cert', certFile), key: readPemOption('tls-key', keyFile) }
       : tlsAuto !== undefined
         ? { cert: tlsAuto.cert, key: tlsAuto.key }
         : undefined;

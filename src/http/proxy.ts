@@ -1,13 +1,14 @@
 // The reverse proxy layer (`--proxy PREFIX=URL`): streams requests and responses with backpressure, 502/504, WebSocket tunnels.
 import http from 'node:http';
 import type { IncomingMessage } from 'node:http';
-import type { Http2SecureServer, Http2ServerRequest } from 'node:http2';
+import type { Http2SecureServer } from 'node:http2';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { finished, pipeline } from 'node:stream';
 import { BadGatewayError, BadPathError, GatewayTimeoutError } from '../errors.js';
 import type { MuxdError } from '../errors.js';
 import type { Closable } from '../lifecycle.js';
+import { requestHasBody } from './lingering-close.js';
 import type { Layer } from './layers.js';
 import type { Req, Res } from './respond.js';
 import { downstreamResponseHeaders, headersObject, matchProxy, upstreamRequestHeaders } from './proxy-rules.js';
@@ -58,14 +59,6 @@ function sendJsonError(req: Req, res: Res, err: MuxdError, status: number): void
   res.writeHead(status, headers);
   if (req.method === 'HEAD') res.end();
   else res.end(body);
-}
-
-/** True when a request carries a body to forward (HTTP/1.1 framing headers; HTTP/2: no END_STREAM on its headers). */
-function hasBody(req: Req): boolean {
-  if (req.httpVersionMajor >= 2) return !(req as Http2ServerRequest).stream.endAfterHeaders;
-  const te = req.headers['transfer-encoding'];
-  const cl = req.headers['content-length'];
-  return te !== undefined || (cl !== undefined && cl !== '0');
 }
 
 /** Writes the upstream's status and headers on either protocol. */
@@ -145,7 +138,7 @@ export function createProxy(opts: ProxyOptions): Proxy {
       upReq.end();
       return;
     }
-    if (!hasBody(req)) {
+    if (!requestHasBody(req)) {
       upReq.end();
       return;
     }
