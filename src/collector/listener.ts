@@ -8,7 +8,7 @@ import type { LogFn } from '../logger.js';
 import { LINGER_MS, StreamConnection } from './connection.js';
 import type { Ingest } from './ingest.js';
 import type { StreamProtocol } from './reply-policy.js';
-import { createStreamServer } from './tls.js';
+import { createStreamServer, reloadServerTls } from './tls.js';
 import type { CollectorTls } from './tls.js';
 
 /** Where a listener listens, once it does. */
@@ -93,7 +93,13 @@ export class StreamListener implements InputListener {
       stopAccepting: () => this.stopAccepting(),
       drain: () => this.drain(),
       close: async () => this.close(),
+      reload: () => this.reload(),
     };
+  }
+
+  /** SIGHUP: new handshakes get the certificate files as they are now; open connections keep theirs. */
+  private reload(): void {
+    if (this.opts.tls !== null) this.opts.tls = reloadServerTls(this.server, this.opts.tls, (line) => this.log(`${this.kind} port: ${line}`));
   }
 
   /** {@inheritDoc InputListener.connections} */

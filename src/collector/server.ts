@@ -74,6 +74,9 @@ export class CollectorServer {
       stopAccepting: () => this.stopAccepting(),
       drain: (deadline) => this.drain(deadline),
       close: () => this.close(),
+      reload: () => {
+        for (const l of [this.main, ...this.others]) l.closable.reload?.();
+      },
     };
   }
 
