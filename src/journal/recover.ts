@@ -5,8 +5,10 @@ import type { LogFn } from '../logger.js';
 import { JournalFormat } from './record.js';
 import type { JournalFormatValue } from './record.js';
 import path from 'node:path';
-import { fsyncDir, rotatedName, seqBaseName, tornName } from './files.js';
-import { countLines, lineBefore, nthLfBefore, peekLastSeq, readRange, recordSeq } from './scan.js';
+import { fsyncDir, seqBaseName, tornName } from './files.js';
+import { countLines, lineBefore, nthLfBefore, readRange, recordSeq } from './scan.js';
+import { listJournalSet } from './file-set.js';
+import { lastSeqOfFile } from './seq-scan.js';
 
 /** What recovery found and did. */
 export interface RecoveryResult {
@@ -77,8 +79,9 @@ export async function recoverJournal(file: string, format: JournalFormatValue, l
     } else if (lastLine !== null) {
       lastSeq = recordSeq(lastLine) ?? 0;
     } else {
-      // An empty current file (just rotated): numbering goes on from the newest rotated file.
-      lastSeq = await peekLastSeq(rotatedName(file, 1));
+      // An empty current file (just rotated): numbering goes on from the newest rotated file, plain or gzip.
+      const newest = (await listJournalSet(file)).filter((r) => r.n > 0).pop();
+      lastSeq = newest === undefined ? 0 : await lastSeqOfFile(newest);
     }
     return { lastSeq, size: cut, tornBytes };
   } finally {

@@ -24,7 +24,8 @@ test('regression: journalFiles and the reader used two rules for rotated names (
     await writeFile(path.join(t.dir, name), '');
   }
   const names = await readdir(t.dir);
-  assert.deepEqual(await journalFiles(file), [...rotatedNames('j.jsonl', names).map((n) => path.join(t.dir, n)), file]);
-  assert.deepEqual(await journalFiles(file), [`${file}.2`, `${file}.1`, file]);
+  // Compressed rotated files (FILE.N.gz) are journal files too, in the same N order.
+  assert.deepEqual(await journalFiles(file), [`${file}.3.gz`, ...rotatedNames('j.jsonl', names).map((n) => path.join(t.dir, n)), file]);
+  assert.deepEqual(await journalFiles(file), [`${file}.3.gz`, `${file}.2`, `${file}.1`, file]);
   assert.deepEqual(await journalFiles(file, 1), [`${file}.1`, file]);
 });
