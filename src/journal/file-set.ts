@@ -2,7 +2,7 @@
 import { open, stat } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import path from 'node:path';
-import { pipeline } from 'node:stream';
+import { pipeline, Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { IoError } from '../errors.js';
 import { oneFormEach, rotatedEntries, siblingNames } from './files.js';
@@ -55,7 +55,9 @@ export async function openRef(p: string): Promise<FileHandle | null> {
  * `pipeline()`, so an error on either side ends both). Leaving the loop early destroys the streams; `fh` stays open.
  */
 export async function* gunzipChunks(fh: FileHandle): AsyncGenerator<Buffer> {
-  const source = fh.createReadStream({ start: 0, autoClose: false, highWaterMark: 64 * 1024 });
+  // Positioned reads of our own rather than fh.createReadStream(): the handle is read again by later passes, and a
+  // destroyed FileHandle stream must not touch it.
+  const source = Readable.from(ownedChunks(fh), { objectMode: false, highWaterMark: 64 * 1024 });
   const gunzip = pipeline(source, createGunzip(), () => {
     // Errors reach the loop below through the destroyed gunzip stream.
   });
@@ -65,6 +67,17 @@ export async function* gunzipChunks(fh: FileHandle): AsyncGenerator<Buffer> {
     throw new IoError(`cannot read a compressed journal file: ${(err as NodeJS.ErrnoException).code ?? 'error'}`, { cause: err });
   } finally {
     gunzip.destroy();
+  }
+}
+
+/** Chunks of a file from its start, each a new buffer (a stream may still hold the previous one). */
+async function* ownedChunks(fh: FileHandle): AsyncGenerator<Buffer> {
+  for (let pos = 0; ; ) {
+    const buf = Buffer.allocUnsafe(64 * 1024);
+    const { bytesRead } = await fh.read(buf, 0, buf.length, pos);
+    if (bytesRead === 0) return;
+    pos += bytesRead;
+    yield buf.subarray(0, bytesRead);
   }
 }
 

@@ -59,7 +59,7 @@ function countOf(jobs: Job[]): number {
  * With sync method `dsync` the file is opened O_DSYNC instead: a write that returns is durable, no fdatasync runs.
  * Every system call goes through `FileOps` (node:fs unless the options name another).
  * Batches arriving during a sync are written meanwhile and share the next one (group commit). Emits `'durable'` (records) after each durable group when
- * someone listens, `'sync'` (durationMs, batchSize, bytes), `'failing'` and `'recovered'`.
+ * someone listens, `'sync'` (durationMs, batchSize, bytes), `'rotated'` (last seq of the rotated file), `'failing'` and `'recovered'`.
  */
 export class Journal extends EventEmitter implements Sink, Closable {
   readonly name = 'journal';
@@ -300,6 +300,7 @@ export class Journal extends EventEmitter implements Sink, Closable {
         this.clock.reset();
         this.retention.rotated();
         this.log(`rotated the journal after seq ${this.stats.lastSeq}`);
+        this.emit('rotated', this.stats.lastSeq);
         this.pumpWrite();
       },
       (err: unknown) => {

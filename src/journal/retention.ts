@@ -1,4 +1,5 @@
 // Retention of rotated journal files: the lock over the file set, background gzip compression, deletion by age, and cleanup at start.
+import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
 import { open, rm, stat, unlink, utimes } from 'node:fs/promises';
 import path from 'node:path';
@@ -36,8 +37,9 @@ function errnoOf(err: unknown): string {
  * node:zlib streams (libuv's thread pool, never the event loop): `FILE.n` is written to `FILE.gz.tmp`, fsynced,
  * then renamed to `FILE.n.gz` and only then is `FILE.n` removed. A kill at any point leaves the plain file, or
  * both forms (the `.gz` is whole: it got its name only once durable); {@link Retention.start} settles either.
+ * Emits `'compressed'` (the `.gz` path) after each compression and `'deleted'` (count) after a sweep deleted files.
  */
-export class Retention {
+export class Retention extends EventEmitter {
   private lock: Promise<unknown> = Promise.resolve();
   private readonly dir: string;
   private readonly base: string;
@@ -48,6 +50,7 @@ export class Retention {
   private closed = false;
 
   constructor(private readonly o: RetentionOptions) {
+    super();
     this.dir = path.dirname(o.file);
     this.base = path.basename(o.file);
   }
@@ -64,6 +67,15 @@ export class Retention {
    * (the kill came between the rename and the removal); then sweeps by age and starts compressing what is plain.
    */
   async start(): Promise<void> {
+    await this.exclusive(() => this.settle());
+    if (this.o.keepAgeMs > 0) {
+      await this.sweep();
+      this.timer = setInterval(() => this.sweepLogged(), sweepEvery(this.o.keepAgeMs)).unref();
+    }
+    this.compressSoon();
+  }
+
+  private async settle(): Promise<void> {
     await rm(compressTmpName(this.o.file), { force: true });
     const entries = rotatedEntries(this.base, await siblingNames(this.o.file));
     let removed = false;
@@ -75,11 +87,6 @@ export class Retention {
       }
     }
     if (removed) await fsyncDir(this.dir);
-    if (this.o.keepAgeMs > 0) {
-      await this.sweep();
-      this.timer = setInterval(() => this.sweepLogged(), sweepEvery(this.o.keepAgeMs)).unref();
-    }
-    this.compressSoon();
   }
 
   /** After a rotation: a new plain `FILE.1` to compress, and maybe files past their age. */
@@ -125,6 +132,7 @@ export class Retention {
       if (deleted > 0) {
         await fsyncDir(this.dir);
         this.o.log(`deleted ${deleted} rotated journal file${deleted === 1 ? '' : 's'} older than --keep-age`);
+        this.emit('deleted', deleted);
       }
     });
   }
@@ -197,6 +205,7 @@ export class Retention {
       await fsyncDir(this.dir);
       await unlink(p);
       await fsyncDir(this.dir);
+      this.emit('compressed', compressedName(this.o.file, e.n));
       return;
     }
     // The source fell off the end (--keep or --keep-age) while it was compressed.

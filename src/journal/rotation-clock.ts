@@ -46,12 +46,13 @@ export class RotationClock {
 
   private arm(): void {
     const left = (this.startedAt as number) + this.intervalMs - Date.now();
-    if (left <= 0) {
+    // Even when already due, the journal hears of it from a timer: never from inside wrote() (its constructor, a write).
+    this.timer = setTimeout(() => {
+      if (left > MAX_TIMER_MS) return this.arm();
+      this.timer = null;
       this.due = true;
       this.onDue();
-      return;
-    }
-    this.timer = setTimeout(() => this.arm(), Math.min(left, MAX_TIMER_MS)).unref();
+    }, Math.max(0, Math.min(left, MAX_TIMER_MS))).unref();
   }
 }
 

@@ -86,16 +86,20 @@ export async function* scanJournal(o: ScanOptions): AsyncGenerator<ScannedRecord
             for await (const lines of fileLines(fh, ref.compressed)) {
               if (o.signal?.aborted) return;
               const batch: ScannedRecord[] = [];
+              let done = false;
               for (const line of lines) {
                 const seq = lineSeq(line);
                 if (seq === null) continue;
-                if (seq >= before) return;
+                // A file's seqs only grow, and later files hold higher ones.
+                if ((done = seq >= before)) break;
                 if (accept(line, seq)) batch.push({ seq, line: Buffer.from(line) });
               }
-              if (batch.length === 0) continue;
-              after = (batch[batch.length - 1] as ScannedRecord).seq;
-              unchanged = 0;
-              yield batch;
+              if (batch.length > 0) {
+                after = (batch[batch.length - 1] as ScannedRecord).seq;
+                unchanged = 0;
+                yield batch;
+              }
+              if (done) return;
             }
           }
         } finally {
