@@ -22,7 +22,11 @@ export interface ScanOptions {
   order: ScanOrderValue;
   /** Cursor: only records with a seq above this (resume an `asc` scan with the last seq seen). */
   after?: number;
-  /** Cursor: only records with a seq below this (resume a `desc` scan with the last seq seen). */
+  /**
+   * Cursor: only records with a seq below this (resume a `desc` scan with the last seq seen). Also the way to show
+   * only durable records of a journal being written: `journal.stats.lastSeq + 1` (a failed write is cut back and
+   * its seqs handed out again, so a record above that may still change).
+   */
   before?: number;
   /** Only records it accepts are yielded (and held: a rare match keeps a newest-first pass through gzip cheap). */
   match?: (line: Buffer, seq: number) => boolean;

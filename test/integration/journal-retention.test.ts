@@ -154,3 +154,42 @@ test('--keep with compression: the oldest position falls off in either form, nev
   assert.deepEqual(seqs, range(seqs[0] as number, 150), 'consecutive from the oldest kept');
   await j.close();
 });
+
+test('compression never holds up the journal: appends are acked and a rotation completes while a big file is being compressed', async () => {
+  const d = await dir();
+  const file = path.join(d, 'j.jsonl');
+  // About 24 MiB of records: gzip takes a good while over it.
+  const chunk = recs(1, 20_000);
+  await writeFile(`${file}.1`, chunk.repeat(Math.ceil((24 << 20) / chunk.length)));
+  await writeFile(file, rec(20_001));
+  const j = await openJournal({ path: file, rotateSize: 4096, keep: 10, compression: 'gzip' });
+  let compressed = false;
+  j.retention.once('compressed', () => (compressed = true));
+  // The compression of FILE.1 starts at open; wait until its temporary file exists (no event for that: poll, bounded).
+  for (let i = 0; i < 500 && !(await names(d)).includes('j.jsonl.gz.tmp'); i++) await new Promise((r) => setTimeout(r, 5));
+  assert.ok((await names(d)).includes('j.jsonl.gz.tmp'), 'compressing');
+  const rotated = once(j, 'rotated');
+  for (let i = 0; i < 10; i++) await j.append(msgs(10, `during${i}`));
+  await rotated;
+  assert.equal(compressed, false, 'every append was acked, and a rotation done, before the compression ended');
+  await allCompressed(j, d, 'j.jsonl');
+  assert.ok((await names(d)).includes('j.jsonl.2.gz'), 'the big file, moved to FILE.2 by the rotation meanwhile, was installed there');
+  await j.close();
+});
+
+test('--keep-age: after a rotation, rotated files past the age are deleted (the sweep runs on rotation, not only at start)', async () => {
+  const d = await dir();
+  const file = path.join(d, 'j.jsonl');
+  const j = await openJournal({ path: file, rotateSize: 2048, keep: 100, keepAgeMs: DAY });
+  const first = once(j, 'rotated');
+  await j.append(msgs(40, 'a'));
+  await first;
+  const old = new Date(Date.now() - 2 * DAY);
+  await utimes(`${file}.1`, old, old);
+  const deleted = once(j.retention, 'deleted');
+  await j.append(msgs(40, 'b'));
+  assert.deepEqual(await deleted, [1]);
+  assert.deepEqual(await names(d), ['j.jsonl', 'j.jsonl.1']);
+  assert.deepEqual((await allSeqs(file))[0], 41, 'only the old file went');
+  await j.close();
+});
