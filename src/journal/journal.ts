@@ -1,20 +1,18 @@
 // The file journal: pipelined group commit (one write per batch, fdatasyncs overlapping the next writes, or O_DSYNC writes), failure retry, rotation by size and time.
 import { EventEmitter } from 'node:events';
-import { mkdir, stat } from 'node:fs/promises';
-import path from 'node:path';
 import { IoError } from '../errors.js';
 import type { Closable } from '../lifecycle.js';
 import { silentLog } from '../logger.js';
 import type { LogFn } from '../logger.js';
-import { fsyncDir, journalFiles } from './files.js';
+import { journalFiles } from './files.js';
 import { JournalFormat, RecordEncoder, toRecord } from './record.js';
 import type { JournalFormatValue, JournalRecord } from './record.js';
-import { recoverJournal } from './recover.js';
+import { prepareJournalFile } from './recover.js';
 import { rotateFiles } from './rotation.js';
-import { fileStartedAt, RotationClock } from './rotation-clock.js';
+import { RotationClock } from './rotation-clock.js';
 import { Retention } from './retention.js';
 import { Compression } from './duration.js';
-import { appendFlags, DEFAULT_SYNC_METHOD, nodeFileOps, openWith, SyncMethod } from './file-ops.js';
+import { appendFlags, DEFAULT_SYNC_METHOD, errnoOf, nodeFileOps, openWith, SyncMethod } from './file-ops.js';
 import type { FileOps, SyncMethodValue } from './file-ops.js';
 import type { MessageInput, Sink } from './sink.js';
 import { DEFAULT_KEEP, SyncPolicy } from './options.js';
@@ -23,8 +21,6 @@ import type { JournalOptions, JournalStats, SyncPolicyValue } from './options.js
 export { journalFiles } from './files.js';
 export type { JournalRecord } from './record.js';
 export { DEFAULT_KEEP, SyncPolicy } from './options.js';
-export { Compression, DEFAULT_COMPRESSION, DEFAULT_KEEP_AGE, DEFAULT_ROTATE_INTERVAL, parseDuration } from './duration.js';
-export type { CompressionValue } from './duration.js';
 export { DEFAULT_SYNC_METHOD, nodeFileOps, SyncMethod } from './file-ops.js';
 export type { FileOps, SyncMethodValue } from './file-ops.js';
 export type { JournalOptions, JournalStats, SyncPolicyValue } from './options.js';
@@ -37,10 +33,6 @@ interface Job {
   /** File offset after this job's records. */
   end: number;
   ts: string;
-}
-
-function errnoOf(err: unknown): string {
-  return (err as NodeJS.ErrnoException | null)?.code ?? 'unknown error';
 }
 
 function usesDsync(sync: SyncPolicyValue, method: SyncMethodValue): boolean {
@@ -395,27 +387,10 @@ export class Journal extends EventEmitter implements Sink, Closable {
  * (see Retention.start) and starts compressing.
  */
 export async function openJournal(opts: JournalOptions): Promise<Journal> {
-  const log = opts.log ?? silentLog;
-  const dir = path.dirname(opts.path);
-  await mkdir(dir, { recursive: true });
-  const exists = await stat(opts.path).then(
-    () => true,
-    (err: NodeJS.ErrnoException) => {
-      if (err.code === 'ENOENT') return false;
-      throw err;
-    },
-  );
   const ops = opts.fileOps ?? nodeFileOps;
-  if (!exists) {
-    const created = await openWith(ops, opts.path, appendFlags(false));
-    await new Promise<void>((resolve) => ops.close(created, () => resolve()));
-    await fsyncDir(dir);
-  }
-  const rec = await recoverJournal(opts.path, opts.format ?? JournalFormat.JSON, log);
-  const dsync = usesDsync(opts.sync ?? SyncPolicy.BATCH, opts.syncMethod ?? DEFAULT_SYNC_METHOD);
-  const startedAt = (opts.rotateIntervalMs ?? 0) > 0 ? await fileStartedAt(opts.path, opts.format ?? JournalFormat.JSON) : null;
-  const fd = await openWith(ops, opts.path, appendFlags(dsync));
-  const journal = new Journal(opts, fd, rec.lastSeq, rec.size, startedAt);
+  const prep = await prepareJournalFile(opts.path, opts.format ?? JournalFormat.JSON, ops, opts.log ?? silentLog, (opts.rotateIntervalMs ?? 0) > 0);
+  const fd = await openWith(ops, opts.path, appendFlags(usesDsync(opts.sync ?? SyncPolicy.BATCH, opts.syncMethod ?? DEFAULT_SYNC_METHOD)));
+  const journal = new Journal(opts, fd, prep.lastSeq, prep.size, prep.startedAt);
   await journal.retention.start();
   return journal;
 }

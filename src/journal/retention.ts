@@ -8,6 +8,7 @@ import { createGzip } from 'node:zlib';
 import type { LogFn } from '../logger.js';
 import { Compression } from './duration.js';
 import type { CompressionValue } from './duration.js';
+import { errnoOf } from './file-ops.js';
 import { compressedName, compressTmpName, fsyncDir, oneFormEach, rotatedEntries, rotatedName, siblingNames } from './files.js';
 import type { RotatedName } from './files.js';
 
@@ -24,10 +25,6 @@ export interface RetentionOptions {
 /** How often the age sweep runs besides after each rotation: a tenth of the age, between 1 s and 1 h. */
 function sweepEvery(keepAgeMs: number): number {
   return Math.min(3_600_000, Math.max(1000, Math.floor(keepAgeMs / 10)));
-}
-
-function errnoOf(err: unknown): string {
-  return (err as NodeJS.ErrnoException | null)?.code ?? 'error';
 }
 
 /**
@@ -109,18 +106,18 @@ export class Retention extends EventEmitter {
   }
 
   /**
-   * Deletes rotated files whose last record is older than the age. The newest rotated file stays while the live
-   * file is empty: recovery reads the last seq from it, so numbering goes on.
+   * Deletes rotated files whose last record is older than the age, except the newest rotated file: when the current
+   * file is empty, or holds only records a power loss may take back, recovery reads the last seq from it, so
+   * numbering must never depend on the current file alone. It goes once a newer rotation has aged too.
    */
   sweep(): Promise<void> {
     return this.exclusive(async () => {
       const cutoff = Date.now() - this.o.keepAgeMs;
       const entries = rotatedEntries(this.base, await siblingNames(this.o.file));
-      const liveEmpty = ((await stat(this.o.file).catch(() => null))?.size ?? 0) === 0;
       const newest = Math.min(...entries.map((e) => e.n));
       let deleted = 0;
       for (const e of entries) {
-        if (liveEmpty && e.n === newest) continue;
+        if (e.n === newest) continue;
         const p = path.join(this.dir, e.name);
         const st = await stat(p).catch(() => null);
         if (st === null || st.mtimeMs >= cutoff) continue;
