@@ -1,13 +1,13 @@
 // Streams a journal's lines forward across its rotated files (FILE.N … FILE.1, plain or .gz, then FILE) and follows the live file through rotation.
-import { open, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { watch } from 'node:fs';
 import type { FSWatcher } from 'node:fs';
 import path from 'node:path';
 import { IoError } from '../errors.js';
 import { LineDecoder } from '../protocol/line-decoder.js';
-import { oneFormEach, rotatedEntries, siblingNames } from './files.js';
-import { gunzipChunks } from './file-set.js';
+import { gunzipChunks, listJournalSet, openRef } from './file-set.js';
+import type { JournalFileRef } from './file-set.js';
 import { lineSeq, offsetOfLastLines } from './scan.js';
 import { firstSeq } from './seq-scan.js';
 
@@ -43,36 +43,19 @@ interface Opened {
 }
 
 async function openWithInode(file: string, compressed = false): Promise<Opened | null> {
+  const fh = await openRef(file);
+  if (fh === null) return null;
   try {
-    const fh = await open(file, 'r');
     return { fh, ino: (await fh.stat()).ino, compressed };
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw new IoError(`cannot open journal file: ${(err as NodeJS.ErrnoException).code ?? 'error'}`, { cause: err });
+    await fh.close();
+    throw new IoError(`cannot stat journal file: ${(err as NodeJS.ErrnoException).code ?? 'error'}`, { cause: err });
   }
-}
-
-interface Listed {
-  file: string;
-  ino: number;
-  compressed: boolean;
 }
 
 /** Rotated files (one form each: plain where both exist) with their inodes, oldest first. */
-async function listRotated(file: string): Promise<Listed[]> {
-  const dir = path.dirname(file);
-  const names = await siblingNames(file).catch((err: NodeJS.ErrnoException) => {
-    throw new IoError(`cannot list the journal folder: ${err.code ?? 'error'}`, { cause: err });
-  });
-  const out: Listed[] = [];
-  for (const { name, compressed } of oneFormEach(rotatedEntries(path.basename(file), names))) {
-    try {
-      out.push({ file: path.join(dir, name), ino: (await stat(path.join(dir, name))).ino, compressed });
-    } catch {
-      // Renamed or deleted since readdir: rotation is running; the follow loop catches up.
-    }
-  }
-  return out;
+async function listRotated(file: string): Promise<JournalFileRef[]> {
+  return (await listJournalSet(file)).filter((r) => r.n > 0);
 }
 
 /**
@@ -227,14 +210,14 @@ async function openBetween(file: string, after: number | null, before: number | 
     // readdir then stat per name is not atomic: only trust a listing that two passes agree on.
     const list = await listRotated(file);
     const again = await listRotated(file);
-    if (list.length !== again.length || list.some((r, i) => r.file !== again[i]?.file || r.ino !== again[i]?.ino)) continue;
+    if (list.length !== again.length || list.some((r, i) => r.path !== again[i]?.path || r.ino !== again[i]?.ino)) continue;
     const a = after === null ? -1 : list.findIndex((r) => r.ino === after);
     const b = before === undefined ? -1 : list.findIndex((r) => r.ino === before);
     const slice = list.slice(a + 1, b === -1 ? list.length : b);
     const opened: Opened[] = [];
     let consistent = true;
     for (const r of slice) {
-      const o = await openWithInode(r.file, r.compressed);
+      const o = await openWithInode(r.path, r.compressed);
       if (o) opened.push(o);
       if (!o || o.ino !== r.ino) {
         consistent = false;
@@ -259,9 +242,9 @@ async function openNewerThanSeq(file: string, after: number, before: number | un
     const opened: Opened[] = [];
     let consistent = true;
     for (let i = list.length - 1; i >= 0; i--) {
-      const r = list[i] as Listed;
+      const r = list[i] as JournalFileRef;
       if (r.ino === before) continue;
-      const o = await openWithInode(r.file, r.compressed);
+      const o = await openWithInode(r.path, r.compressed);
       if (!o || o.ino !== r.ino) {
         if (o) await o.fh.close();
         consistent = false;
