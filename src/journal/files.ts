@@ -30,21 +30,6 @@ export function seqBaseName(file: string): string {
   return `${file}.seq`;
 }
 
-/**
- * The one rule for rotated names: orders the rotated siblings of `base` among `names` oldest first
- * (`base.3`, `base.2`, `base.1`). A rotated name is `base.N` with N a whole number from 1, without leading
- * zeros, of at most 9 digits; other names (`base.torn`, `base.tmp`, `base.01`, `base.3.gz`) are not journal files.
- */
-export function rotatedNames(base: string, names: readonly string[], keep = Number.MAX_SAFE_INTEGER): string[] {
-  const found: Array<[number, string]> = [];
-  for (const name of names) {
-    if (!name.startsWith(`${base}.`)) continue;
-    const suffix = name.slice(base.length + 1);
-    if (/^[1-9]\d{0,8}$/.test(suffix) && Number(suffix) <= keep) found.push([Number(suffix), name]);
-  }
-  return found.sort((a, b) => b[0] - a[0]).map(([, name]) => name);
-}
-
 /** One rotated file of a journal: its position (1 is the newest) and whether it is the gzip form. */
 export interface RotatedName {
   name: string;
@@ -53,8 +38,9 @@ export interface RotatedName {
 }
 
 /**
- * The rotated siblings of `base` among `names`, plain (`base.N`) and compressed (`base.N.gz`), oldest first
- * (the same N rule as {@link rotatedNames}). Where both forms of one N exist (a compression finished its rename but
+ * The one rule for rotated names: the rotated siblings of `base` among `names`, plain (`base.N`) and compressed
+ * (`base.N.gz`), oldest first (`base.3`, `base.2.gz`, `base.1`). N is a whole number from 1, without leading zeros, of
+ * at most 9 digits; other names (`base.torn`, `base.seq`, `base.01`, `base.gz.tmp`) are not journal files. Where both forms of one N exist (a compression finished its rename but
  * not yet the removal of the plain file), both are listed, the plain one first; {@link journalFiles} keeps one.
  */
 export function rotatedEntries(base: string, names: readonly string[], keep = Number.MAX_SAFE_INTEGER): RotatedName[] {
