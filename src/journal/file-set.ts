@@ -115,7 +115,7 @@ export interface FileLinesOptions {
    * reader of the live file must; `keep` yields them as a last line (a finished file that lacks its final LF).
    */
   unfinished?: 'drop' | 'keep';
-  /** Longer lines are cut off at the next LF and skipped (default 64 MiB), so a file without LFs cannot grow memory. */
+  /** Longer lines are skipped (default 64 MiB); one still unfinished is dropped as it grows past this, so a file without LFs cannot grow memory. */
   maxLineBytes?: number;
 }
 
@@ -131,7 +131,7 @@ export async function* fileLines(fh: FileHandle, compressed: boolean, o: FileLin
   let batch: Buffer[] = [];
   const onLine = (line: Buffer): void => {
     if (skipping) skipping = false;
-    else if (line.length > 0) batch.push(line);
+    else if (line.length > 0 && line.length <= max) batch.push(line);
   };
   for await (const chunk of compressed ? gunzipChunks(fh) : plainChunks(fh, o.from ?? 0)) {
     batch = [];
