@@ -121,7 +121,7 @@ export async function* readJournal(options: ReadJournalOptions): AsyncGenerator<
   }
   // Rotated files newer than what was read: by seq where records have one, else by inode.
   const between = (after: number | null, before: number | undefined): Promise<Opened[]> =>
-    lastSeq !== null ? openNewerThanSeq(file, lastSeq, before) : openBetween(file, after, before);
+    lastSeq !== null ? openNewerThanSeq(file, lastSeq, after, before) : openBetween(file, after, before);
 
   // Open the live file first, then the rotated files older than it (checked by inode): a rotation
   // while we read then neither skips nor repeats records.
@@ -233,16 +233,18 @@ async function openBetween(file: string, after: number | null, before: number | 
 /**
  * Opens the rotated files whose records come after seq `after` and that are not inode `before` (the live file we
  * hold), oldest first. Walks from the newest rotated file back and stops at the first one starting at or before
- * `after`, so only the few files a rotation just made are looked at; a file gone meanwhile (renamed, compressed)
- * makes it list again.
+ * `after`, or at inode `read` (the file last read, while it is not compressed: so a raw journal whose messages
+ * merely look like records never makes it read old files again), so only the few files a rotation just made are
+ * looked at; a file gone meanwhile (renamed, compressed) makes it list again.
  */
-async function openNewerThanSeq(file: string, after: number, before: number | undefined): Promise<Opened[]> {
+async function openNewerThanSeq(file: string, after: number, read: number | null, before: number | undefined): Promise<Opened[]> {
   for (let attempt = 0; attempt < 10; attempt++) {
     const list = await listRotated(file);
     const opened: Opened[] = [];
     let consistent = true;
     for (let i = list.length - 1; i >= 0; i--) {
       const r = list[i] as JournalFileRef;
+      if (r.ino === read) break;
       if (r.ino === before) continue;
       const o = await openWithInode(r.path, r.compressed);
       if (!o || o.ino !== r.ino) {

@@ -102,3 +102,24 @@ test('history paging: pages newest first through .gz and plain files with `befor
   await unlink(`${file}.2`);
   assert.deepEqual((await h.page(105, 10)).seqs, range(95, 104));
 });
+
+test('tail -f on a raw journal whose messages look like records out of order: a rotation never makes it read the old file again', async () => {
+  const file = await journalPath();
+  await writeFile(`${file}.1`, 'old raw line\n');
+  await writeFile(file, '{"seq":5}\nraw between\n{"seq":1}\n');
+  const ac = new AbortController();
+  const reader = readJournal({ file, follow: true, signal: ac.signal, pollMs: 50 });
+  const seen: string[] = [];
+  const next = async (): Promise<void> => {
+    const r = await reader.next();
+    if (r.value !== CAUGHT_UP) for (const l of r.value as Buffer[]) seen.push(l.toString());
+  };
+  while (!seen.includes('{"seq":1}')) await next();
+  await rename(`${file}.1`, `${file}.2`);
+  await rename(file, `${file}.1`);
+  await writeFile(file, 'after\n');
+  while (!seen.includes('after')) await next();
+  ac.abort();
+  await reader.return(undefined);
+  assert.deepEqual(seen, ['old raw line', '{"seq":5}', 'raw between', '{"seq":1}', 'after']);
+});
