@@ -35,6 +35,8 @@ export { connectTo, WindowedSender } from './client/client.js';
 export type { SendSummary, SenderOptions } from './client/client.js';
 export { sendLines } from './client/pipe.js';
 export { readJournal } from './journal/reader.js';
+export { scanJournal, ScanOrder } from './journal/seq-scan.js';
+export type { ScanOptions, ScannedRecord, ScanOrderValue } from './journal/seq-scan.js';
 export { runLoad } from './client/load.js';
 export type { LoadOptions, LoadReport } from './client/load.js';
 

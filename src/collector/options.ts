@@ -4,6 +4,7 @@ import { choiceOption, intOption, withDefaults } from '../options.js';
 import type { OptionSpec, OptionValues } from '../options.js';
 import type { JournalOptions } from '../journal/journal.js';
 import { DEFAULT_KEEP } from '../journal/options.js';
+import { Compression, DEFAULT_COMPRESSION, DEFAULT_KEEP_AGE, DEFAULT_ROTATE_INTERVAL, parseDuration } from '../journal/duration.js';
 import { DEFAULT_SYNC_METHOD } from '../journal/file-ops.js';
 import { Framing } from '../protocol/framing.js';
 import type { FramingValue } from '../protocol/framing.js';
@@ -110,7 +111,20 @@ export const collectFlags: Record<string, CollectFlagSpec> = {
   'tls-client-auth': { type: 'boolean', default: false, description: 'Require a client certificate signed by --tls-ca; other clients are refused in the handshake.' },
   'relp-tls': { type: 'boolean', default: false, description: 'Serve the RELP port over TLS too, with the same certificate and client rules.' },
   'rotate-size': { type: 'string', arg: 'BYTES', default: '0', description: 'Rotate the journal to FILE.1 … at this size (0: never).' },
+  'rotate-interval': {
+    type: 'string',
+    arg: 'DURATION',
+    default: DEFAULT_ROTATE_INTERVAL,
+    description: 'Also rotate once the journal\'s first record is this old, e.g. 1h, 1d (0: never; an empty journal never rotates).',
+  },
   keep: { type: 'string', arg: 'N', default: String(DEFAULT_KEEP), description: 'Rotated journal files to keep.' },
+  'keep-age': { type: 'string', arg: 'DURATION', default: DEFAULT_KEEP_AGE, description: 'Also delete rotated journal files whose last record is older than this, e.g. 14d (0: never).' },
+  'compress-rotated': {
+    type: 'string',
+    arg: 'none|gzip',
+    default: DEFAULT_COMPRESSION,
+    description: 'gzip: compress rotated journal files to FILE.N.gz in the background; tail, history and recovery read them.',
+  },
   'no-stdin': { type: 'boolean', default: false, description: 'Do not read lines from the terminal (stdin).' },
   sink: {
     type: 'string',
@@ -148,7 +162,7 @@ export interface NatsSinkConfig {
 /** Validated settings for one collector: server, journal, and whether the terminal is a source. */
 export interface CollectConfig {
   collector: CollectorOptions;
-  journal: Required<Pick<JournalOptions, 'path' | 'format' | 'sync' | 'syncMethod' | 'rotateSize' | 'keep' | 'syslog'>>;
+  journal: Required<Pick<JournalOptions, 'path' | 'format' | 'sync' | 'syncMethod' | 'rotateSize' | 'keep' | 'syslog' | 'rotateIntervalMs' | 'keepAgeMs' | 'compression'>>;
   stdin: boolean;
   /** The NATS sink, or null for the file journal (`--sink file`). */
   nats: NatsSinkConfig | null;
@@ -169,6 +183,20 @@ function natsConfigFrom(values: OptionValues): NatsSinkConfig | null {
     collectorId: typeof id === 'string' ? natsName(id, '--collector-id') : undefined,
     sinkTimeoutMs: intOption(values, 'sink-timeout', 1, 24 * 3600) * 1000,
   };
+}
+
+/** Validates the retention flags: --rotate-interval, --keep-age and --compress-rotated. */
+function retentionFrom(values: OptionValues, rotateSize: number, format: string): Pick<CollectConfig['journal'], 'rotateIntervalMs' | 'keepAgeMs' | 'compression'> {
+  const rotateIntervalMs = parseDuration(String(values['rotate-interval']), 'rotate-interval');
+  const keepAgeMs = parseDuration(String(values['keep-age']), 'keep-age');
+  const compression = choiceOption(values, 'compress-rotated', [Compression.NONE, Compression.GZIP] as const);
+  const rotates = rotateSize > 0 || rotateIntervalMs > 0;
+  if (keepAgeMs > 0 && !rotates) throw new InvalidOptionError('--keep-age applies to rotated files: it needs --rotate-size or --rotate-interval');
+  if (compression !== Compression.NONE && !rotates) throw new InvalidOptionError('--compress-rotated applies to rotated files: it needs --rotate-size or --rotate-interval');
+  if (compression !== Compression.NONE && format === 'raw') {
+    throw new InvalidOptionError('--compress-rotated needs --format json: tail -f follows compressed rotations by seq, which raw lines lack');
+  }
+  return { rotateIntervalMs, keepAgeMs, compression };
 }
 
 /** A port flag without a default: null when not given. */
@@ -231,6 +259,7 @@ export function collectConfigFrom(given: OptionValues, tlsPrefix = ''): CollectC
       rotateSize,
       keep: intOption(values, 'keep', 1, 1000),
       syslog,
+      ...retentionFrom(values, rotateSize, format),
     },
     stdin: values['no-stdin'] !== true,
     nats: natsConfigFrom(values),

@@ -65,3 +65,8 @@ export function renameWith(ops: FileOps, from: string, to: string, missingOk = f
     ops.rename(from, to, (err) => (err && !(missingOk && err.code === 'ENOENT') ? reject(err) : resolve())),
   );
 }
+
+/** The errno code of a failed system call, for log lines (never a path). */
+export function errnoOf(err: unknown): string {
+  return (err as NodeJS.ErrnoException | null)?.code ?? 'unknown error';
+}

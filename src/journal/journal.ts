@@ -1,17 +1,18 @@
-// The file journal: pipelined group commit (one write per batch, fdatasyncs overlapping the next writes, or O_DSYNC writes), failure retry, rotation.
+// The file journal: pipelined group commit (one write per batch, fdatasyncs overlapping the next writes, or O_DSYNC writes), failure retry, rotation by size and time.
 import { EventEmitter } from 'node:events';
-import { mkdir, stat } from 'node:fs/promises';
-import path from 'node:path';
 import { IoError } from '../errors.js';
 import type { Closable } from '../lifecycle.js';
 import { silentLog } from '../logger.js';
 import type { LogFn } from '../logger.js';
-import { fsyncDir, journalFiles } from './files.js';
+import { journalFiles } from './files.js';
 import { JournalFormat, RecordEncoder, toRecord } from './record.js';
 import type { JournalFormatValue, JournalRecord } from './record.js';
-import { recoverJournal } from './recover.js';
+import { prepareJournalFile } from './recover.js';
 import { rotateFiles } from './rotation.js';
-import { appendFlags, DEFAULT_SYNC_METHOD, nodeFileOps, openWith, SyncMethod } from './file-ops.js';
+import { RotationClock } from './rotation-clock.js';
+import { Retention } from './retention.js';
+import { Compression } from './duration.js';
+import { appendFlags, DEFAULT_SYNC_METHOD, errnoOf, nodeFileOps, openWith, SyncMethod } from './file-ops.js';
 import type { FileOps, SyncMethodValue } from './file-ops.js';
 import type { MessageInput, Sink } from './sink.js';
 import { DEFAULT_KEEP, SyncPolicy } from './options.js';
@@ -34,10 +35,6 @@ interface Job {
   ts: string;
 }
 
-function errnoOf(err: unknown): string {
-  return (err as NodeJS.ErrnoException | null)?.code ?? 'unknown error';
-}
-
 function usesDsync(sync: SyncPolicyValue, method: SyncMethodValue): boolean {
   return sync === SyncPolicy.BATCH && method === SyncMethod.DSYNC;
 }
@@ -54,7 +51,7 @@ function countOf(jobs: Job[]): number {
  * With sync method `dsync` the file is opened O_DSYNC instead: a write that returns is durable, no fdatasync runs.
  * Every system call goes through `FileOps` (node:fs unless the options name another).
  * Batches arriving during a sync are written meanwhile and share the next one (group commit). Emits `'durable'` (records) after each durable group when
- * someone listens, `'sync'` (durationMs, batchSize, bytes), `'failing'` and `'recovered'`.
+ * someone listens, `'sync'` (durationMs, batchSize, bytes), `'rotated'` (last seq of the rotated file), `'failing'` and `'recovered'`.
  */
 export class Journal extends EventEmitter implements Sink, Closable {
   readonly name = 'journal';
@@ -87,6 +84,9 @@ export class Journal extends EventEmitter implements Sink, Closable {
   private readonly encoder: RecordEncoder;
   private readonly rotateSize: number;
   private readonly keep: number;
+  private readonly clock: RotationClock;
+  /** Owns the rotated files: compression, deletion by age, and the lock rotation takes to rename them. */
+  readonly retention: Retention;
   private readonly log: LogFn;
   private readonly retryMinMs: number;
   private readonly retryMaxMs: number;
@@ -95,7 +95,7 @@ export class Journal extends EventEmitter implements Sink, Closable {
   private readonly dsync: boolean;
 
   /** Use {@link openJournal}. */
-  constructor(opts: JournalOptions, fd: number, lastSeq: number, size: number) {
+  constructor(opts: JournalOptions, fd: number, lastSeq: number, size: number, startedAt: number | null = null) {
     super();
     this.path = opts.path;
     this.format = opts.format ?? JournalFormat.JSON;
@@ -115,6 +115,9 @@ export class Journal extends EventEmitter implements Sink, Closable {
     this.ops = opts.fileOps ?? nodeFileOps;
     this.syncMethod = opts.syncMethod ?? DEFAULT_SYNC_METHOD;
     this.dsync = usesDsync(this.sync, this.syncMethod);
+    this.retention = new Retention({ file: this.path, keepAgeMs: opts.keepAgeMs ?? 0, compression: opts.compression ?? Compression.NONE, log: this.log });
+    this.clock = new RotationClock(opts.rotateIntervalMs ?? 0, () => void this.maybeRotate());
+    if (startedAt !== null) this.clock.wrote(startedAt);
   }
 
   /** False while writes fail and the journal retries. */
@@ -155,6 +158,8 @@ export class Journal extends EventEmitter implements Sink, Closable {
   private async runClose(): Promise<void> {
     if (this.failing) this.rejectQueued(new IoError('journal closed while writes were failing'));
     await this.drain();
+    this.clock.stop();
+    await this.retention.close();
     if (this.fd < 0) return;
     const fd = this.fd;
     this.fd = -1;
@@ -197,6 +202,7 @@ export class Journal extends EventEmitter implements Sink, Closable {
     }
     const bytes = enc.bytes();
     const start = this.stats.size;
+    if (start === 0) this.clock.wrote(Date.parse(ts));
     const started = this.dsync ? performance.now() : 0;
     this.writeAll(bytes, 0, start, (err) => {
       this.writing = false;
@@ -268,20 +274,25 @@ export class Journal extends EventEmitter implements Sink, Closable {
     if (records) this.emit('durable', records);
   }
 
-  /** Rotates once the file is large enough and nothing is in flight. Returns true if it took over the pumps. */
+  /** Rotates once the file is large enough (or old enough) and nothing is in flight. Returns true if it took over the pumps. */
   private maybeRotate(): boolean {
-    if (this.rotateSize <= 0 || this.stats.size < this.rotateSize || this.rotating) return false;
+    const bySize = this.rotateSize > 0 && this.stats.size >= this.rotateSize;
+    if (!(bySize || (this.clock.due && this.stats.size > 0)) || this.rotating) return false;
     if (this.writing || this.syncsInFlight > 0 || this.written.length > 0 || this.failing) return this.writing || this.syncsInFlight > 0;
     this.rotating = true;
     const fd = this.fd;
     this.fd = -1;
-    rotateFiles(this.path, fd, { ops: this.ops, flags: appendFlags(this.dsync), keep: this.keep, format: this.format, lastSeq: this.stats.lastSeq }).then(
+    const o = { ops: this.ops, flags: appendFlags(this.dsync), keep: this.keep, format: this.format, lastSeq: this.stats.lastSeq, retention: this.retention };
+    rotateFiles(this.path, fd, o).then(
       (next) => {
         this.fd = next;
         this.stats.size = 0;
         this.durableSize = 0;
         this.rotating = false;
+        this.clock.reset();
+        this.retention.rotated();
         this.log(`rotated the journal after seq ${this.stats.lastSeq}`);
+        this.emit('rotated', this.stats.lastSeq);
         this.pumpWrite();
       },
       (err: unknown) => {
@@ -371,27 +382,15 @@ export class Journal extends EventEmitter implements Sink, Closable {
 
 /**
  * Opens (creating the parent folder and the file if needed, fsyncing the folder) and recovers a journal:
- * a torn last record moves to FILE.torn, and numbering continues after the last record on disk.
+ * a torn last record moves to FILE.torn, and numbering continues after the last record on disk (the newest
+ * rotated file's, plain or gzip, when the current file is empty). Then retention settles what a kill left
+ * (see Retention.start) and starts compressing.
  */
 export async function openJournal(opts: JournalOptions): Promise<Journal> {
-  const log = opts.log ?? silentLog;
-  const dir = path.dirname(opts.path);
-  await mkdir(dir, { recursive: true });
-  const exists = await stat(opts.path).then(
-    () => true,
-    (err: NodeJS.ErrnoException) => {
-      if (err.code === 'ENOENT') return false;
-      throw err;
-    },
-  );
   const ops = opts.fileOps ?? nodeFileOps;
-  if (!exists) {
-    const created = await openWith(ops, opts.path, appendFlags(false));
-    await new Promise<void>((resolve) => ops.close(created, () => resolve()));
-    await fsyncDir(dir);
-  }
-  const rec = await recoverJournal(opts.path, opts.format ?? JournalFormat.JSON, log);
-  const dsync = usesDsync(opts.sync ?? SyncPolicy.BATCH, opts.syncMethod ?? DEFAULT_SYNC_METHOD);
-  const fd = await openWith(ops, opts.path, appendFlags(dsync));
-  return new Journal(opts, fd, rec.lastSeq, rec.size);
+  const prep = await prepareJournalFile(opts.path, opts.format ?? JournalFormat.JSON, ops, opts.log ?? silentLog, (opts.rotateIntervalMs ?? 0) > 0);
+  const fd = await openWith(ops, opts.path, appendFlags(usesDsync(opts.sync ?? SyncPolicy.BATCH, opts.syncMethod ?? DEFAULT_SYNC_METHOD)));
+  const journal = new Journal(opts, fd, prep.lastSeq, prep.size, prep.startedAt);
+  await journal.retention.start();
+  return journal;
 }

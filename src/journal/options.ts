@@ -2,6 +2,7 @@
 import type { LogFn } from '../logger.js';
 import type { FileOps, SyncMethodValue } from './file-ops.js';
 import type { JournalFormatValue } from './record.js';
+import type { CompressionValue } from './duration.js';
 
 /** When an `ok` may be sent: after an fdatasync covering the record (`batch`), or after write(2) returns (`none`). */
 export const SyncPolicy = { BATCH: 'batch', NONE: 'none' } as const;
@@ -26,6 +27,12 @@ export interface JournalOptions {
   rotateSize?: number;
   /** Rotated files to keep. Default 5. */
   keep?: number;
+  /** Also rotate once the current file's first record is this old (ms); 0 (default) never rotates by time. Empty files never rotate. */
+  rotateIntervalMs?: number;
+  /** Delete rotated files whose last record is older than this (ms), besides `keep`; 0 (default) keeps them. */
+  keepAgeMs?: number;
+  /** `gzip`: compress rotated files in the background to `FILE.n.gz`. Default `none`. */
+  compression?: CompressionValue;
   log?: LogFn;
   /** First retry delay after an I/O failure (default 50 ms); doubles up to `retryMaxMs` (default 2000 ms). */
   retryMinMs?: number;

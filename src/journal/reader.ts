@@ -1,13 +1,15 @@
-// Streams a journal's lines forward across its rotated files (FILE.N … FILE.1, FILE) and follows the live file through rotation.
-import { open, stat } from 'node:fs/promises';
+// Streams a journal's lines forward across its rotated files (FILE.N … FILE.1, plain or .gz, then FILE) and follows the live file through rotation.
+import { stat } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { watch } from 'node:fs';
 import type { FSWatcher } from 'node:fs';
 import path from 'node:path';
 import { IoError } from '../errors.js';
 import { LineDecoder } from '../protocol/line-decoder.js';
-import { rotatedNames, siblingNames } from './files.js';
-import { offsetOfLastLines } from './scan.js';
+import { gunzipChunks, listJournalSet, openRef } from './file-set.js';
+import type { JournalFileRef } from './file-set.js';
+import { lineSeq, offsetOfLastLines } from './scan.js';
+import { firstSeq } from './seq-scan.js';
 
 /** Yielded once the existing content has been read; what follows is new (only when following). */
 export const CAUGHT_UP = Symbol('caught-up');
@@ -37,40 +39,32 @@ const CHUNK = 65_536;
 interface Opened {
   fh: FileHandle;
   ino: number;
+  compressed: boolean;
 }
 
-async function openWithInode(file: string): Promise<Opened | null> {
+async function openWithInode(file: string, compressed = false): Promise<Opened | null> {
+  const fh = await openRef(file);
+  if (fh === null) return null;
   try {
-    const fh = await open(file, 'r');
-    return { fh, ino: (await fh.stat()).ino };
+    return { fh, ino: (await fh.stat()).ino, compressed };
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw new IoError(`cannot open journal file: ${(err as NodeJS.ErrnoException).code ?? 'error'}`, { cause: err });
+    await fh.close();
+    throw new IoError(`cannot stat journal file: ${(err as NodeJS.ErrnoException).code ?? 'error'}`, { cause: err });
   }
 }
 
-/** Rotated files with their inodes, oldest first. */
-async function listRotated(file: string): Promise<Array<{ file: string; ino: number }>> {
-  const dir = path.dirname(file);
-  const names = await siblingNames(file).catch((err: NodeJS.ErrnoException) => {
-    throw new IoError(`cannot list the journal folder: ${err.code ?? 'error'}`, { cause: err });
-  });
-  const out: Array<{ file: string; ino: number }> = [];
-  for (const name of rotatedNames(path.basename(file), names)) {
-    try {
-      out.push({ file: path.join(dir, name), ino: (await stat(path.join(dir, name))).ino });
-    } catch {
-      // Renamed or deleted since readdir: rotation is running; the follow loop catches up.
-    }
-  }
-  return out;
+/** Rotated files (one form each: plain where both exist) with their inodes, oldest first. */
+async function listRotated(file: string): Promise<JournalFileRef[]> {
+  return (await listJournalSet(file)).filter((r) => r.n > 0);
 }
 
 /**
  * Yields batches of complete lines (LF-framed, CR stripped, empty lines skipped), oldest first, then CAUGHT_UP.
- * A batch's buffers are only valid until the next iteration: copy what you keep.
+ * A batch's buffers are only valid until the next iteration: copy what you keep. Rotated `.gz` files are
+ * decompressed as they are read. An unfinished last line of the live file is not yielded: it is still being written.
  * While following, rotation (a new inode at FILE) is handled by finishing the old file through its
- * open handle, reading any rotated file newer than it, then continuing at the start of the new FILE.
+ * open handle, reading any rotated file newer than it, then continuing at the start of the new FILE. Which rotated
+ * files are newer is decided by seq for json journals (a compressed file is a new inode), by inode otherwise.
  */
 export async function* readJournal(options: ReadJournalOptions): AsyncGenerator<Buffer[] | typeof CAUGHT_UP> {
   const { file, signal } = options;
@@ -78,6 +72,12 @@ export async function* readJournal(options: ReadJournalOptions): AsyncGenerator<
   const notice = options.onNotice ?? (() => {});
   const buf = Buffer.allocUnsafe(CHUNK);
   let batch: Buffer[] = [];
+  // The seq of the newest record yielded (json journals), to find the rotated files newer than it.
+  let lastSeq: number | null = null;
+  const noteSeq = (): void => {
+    const last = batch[batch.length - 1];
+    if (last !== undefined) lastSeq = lineSeq(last) ?? lastSeq;
+  };
   const sink = {
     line: (b: Buffer) => void batch.push(b),
     tooLong: (n: number) => notice(`skipped a line of ${n} bytes (longer than ${maxLine})`),
@@ -90,20 +90,38 @@ export async function* readJournal(options: ReadJournalOptions): AsyncGenerator<
       position += bytesRead;
       batch = [];
       decoder.push(buf.subarray(0, bytesRead), sink);
-      if (batch.length > 0) yield batch;
+      if (batch.length > 0) {
+        noteSeq();
+        yield batch;
+      }
     }
   }
   function* finishFile(decoder: LineDecoder): Generator<Buffer[]> {
     batch = [];
     const rest = decoder.end(sink);
     if (rest) batch.push(rest);
-    if (batch.length > 0) yield batch;
+    if (batch.length > 0) {
+      noteSeq();
+      yield batch;
+    }
   }
-  async function* readWhole(fh: FileHandle): AsyncGenerator<Buffer[]> {
+  async function* readWhole(o: Opened): AsyncGenerator<Buffer[]> {
     const decoder = new LineDecoder(maxLine);
-    yield* readFrom(fh, 0, decoder);
+    if (o.compressed) {
+      for await (const chunk of gunzipChunks(o.fh)) {
+        batch = [];
+        decoder.push(chunk, sink);
+        if (batch.length > 0) {
+          noteSeq();
+          yield batch;
+        }
+      }
+    } else yield* readFrom(o.fh, 0, decoder);
     yield* finishFile(decoder);
   }
+  // Rotated files newer than what was read: by seq where records have one, else by inode.
+  const between = (after: number | null, before: number | undefined): Promise<Opened[]> =>
+    lastSeq !== null ? openNewerThanSeq(file, lastSeq, after, before) : openBetween(file, after, before);
 
   // Open the live file first, then the rotated files older than it (checked by inode): a rotation
   // while we read then neither skips nor repeats records.
@@ -118,7 +136,7 @@ export async function* readJournal(options: ReadJournalOptions): AsyncGenerator<
       while (pending.length > 0) {
         const o = pending.shift() as Opened;
         try {
-          yield* readWhole(o.fh);
+          yield* readWhole(o);
         } finally {
           await o.fh.close();
         }
@@ -137,7 +155,7 @@ export async function* readJournal(options: ReadJournalOptions): AsyncGenerator<
     let position = start;
     if (live) position = yield* readFrom(live.fh, start, decoder);
     if (!options.follow) {
-      yield* finishFile(decoder);
+      // What follows the live file's last LF is a record still being written: not there yet.
       yield CAUGHT_UP;
       return;
     }
@@ -158,7 +176,7 @@ export async function* readJournal(options: ReadJournalOptions): AsyncGenerator<
             live = null;
           }
           live = await openWithInode(file);
-          pending = await openBetween(file, lastIno, live?.ino);
+          pending = await between(lastIno, live?.ino);
           yield* readPending();
           lastIno = live?.ino ?? lastIno;
           decoder = new LineDecoder(maxLine);
@@ -192,19 +210,53 @@ async function openBetween(file: string, after: number | null, before: number | 
     // readdir then stat per name is not atomic: only trust a listing that two passes agree on.
     const list = await listRotated(file);
     const again = await listRotated(file);
-    if (list.length !== again.length || list.some((r, i) => r.file !== again[i]?.file || r.ino !== again[i]?.ino)) continue;
+    if (list.length !== again.length || list.some((r, i) => r.path !== again[i]?.path || r.ino !== again[i]?.ino)) continue;
     const a = after === null ? -1 : list.findIndex((r) => r.ino === after);
     const b = before === undefined ? -1 : list.findIndex((r) => r.ino === before);
     const slice = list.slice(a + 1, b === -1 ? list.length : b);
     const opened: Opened[] = [];
     let consistent = true;
     for (const r of slice) {
-      const o = await openWithInode(r.file);
+      const o = await openWithInode(r.path, r.compressed);
       if (o) opened.push(o);
       if (!o || o.ino !== r.ino) {
         consistent = false;
         break;
       }
+    }
+    if (consistent) return opened;
+    for (const o of opened) await o.fh.close().catch(() => {});
+  }
+  throw new IoError('journal files kept changing while listing them');
+}
+
+/**
+ * Opens the rotated files whose records come after seq `after` and that are not inode `before` (the live file we
+ * hold), oldest first. Walks from the newest rotated file back and stops at the first one starting at or before
+ * `after`, or at inode `read` (the file last read, while it is not compressed: so a raw journal whose messages
+ * merely look like records never makes it read old files again), so only the few files a rotation just made are
+ * looked at; a file gone meanwhile (renamed, compressed) makes it list again.
+ */
+async function openNewerThanSeq(file: string, after: number, read: number | null, before: number | undefined): Promise<Opened[]> {
+  for (let attempt = 0; attempt < 10; attempt++) {
+    const list = await listRotated(file);
+    const opened: Opened[] = [];
+    let consistent = true;
+    for (let i = list.length - 1; i >= 0; i--) {
+      const r = list[i] as JournalFileRef;
+      if (r.ino === read) break;
+      if (r.ino === before) continue;
+      const o = await openWithInode(r.path, r.compressed);
+      if (!o || o.ino !== r.ino) {
+        if (o) await o.fh.close();
+        consistent = false;
+        break;
+      }
+      if ((await firstSeq(o.fh, o.compressed)) <= after) {
+        await o.fh.close();
+        break;
+      }
+      opened.unshift(o);
     }
     if (consistent) return opened;
     for (const o of opened) await o.fh.close().catch(() => {});

@@ -1,13 +1,18 @@
-// Crash recovery at startup: cut a torn last record into FILE.torn and find the last sequence number.
-import { open, readFile } from 'node:fs/promises';
+// Startup of a journal file: create it if missing, refuse a file that is no journal, cut a torn last record into FILE.torn, and find the last sequence number.
+import { mkdir, open, readFile, stat } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { JournalCorruptError, NotAJournalError } from '../errors.js';
 import type { LogFn } from '../logger.js';
 import { JournalFormat } from './record.js';
 import type { JournalFormatValue } from './record.js';
 import path from 'node:path';
-import { fsyncDir, rotatedName, seqBaseName, tornName } from './files.js';
-import { countLines, lineBefore, nthLfBefore, peekLastSeq, readRange, recordSeq } from './scan.js';
+import { fsyncDir, seqBaseName, tornName } from './files.js';
+import { countLines, lineBefore, nthLfBefore, readRange, recordSeq } from './scan.js';
+import { listJournalSet } from './file-set.js';
+import { lastSeqOfFile } from './seq-scan.js';
+import { appendFlags, openWith } from './file-ops.js';
+import type { FileOps } from './file-ops.js';
+import { fileStartedAt } from './rotation-clock.js';
 
 /** What recovery found and did. */
 export interface RecoveryResult {
@@ -109,11 +114,42 @@ export async function recoverJournal(file: string, format: JournalFormatValue, l
     } else if (lastLine !== null) {
       lastSeq = recordSeq(lastLine) ?? 0;
     } else {
-      // An empty current file (just rotated): numbering goes on from the newest rotated file.
-      lastSeq = await peekLastSeq(rotatedName(file, 1));
+      // An empty current file (just rotated): numbering goes on from the newest rotated file, plain or gzip.
+      const newest = (await listJournalSet(file)).filter((r) => r.n > 0).pop();
+      lastSeq = newest === undefined ? 0 : await lastSeqOfFile(newest);
     }
     return { lastSeq, size: cut, tornBytes };
   } finally {
     await fh.close().catch(() => {});
   }
+}
+
+/**
+ * Everything before the journal opens its file for appending: creates the parent folder and the file if needed
+ * (fsyncing the folder), recovers it (see {@link recoverJournal}), and, when rotation by time is on (`timed`), reads
+ * when the current file got its first record.
+ */
+export async function prepareJournalFile(
+  file: string,
+  format: JournalFormatValue,
+  ops: FileOps,
+  log: LogFn,
+  timed: boolean,
+): Promise<RecoveryResult & { startedAt: number | null }> {
+  const dir = path.dirname(file);
+  await mkdir(dir, { recursive: true });
+  const exists = await stat(file).then(
+    () => true,
+    (err: NodeJS.ErrnoException) => {
+      if (err.code === 'ENOENT') return false;
+      throw err;
+    },
+  );
+  if (!exists) {
+    const created = await openWith(ops, file, appendFlags(false));
+    await new Promise<void>((resolve) => ops.close(created, () => resolve()));
+    await fsyncDir(dir);
+  }
+  const rec = await recoverJournal(file, format, log);
+  return { ...rec, startedAt: timed ? await fileStartedAt(file, format) : null };
 }

@@ -2,6 +2,10 @@
 import { open, stat } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { forEachLine, lineSeq, readRange } from '../journal/scan.js';
+import { firstSeq, recordsNewestFirst } from '../journal/seq-scan.js';
+
+/** Rotated files compressed by `--compress-rotated gzip` are named `FILE.N.gz` (see src/journal/files.ts). */
+const isCompressed = (p: string): boolean => p.endsWith('.gz');
 
 /** Options for {@link JournalHistory}. */
 export interface HistoryOptions {
@@ -122,7 +126,7 @@ export class JournalHistory {
         idx = { key, scanned: 0, count: 0, firstSeq: -1, lastSeq: -1, seqs: [], offsets: [], sinceEntry: 0, bytesSinceEntry: 0 };
         this.indexes.set(key, idx);
       }
-      if (st.size > idx.scanned) await this.scan(path, idx, st.size);
+      if (st.size > idx.scanned) await (isCompressed(path) ? this.scanCompressed(path, idx, st.size) : this.scan(path, idx, st.size));
       out.push({ path, idx });
     }
     for (const key of this.indexes.keys()) if (!seen.has(key)) this.indexes.delete(key);
@@ -134,6 +138,18 @@ export class JournalHistory {
     try {
       // An unfinished last line is being written; it is indexed on a later scan.
       idx.scanned = await forEachLine(fh, idx.scanned, size, (line, offset) => this.indexLine(idx, line, offset));
+    } finally {
+      await fh.close();
+    }
+  }
+
+  /** A compressed file never changes and has no byte offsets to index: only its first seq is kept. */
+  private async scanCompressed(path: string, idx: FileIndex, size: number): Promise<void> {
+    const fh = await open(path, 'r');
+    try {
+      const first = await firstSeq(fh, true);
+      if (first !== Number.MAX_SAFE_INTEGER) Object.assign(idx, { count: 1, firstSeq: first, lastSeq: first });
+      idx.scanned = size;
     } finally {
       await fh.close();
     }
@@ -178,6 +194,22 @@ export class JournalHistory {
         fh = await open(path, 'r');
         const st = await fh.stat();
         if (`${st.dev}:${st.ino}` !== idx.key) throw Object.assign(new Error('journal rotated'), { rotated: true });
+        if (isCompressed(path)) {
+          const older: string[] = [];
+          const olderSeqs: number[] = [];
+          for await (const batch of recordsNewestFirst(fh, true, bound, this.maxPageBytes)) {
+            for (const r of batch) {
+              if (seqs.length + olderSeqs.length >= want || bytes >= this.maxPageBytes) break;
+              older.push(recordText(r.line));
+              olderSeqs.push(r.seq);
+              bytes += r.line.length;
+            }
+            if (seqs.length + olderSeqs.length >= want || bytes >= this.maxPageBytes) break;
+          }
+          lines = older.reverse().concat(lines);
+          seqs = olderSeqs.reverse().concat(seqs);
+          continue;
+        }
         for (let e = upperBound(idx.seqs, bound); e >= 0 && seqs.length < want && bytes < this.maxPageBytes; e--) {
           const from = idx.offsets[e] as number;
           const to = idx.offsets[e + 1] ?? idx.scanned;
@@ -214,16 +246,18 @@ export class JournalHistory {
       start = nl + 1;
       const seq = lineSeq(line);
       if (seq === null || seq >= bound) continue;
-      const text = line.toString('utf8');
-      if (!line.subarray(0, SEQ_PREFIX.length).equals(SEQ_PREFIX)) {
-        // Not the codec's shape: re-encode so the page stays valid JSON.
-        lines.push(JSON.stringify(JSON.parse(text)));
-      } else lines.push(text);
+      lines.push(recordText(line));
       seqs.push(seq);
       bytes += line.length;
     }
     return { lines, seqs, bytes };
   }
+}
+
+/** A record line as page text: as written when it has the codec's shape, else re-encoded so the page stays valid JSON. */
+function recordText(line: Buffer): string {
+  const text = line.toString('utf8');
+  return line.subarray(0, SEQ_PREFIX.length).equals(SEQ_PREFIX) ? text : JSON.stringify(JSON.parse(text));
 }
 
 /** Largest `limit` one request may ask for. */

@@ -2,62 +2,14 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import net from 'node:net';
 import path from 'node:path';
 import { readFile } from 'node:fs/promises';
 import { decodeRecord } from '../../src/journal/record.js';
 import { spawnCollect, tempDir } from '../helpers/collect.js';
+import { loadClient } from '../helpers/load-client.js';
 
 const ROUNDS = 3;
 const CLIENTS = 24;
-const WINDOW = 16;
-
-/** A client that keeps sending unique lines with a window and records which payload got which seq. */
-function loadClient(port: number, tag: string, acked: Map<number, string>): { stop: () => void; done: Promise<void> } {
-  const sock = net.connect(port, '127.0.0.1');
-  sock.setEncoding('utf8');
-  let sent = 0;
-  const inflight: string[] = [];
-  let carry = '';
-  let stopped = false;
-  const pump = (): void => {
-    let chunk = '';
-    while (!stopped && inflight.length < WINDOW) {
-      const payload = `${tag}-m${sent++}-${'p'.repeat(40)}`;
-      inflight.push(payload);
-      chunk += `${payload}\n`;
-    }
-    if (chunk) sock.write(chunk);
-  };
-  sock.on('connect', pump);
-  sock.on('data', (d: string) => {
-    carry += d;
-    let i;
-    while ((i = carry.indexOf('\n')) !== -1) {
-      const line = carry.slice(0, i);
-      carry = carry.slice(i + 1);
-      const payload = inflight.shift();
-      const m = /^ok (\d+)$/.exec(line);
-      if (m && payload !== undefined) {
-        const seq = Number(m[1]);
-        assert.equal(acked.has(seq), false, `seq ${seq} acked twice`);
-        acked.set(seq, payload);
-      }
-    }
-    pump();
-  });
-  const done = new Promise<void>((resolve) => {
-    sock.on('close', () => resolve());
-    sock.on('error', () => {});
-  });
-  return {
-    stop: () => {
-      stopped = true;
-      sock.destroy();
-    },
-    done,
-  };
-}
 
 test(`kill -9 mid-load, ${ROUNDS} times: every ok'd message is journaled exactly once, no torn or interleaved record`, async () => {
   const t = await tempDir('muxd-crash-');

@@ -3,15 +3,17 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { journalFiles, rotatedNames } from '../../src/journal/files.js';
+import { journalFiles, rotatedEntries } from '../../src/journal/files.js';
+
+const rotatedNames = (base: string, names: string[]): string[] => rotatedEntries(base, names).map((e) => e.name);
 import { tempDir } from '../helpers/collect.js';
 
-test('rotatedNames: FILE.N … FILE.1, numerically, ignoring everything else', () => {
+test('rotatedEntries: FILE.N … FILE.1 (plain or .gz), numerically, ignoring everything else', () => {
   const names = ['journal.jsonl', 'journal.jsonl.1', 'journal.jsonl.10', 'journal.jsonl.2', 'journal.jsonl.torn', 'journal.jsonl.01', 'journal.jsonl.0', 'journal.jsonl.3.gz', 'other.jsonl.4', 'journal.jsonl.9'];
-  assert.deepEqual(rotatedNames('journal.jsonl', names), ['journal.jsonl.10', 'journal.jsonl.9', 'journal.jsonl.2', 'journal.jsonl.1']);
+  assert.deepEqual(rotatedNames('journal.jsonl', names), ['journal.jsonl.10', 'journal.jsonl.9', 'journal.jsonl.3.gz', 'journal.jsonl.2', 'journal.jsonl.1']);
 });
 
-test('rotatedNames: no rotated files, and a base that is a prefix of another name', () => {
+test('rotatedEntries: no rotated files, and a base that is a prefix of another name', () => {
   assert.deepEqual(rotatedNames('j', []), []);
   assert.deepEqual(rotatedNames('j', ['j', 'jj.1', 'j.1x', 'j.x.1']), []);
 });
@@ -24,7 +26,8 @@ test('regression: journalFiles and the reader used two rules for rotated names (
     await writeFile(path.join(t.dir, name), '');
   }
   const names = await readdir(t.dir);
+  // Compressed rotated files (FILE.N.gz) are journal files too, in the same N order.
   assert.deepEqual(await journalFiles(file), [...rotatedNames('j.jsonl', names).map((n) => path.join(t.dir, n)), file]);
-  assert.deepEqual(await journalFiles(file), [`${file}.2`, `${file}.1`, file]);
+  assert.deepEqual(await journalFiles(file), [`${file}.3.gz`, `${file}.2`, `${file}.1`, file]);
   assert.deepEqual(await journalFiles(file, 1), [`${file}.1`, file]);
 });
