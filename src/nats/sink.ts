@@ -11,7 +11,7 @@ import { silentLog } from '../logger.js';
 import { JournalFormat, RecordEncoder } from '../journal/record.js';
 import type { MessageInput, Sink } from '../journal/sink.js';
 import { BatchHeader, batchMsgId, batchSubject } from './batch.js';
-import { connectNats, ensureStream, lastCollectorSeq } from './stream.js';
+import { settleSink } from './startup.js';
 
 /** Options for {@link openNatsSink}. */
 export interface NatsSinkOptions {
@@ -21,7 +21,7 @@ export interface NatsSinkOptions {
   subjectPrefix: string;
   replicas: number;
   collectorId: string;
-  /** A batch without a PubAck after this long is answered ERR_SINK_UNAVAILABLE. */
+  /** A batch without a PubAck after this long is answered ERR_SINK_UNAVAILABLE; startup waits this long for the stream too. */
   sinkTimeoutMs: number;
   /** How long one publish waits for its PubAck before it is sent again (default min(2000, sinkTimeoutMs)). */
   publishTimeoutMs?: number;
@@ -247,15 +247,19 @@ export class NatsSink extends EventEmitter implements Sink, Closable {
   }
 }
 
-/** Connects, makes sure the stream exists, reads this collector's last seq and returns the sink. */
+/**
+ * Connects, makes sure the stream exists, reads this collector's last seq and returns the sink. While the cluster is
+ * unreachable or unsettled it keeps trying, logging why, for up to `sinkTimeoutMs`; then it throws ERR_SINK_UNAVAILABLE.
+ */
 export async function openNatsSink(opts: NatsSinkOptions): Promise<NatsSink> {
-  const nc = await connectNats(opts.servers, `muxd collector ${opts.collectorId}`);
-  try {
-    const jsm = await ensureStream(nc, { stream: opts.stream, prefix: opts.subjectPrefix, replicas: opts.replicas });
-    const lastSeq = await lastCollectorSeq(jsm, opts.stream, opts.subjectPrefix, opts.collectorId);
-    return new NatsSink(nc, opts, lastSeq);
-  } catch (err) {
-    await nc.close();
-    throw err;
-  }
+  const { nc, lastSeq } = await settleSink({
+    servers: opts.servers,
+    stream: opts.stream,
+    prefix: opts.subjectPrefix,
+    replicas: opts.replicas,
+    collectorId: opts.collectorId,
+    timeoutMs: opts.sinkTimeoutMs,
+    log: opts.log ?? silentLog,
+  });
+  return new NatsSink(nc, opts, lastSeq);
 }
