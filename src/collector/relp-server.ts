@@ -98,7 +98,7 @@ export class RelpConnection implements LineInput {
 
   private sessionOnFail(err: RelpFrameError | MessageTooLongError, txnr: number | null): void {
     this.batcher.countRejected(err.code);
-    this.log(`RELP session ${this.lines.src} closed: ${err.code} ${err.message}`);
+    this.log(`RELP session ${this.lines.src} closed: ${err.code} ${err.message}`, 'warn');
     const answer = txnr === null ? SERVER_CLOSE : Buffer.concat([errorResponse(txnr, `${err.code} ${err.message}`), SERVER_CLOSE]);
     this.endAfterAnswers(answer);
   }
@@ -152,7 +152,7 @@ export class RelpServer implements AttachedListener {
     const { server, scheme } = createStreamServer(tls, (socket) => this.serverOnConnection(socket), log);
     this.server = server;
     this.scheme = scheme;
-    this.server.on('error', (err: NodeJS.ErrnoException) => this.log(`RELP listener error: ${err.code ?? err.message}`));
+    this.server.on('error', (err: NodeJS.ErrnoException) => this.log(`RELP listener error: ${err.code ?? err.message}`, 'error'));
     this.closable = {
       name: 'relp',
       stopAccepting: () => this.stopAccepting(),

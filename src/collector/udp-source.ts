@@ -74,7 +74,7 @@ export class UdpListener implements AttachedListener {
     const socket = dgram.createSocket({ type: isIPv6(host) ? 'udp6' : 'udp4', recvBufferSize: RECV_BUFFER });
     this.socket = socket;
     socket.on('message', (msg: Buffer, rinfo: dgram.RemoteInfo) => this.socketOnMessage(msg, rinfo));
-    socket.on('error', (err: NodeJS.ErrnoException) => this.log(`UDP listener error: ${err.code ?? err.message}`));
+    socket.on('error', (err: NodeJS.ErrnoException) => this.log(`UDP listener error: ${err.code ?? err.message}`, 'error'));
     socket.bind({ address: host, port: this.port });
     await once(socket, 'listening');
     const addr = socket.address();

@@ -172,7 +172,7 @@ export class NatsSink extends EventEmitter implements Sink, Closable {
   private onFail(job: Job, err: unknown): void {
     job.sending = false;
     if (job.done) return;
-    if (this.state === SinkState.UP) this.log(`publish of batch ${job.msgId} failed (${err instanceof Error ? err.message : String(err)}); holding input and retrying`);
+    if (this.state === SinkState.UP) this.log(`publish of batch ${job.msgId} failed (${err instanceof Error ? err.message : String(err)}); holding input and retrying`, 'warn');
     this.setState(SinkState.DOWN);
     this.scheduleRetry();
   }

@@ -58,7 +58,8 @@ export async function settleSink(o: SettleOptions): Promise<SettledSink> {
         throw new SinkUnavailableError(`NATS JetStream not ready within --sink-timeout ${o.timeoutMs / 1000}s: ${reason}`, { cause: err });
       }
       failures++;
-      if (reason !== lastReason) o.log(`NATS JetStream not ready (${reason}); retrying for up to ${Math.ceil(left / 1000)}s more (--sink-timeout)`);
+      // A new reason is a warning; the same one again is only worth a debug line.
+      o.log(`NATS JetStream not ready (${reason}); retrying for up to ${Math.ceil(left / 1000)}s more (--sink-timeout)`, reason === lastReason ? 'debug' : 'warn');
       lastReason = reason;
       await new Promise((resolve) => setTimeout(resolve, Math.min(delay, left)));
       delay = Math.min(delay * 2, RETRY_MAX_MS);
