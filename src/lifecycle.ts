@@ -37,6 +37,7 @@ export class Lifecycle {
   private readonly onForce: ((signal: string) => void) | undefined;
   private readonly log: LogFn;
   private signalHandler: ((signal: NodeJS.Signals) => void) | null = null;
+  private readonly stopController = new AbortController();
 
   constructor(options: LifecycleOptions = {}) {
     this.drainTimeoutMs = options.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS;
@@ -47,6 +48,11 @@ export class Lifecycle {
   /** True once shutdown has begun. */
   get stopping(): boolean {
     return this.shutdownPromise !== null;
+  }
+
+  /** Aborted when shutdown begins: work still starting up (a sink being waited for) gives up instead of starting late. */
+  get signal(): AbortSignal {
+    return this.stopController.signal;
   }
 
   /** Adds a component; components registered first are closed last (register the journal first). */
@@ -71,6 +77,7 @@ export class Lifecycle {
 
   /** Runs the shutdown sequence once. */
   shutdown(): Promise<void> {
+    if (!this.stopController.signal.aborted) this.stopController.abort();
     this.shutdownPromise ??= this.run();
     return this.shutdownPromise;
   }

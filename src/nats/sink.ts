@@ -28,6 +28,8 @@ export interface NatsSinkOptions {
   /** `--syslog`: records carry the parsed `syslog` field, exactly as in the file journal. */
   syslog?: boolean;
   log?: LogFn;
+  /** Aborted by shutdown: a startup still waiting for the stream gives up. */
+  signal?: AbortSignal;
 }
 
 /** Counters for metrics and tests. */
@@ -260,6 +262,7 @@ export async function openNatsSink(opts: NatsSinkOptions): Promise<NatsSink> {
     collectorId: opts.collectorId,
     timeoutMs: opts.sinkTimeoutMs,
     log: opts.log ?? silentLog,
+    ...(opts.signal !== undefined ? { signal: opts.signal } : {}),
   });
   return new NatsSink(nc, opts, lastSeq);
 }

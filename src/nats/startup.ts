@@ -1,4 +1,5 @@
 // Starting the JetStream sink while the cluster is unsettled: connect, make sure of the stream and read the last seq, again and again until --sink-timeout, saying why on stderr.
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { SinkMismatchError, SinkUnavailableError } from '../errors.js';
 import type { LogFn } from '../logger.js';
@@ -12,6 +13,8 @@ export interface SettleOptions extends StreamSpec {
   /** The whole startup may take this long (`--sink-timeout`) before it fails with ERR_SINK_UNAVAILABLE. */
   timeoutMs: number;
   log: LogFn;
+  /** Aborted by shutdown (SIGTERM while waiting): stop trying and throw. */
+  signal?: AbortSignal;
 }
 
 /** A connection whose stream exists, and the last seq this collector published. */
@@ -41,11 +44,18 @@ export async function settleSink(o: SettleOptions): Promise<SettledSink> {
   // At least three attempts fit in the deadline, and each step gets no more than what is left of it (but a moment).
   const attemptCap = Math.max(100, Math.floor(o.timeoutMs / 3));
   const budget = (cap: number): number => Math.max(100, Math.min(cap, attemptCap, deadline - Date.now()));
+  const stopped = async (): Promise<never> => {
+    await nc?.close();
+    throw new SinkUnavailableError(`stopped while waiting for NATS JetStream${lastReason === '' ? '' : ` (${lastReason})`}`, { cause: o.signal?.reason });
+  };
   for (;;) {
+    if (o.signal?.aborted) return stopped();
     try {
       nc ??= await connectNats(o.servers, `muxd collector ${o.collectorId}`, budget(NATS_CONNECT_TIMEOUT_MS));
       const jsm = await ensureStream(nc, o, budget(REQUEST_TIMEOUT_MS));
       const lastSeq = await lastCollectorSeq(jsm, o.stream, o.prefix, o.collectorId);
+      // Ready, but too late: shutdown began meanwhile, and a collector must not start listening after it.
+      if (o.signal?.aborted) return stopped();
       if (failures > 0) o.log(`NATS JetStream answers after ${failures} failed attempt${failures === 1 ? '' : 's'}`);
       return { nc, lastSeq };
     } catch (err) {
@@ -61,7 +71,8 @@ export async function settleSink(o: SettleOptions): Promise<SettledSink> {
       // A new reason is a warning; the same one again is only worth a debug line.
       o.log(`NATS JetStream not ready (${reason}); retrying for up to ${Math.ceil(left / 1000)}s more (--sink-timeout)`, reason === lastReason ? 'debug' : 'warn');
       lastReason = reason;
-      await new Promise((resolve) => setTimeout(resolve, Math.min(delay, left)));
+      // An abort ends the wait early; the loop's first line then gives up.
+      await sleep(Math.min(delay, left), undefined, o.signal ? { signal: o.signal } : {}).catch(() => {});
       delay = Math.min(delay * 2, RETRY_MAX_MS);
     }
   }
