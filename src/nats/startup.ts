@@ -50,14 +50,11 @@ export async function settleSink(o: SettleOptions): Promise<SettledSink> {
   };
   for (;;) {
     if (o.signal?.aborted) return stopped();
+    let lastSeq: number;
     try {
       nc ??= await connectNats(o.servers, `muxd collector ${o.collectorId}`, budget(NATS_CONNECT_TIMEOUT_MS));
       const jsm = await ensureStream(nc, o, budget(REQUEST_TIMEOUT_MS));
-      const lastSeq = await lastCollectorSeq(jsm, o.stream, o.prefix, o.collectorId);
-      // Ready, but too late: shutdown began meanwhile, and a collector must not start listening after it.
-      if (o.signal?.aborted) return stopped();
-      if (failures > 0) o.log(`NATS JetStream answers after ${failures} failed attempt${failures === 1 ? '' : 's'}`);
-      return { nc, lastSeq };
+      lastSeq = await lastCollectorSeq(jsm, o.stream, o.prefix, o.collectorId);
     } catch (err) {
       // nats.js says only "timeout" when a request gets no answer.
       const reason = err instanceof Error ? (err.name === 'TimeoutError' ? 'a JetStream request got no answer in time' : err.message) : String(err);
@@ -74,6 +71,11 @@ export async function settleSink(o: SettleOptions): Promise<SettledSink> {
       // An abort ends the wait early; the loop's first line then gives up.
       await sleep(Math.min(delay, left), undefined, o.signal ? { signal: o.signal } : {}).catch(() => {});
       delay = Math.min(delay * 2, RETRY_MAX_MS);
+      continue;
     }
+    // Ready, but too late: shutdown began meanwhile, and a collector must not start listening after it.
+    if (o.signal?.aborted) return stopped();
+    if (failures > 0) o.log(`NATS JetStream answers after ${failures} failed attempt${failures === 1 ? '' : 's'}`);
+    return { nc, lastSeq };
   }
 }
