@@ -1,4 +1,5 @@
 // The one shutdown routine shared by every subcommand: stop accepting, drain until a deadline, flush and fsync, exit code.
+import type { LogFn } from './logger.js';
 
 /** A component that takes part in shutdown. Every hook is optional and must not throw. */
 export interface Closable {
@@ -21,7 +22,7 @@ export interface LifecycleOptions {
   /** Called for a second signal while shutdown runs: the CLI ends the process there. */
   onForce?: (signal: string) => void;
   /** Where progress is reported. */
-  log?: (line: string) => void;
+  log?: LogFn;
 }
 
 /** Default drain deadline for in-flight transfers and pending replies. */
@@ -36,8 +37,9 @@ export class Lifecycle {
   private shutdownPromise: Promise<void> | null = null;
   private readonly drainTimeoutMs: number;
   private readonly onForce: ((signal: string) => void) | undefined;
-  private readonly log: (line: string) => void;
+  private readonly log: LogFn;
   private signalHandler: ((signal: NodeJS.Signals) => void) | null = null;
+  private readonly stopController = new AbortController();
 
   constructor(options: LifecycleOptions = {}) {
     this.drainTimeoutMs = options.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS;
@@ -48,6 +50,11 @@ export class Lifecycle {
   /** True once shutdown has begun. */
   get stopping(): boolean {
     return this.shutdownPromise !== null;
+  }
+
+  /** Aborted when shutdown begins: work still starting up (a sink being waited for) gives up instead of starting late. */
+  get signal(): AbortSignal {
+    return this.stopController.signal;
   }
 
   /** Adds a component; components registered first are closed last (register the journal first). */
@@ -72,7 +79,7 @@ export class Lifecycle {
   handleSignals(signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM']): void {
     const handler = (signal: NodeJS.Signals): void => {
       if (this.stopping) {
-        this.log(`${signal} again: forcing exit`);
+        this.log(`${signal} again: forcing exit`, 'warn');
         this.onForce?.(signal);
         return;
       }
@@ -87,6 +94,7 @@ export class Lifecycle {
 
   /** Runs the shutdown sequence once. */
   shutdown(): Promise<void> {
+    if (!this.stopController.signal.aborted) this.stopController.abort();
     this.shutdownPromise ??= this.run();
     return this.shutdownPromise;
   }
@@ -96,7 +104,7 @@ export class Lifecycle {
       try {
         c.stopAccepting?.();
       } catch (err) {
-        this.log(`${c.name}: stop accepting failed: ${String(err)}`);
+        this.log(`${c.name}: stop accepting failed: ${String(err)}`, 'error');
       }
     }
     const deadline = Date.now() + this.drainTimeoutMs;
@@ -108,12 +116,12 @@ export class Lifecycle {
     const drains = Promise.all(
       this.components.map((c) =>
         (c.drain?.(deadline) ?? Promise.resolve()).catch((err: unknown) => {
-          this.log(`${c.name}: drain failed: ${String(err)}`);
+          this.log(`${c.name}: drain failed: ${String(err)}`, 'error');
         }),
       ),
     );
     if ((await Promise.race([drains, timeout])) === 'timeout') {
-      this.log(`drain deadline of ${this.drainTimeoutMs} ms passed; closing what is left`);
+      this.log(`drain deadline of ${this.drainTimeoutMs} ms passed; closing what is left`, 'warn');
     }
     clearTimeout(timer);
     for (const c of [...this.components].reverse()) {
@@ -121,7 +129,7 @@ export class Lifecycle {
         await c.close?.();
       } catch (err) {
         process.exitCode = 1;
-        this.log(`${c.name}: close failed: ${String(err)}`);
+        this.log(`${c.name}: close failed: ${String(err)}`, 'error');
       }
     }
     if (this.signalHandler) {

@@ -4,6 +4,9 @@ import { InvalidOptionError, UsageError } from '../errors.js';
 import type { OptionSpec, OptionValues } from '../options.js';
 import { configValues, readConfigFile } from '../config.js';
 import type { ConfigSectionRead } from '../config.js';
+import { configureDiagnostics } from '../logger.js';
+import type { DiagnosticsSettings } from '../logger.js';
+import { diagnosticFlags, diagnosticsFrom } from './diag-flags.js';
 
 export type { OptionSpec } from '../options.js';
 export { intOption, choiceOption, stringOption, boolOption, listOption } from '../options.js';
@@ -31,6 +34,8 @@ export interface ParsedCommand {
   structured: Record<string, unknown>;
   /** The config file read, or null. */
   configFile: string | null;
+  /** `--log-level` and `--diag-format` (every command takes them). */
+  diagnostics: DiagnosticsSettings;
 }
 
 const helpOption: OptionSpec = { type: 'boolean', short: 'h', description: 'Show this help and exit.' };
@@ -42,9 +47,9 @@ const configOption: OptionSpec = {
   description: 'Read settings from FILE (default: muxd.json in the working directory, if present); flags and MUXD_* variables win over it.',
 };
 
-/** Every flag of a command as parsed: its own, `--config` when it reads the file, and `--help`. */
+/** Every flag of a command as parsed: its own, `--config` when it reads the file, the diagnostics flags and `--help`. */
 function allOptions(spec: CommandSpec): Record<string, OptionSpec> {
-  return spec.config ? { ...spec.options, config: configOption, help: helpOption } : { ...spec.options, help: helpOption };
+  return spec.config ? { ...spec.options, config: configOption, ...diagnosticFlags, help: helpOption } : { ...spec.options, ...diagnosticFlags, help: helpOption };
 }
 
 /** `max-conns` → `MUXD_MAX_CONNS`. */
@@ -110,7 +115,7 @@ export function parseCommand(spec: CommandSpec, argv: string[], env: NodeJS.Proc
   if (!help && parsed.positionals.length > spec.maxPositionals) {
     throw new UsageError(`unexpected argument ${JSON.stringify(parsed.positionals[spec.maxPositionals])}`);
   }
-  return { values, positionals: parsed.positionals, help, structured, configFile };
+  return { values, positionals: parsed.positionals, help, structured, configFile, diagnostics: diagnosticsFrom(flags, env) };
 }
 
 /** Renders the one help layout: Usage / Options / Examples. */
@@ -149,6 +154,7 @@ export function parseHostPort(raw: string, defaultHost = '127.0.0.1'): { host: s
 /** Parses argv; on `--help` prints the command's help and returns null (the caller just returns). */
 export function parseOrHelp(spec: CommandSpec, argv: string[], env: NodeJS.ProcessEnv = process.env): ParsedCommand | null {
   const parsed = parseCommand(spec, argv, env);
+  configureDiagnostics(parsed.diagnostics);
   if (!parsed.help) return parsed;
   process.stdout.write(renderHelp(spec));
   return null;

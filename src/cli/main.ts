@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // The muxd executable: dispatches to a subcommand, maps errors to exit codes (2 usage, 1 runtime).
 import { MuxdError, ErrorCode } from '../errors.js';
+import { formatFatal } from '../logger.js';
 
 /** The shape of every src/cli/commands/<name>.ts module. */
 export interface CommandModule {
@@ -68,10 +69,10 @@ async function main(argv: string[]): Promise<void> {
 
 main(process.argv.slice(2)).catch((err: unknown) => {
   if (err instanceof MuxdError) {
-    process.stderr.write(`muxd: ${err.message} (${err.code})\n`);
+    process.stderr.write(formatFatal(`${err.message} (${err.code})`));
     process.exitCode = err.code === ErrorCode.USAGE || err.code === ErrorCode.INVALID_OPTION ? 2 : 1;
   } else {
-    process.stderr.write(`muxd: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.stderr.write(formatFatal(err instanceof Error ? err.message : String(err)));
     process.exitCode = 1;
   }
   if (process.exitCode === 2) process.stderr.write('Run muxd <command> --help for usage.\n');

@@ -148,14 +148,14 @@ export class Batcher implements SourceHost, Ingest {
         : this.sink.append(batch).then(
             (first) => ({ first, err: null }),
             (err: unknown) => {
-              this.log(`${batch.length} messages answered ${codeOf(err)}: ${err instanceof Error ? err.message : String(err)}`);
+              this.log(`${batch.length} messages answered ${codeOf(err)}: ${err instanceof Error ? err.message : String(err)}`, 'warn');
               return { first: 0, err: err ?? new IoError('the journal refused the batch without a reason') };
             },
           );
     this.tail = this.tail
       .then(() => result)
       .then((r) => this.settle(taken, r.first, r.err))
-      .catch((err: unknown) => this.log(`internal error while answering a batch: ${String(err)}`));
+      .catch((err: unknown) => this.log(`internal error while answering a batch: ${String(err)}`, 'error'));
   }
 
   private settle(taken: Source[], first: number, err: unknown): void {
@@ -165,7 +165,7 @@ export class Batcher implements SourceHost, Ingest {
       try {
         s.settle(first, err);
       } catch (e) {
-        this.log(`settling a source failed: ${String(e)}`);
+        this.log(`settling a source failed: ${String(e)}`, 'error');
       }
     }
     // A snapshot: a source that resumes may take in held input and pause (park) again.

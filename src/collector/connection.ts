@@ -1,7 +1,7 @@
 // One collector stream connection, whatever its protocol: the socket under a LineSource, its reply policy, half-close, idle timeout, linger.
 import type { Socket } from 'node:net';
 import { ErrorCode } from '../errors.js';
-import type { LogFn } from '../logger.js';
+import type { LogFn, LogLevelValue } from '../logger.js';
 import type { Ingest } from './ingest.js';
 import { LineSource } from './line-source.js';
 import type { LineInput } from './line-source.js';
@@ -142,8 +142,8 @@ export class StreamConnection implements LineInput, ConnectionHost {
   }
 
   /** {@inheritDoc ConnectionHost.log} */
-  log(message: string): void {
-    this.logFn(`${this.lines.src}: ${message}`);
+  log(message: string, level?: LogLevelValue): void {
+    this.logFn(`${this.lines.src}: ${message}`, level);
   }
 
   /** {@inheritDoc ConnectionHost.endAfterAnswers} */

@@ -119,7 +119,7 @@ export class StreamListener implements InputListener {
     else this.server.listen({ host: this.opts.host, port: this.opts.port, backlog: LISTEN_BACKLOG });
     await listening;
     if (this.opts.maxConns + FD_RESERVE > this.fdLimit) {
-      this.log(`--max-conns ${this.opts.maxConns} is above the open-file limit (${this.fdLimit}); raise it with ulimit -n`);
+      this.log(`--max-conns ${this.opts.maxConns} is above the open-file limit (${this.fdLimit}); raise it with ulimit -n`, 'warn');
     }
     const addr = this.server.address() as net.AddressInfo;
     const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
@@ -149,7 +149,7 @@ export class StreamListener implements InputListener {
   /** EMFILE/ENFILE on accept: libuv keeps listening; log (at most once a second) and keep serving. */
   private serverOnError(err: NodeJS.ErrnoException): void {
     if (err.code === 'EMFILE' || err.code === 'ENFILE') return this.fdPressure(err.code);
-    this.log(`${this.kind} listener error: ${err.code ?? err.message}`);
+    this.log(`${this.kind} listener error: ${err.code ?? err.message}`, 'error');
   }
 
   /** Out of (or nearly out of) file descriptors: new connections are refused until some close. */

@@ -1,6 +1,7 @@
 // How a stream input talks back: never (the syslog port), the muxd line protocol (`ok`/`error`), or RELP (`rsp`); and the inputs built on them.
 import { ErrorCode, IdleTimeoutError } from '../errors.js';
 import type { MessageTooLongError, RelpFrameError } from '../errors.js';
+import type { LogLevelValue } from '../logger.js';
 import { Framing } from '../protocol/framing.js';
 import type { FramingValue } from '../protocol/framing.js';
 import { createFrameDecoder } from '../protocol/framing.js';
@@ -62,7 +63,7 @@ export interface ConnectionHost {
   /** Counts a refusal by code in the stats and metrics. */
   countRejected(code: string): void;
   /** Logs a line about this connection. */
-  log(message: string): void;
+  log(message: string, level?: LogLevelValue): void;
 }
 
 /** What one connection of an input decodes with and answers through. */
@@ -128,7 +129,7 @@ export const RELP_PROTOCOL: StreamProtocol = {
         close: (txnr) => host.endAfterAnswers(Buffer.concat([closeResponse(txnr), SERVER_CLOSE])),
         fail: (err: RelpFrameError | MessageTooLongError, txnr) => {
           host.countRejected(err.code);
-          host.log(`RELP session closed: ${err.code} ${err.message}`);
+          host.log(`RELP session closed: ${err.code} ${err.message}`, 'warn');
           host.endAfterAnswers(txnr === null ? SERVER_CLOSE : Buffer.concat([errorResponse(txnr, `${err.code} ${err.message}`), SERVER_CLOSE]));
         },
       },

@@ -52,7 +52,7 @@ export async function startCollectStack(
   } else {
     const n = config.nats;
     const collectorId = n.collectorId ?? (await loadCollectorId(path.dirname(config.journal.path), logFor('collect')));
-    nats = await openNatsSink({ ...n, collectorId, syslog: config.journal.syslog, log: logFor('nats') });
+    nats = await openNatsSink({ ...n, collectorId, syslog: config.journal.syslog, log: logFor('nats'), signal: lifecycle.signal });
     logFor('collect')(`NATS stream ${n.stream} (subject ${nats.subject}, R${n.replicas}), collector ${collectorId}, next seq ${nats.stats.lastSeq + 1}`);
     lifecycle.register(nats);
     sink = nats;

@@ -47,7 +47,7 @@ export class StdinSource implements LineInput {
   start(): void {
     this.input.on('data', this.inputOnData);
     this.input.on('end', this.inputOnEnd);
-    this.input.on('error', (err: Error) => this.log(`stdin error: ${err.message}`));
+    this.input.on('error', (err: Error) => this.log(`stdin error: ${err.message}`, 'warn'));
     this.output.on('error', () => {});
     this.output.on('drain', () => this.lines.writable());
   }

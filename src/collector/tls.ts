@@ -126,7 +126,7 @@ export function createStreamServer(settings: CollectorTls | null, onSocket: (soc
     since++;
     const now = Date.now();
     if (now - last < 1000) return;
-    log(`TLS handshake failed (${since} since the last report): ${err.code ?? err.message}`);
+    log(`TLS handshake failed (${since} since the last report): ${err.code ?? err.message}`, 'warn');
     last = now;
     since = 0;
   });

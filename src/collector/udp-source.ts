@@ -155,7 +155,7 @@ export class UdpListener implements InputListener {
     const socket = dgram.createSocket({ type: isIPv6(host) ? 'udp6' : 'udp4', recvBufferSize: recvBuffer });
     this.socket = socket;
     socket.on('message', (msg: Buffer, rinfo: dgram.RemoteInfo) => this.socketOnMessage(msg, rinfo));
-    socket.on('error', (err: NodeJS.ErrnoException) => this.log(`UDP listener error: ${err.code ?? err.message}`));
+    socket.on('error', (err: NodeJS.ErrnoException) => this.log(`UDP listener error: ${err.code ?? err.message}`, 'error'));
     // Bound before the call: with a passed descriptor, 'listening' is emitted inside bind() itself.
     const listening = once(socket, 'listening');
     if (fd !== null) socket.bind({ fd });

@@ -126,7 +126,7 @@ export async function createLiveReload(opts: LiveReloadOptions): Promise<LiveRel
   }
   let reported = false;
   watcher.on('error', (err: NodeJS.ErrnoException) => {
-    if (!reported) log(`live reload stopped watching: ${err.code ?? err.message}`);
+    if (!reported) log(`live reload stopped watching: ${err.code ?? err.message}`, 'warn');
     reported = true;
   });
 

@@ -96,13 +96,13 @@ export class WorkerPool {
         if (Date.now() - born >= RESTART_RESET_MS) this.crashesInARow = 0;
         const delay = Math.min(RESTART_MAX_MS, RESTART_BASE_MS * 2 ** this.crashesInARow);
         this.crashesInARow++;
-        this.o.log(`worker ${worker.process.pid ?? '?'} exited (${signal ?? `code ${code}`}); restarting in ${delay} ms`);
+        this.o.log(`worker ${worker.process.pid ?? '?'} exited (${signal ?? `code ${code}`}); restarting in ${delay} ms`, 'warn');
         this.restartTimer = setTimeout(() => {
           this.restartTimer = null;
           if (this.stopping) return;
           this.fork().then(
             (w) => this.o.log(`worker ${w.pid} started in place of ${worker.process.pid ?? '?'}`),
-            (err: unknown) => this.o.log(`restart failed: ${err instanceof Error ? err.message : String(err)}`),
+            (err: unknown) => this.o.log(`restart failed: ${err instanceof Error ? err.message : String(err)}`, 'error'),
           );
         }, delay);
       });

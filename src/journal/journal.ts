@@ -165,7 +165,7 @@ export class Journal extends EventEmitter implements Sink, Closable {
     this.fd = -1;
     await new Promise<void>((resolve) => {
       this.ops.fdatasync(fd, (err) => {
-        if (err) this.log(`final fdatasync failed: ${errnoOf(err)}`);
+        if (err) this.log(`final fdatasync failed: ${errnoOf(err)}`, 'error');
         this.ops.close(fd, () => resolve());
       });
     });
@@ -297,7 +297,7 @@ export class Journal extends EventEmitter implements Sink, Closable {
       },
       (err: unknown) => {
         this.rotating = false;
-        this.log(`rotation failed (${errnoOf(err)}); writes paused, retrying`);
+        this.log(`rotation failed (${errnoOf(err)}); writes paused, retrying`, 'error');
         this.startFailing();
       },
     );
@@ -326,7 +326,7 @@ export class Journal extends EventEmitter implements Sink, Closable {
       this.writtenSeq = jobs[0]!.first - 1;
     }
     this.stats.size = keepSize;
-    this.log(`${op} failed (${errnoOf(err)}): ${countOf(victims)} messages not acknowledged; writes paused, retrying`);
+    this.log(`${op} failed (${errnoOf(err)}): ${countOf(victims)} messages not acknowledged; writes paused, retrying`, 'error');
     this.rejectJobs(victims, new IoError(`${op} failed`, { cause: err }));
     this.startFailing();
   }

@@ -177,8 +177,11 @@ export async function* readJournal(options: ReadJournalOptions): AsyncGenerator<
           }
           live = await openWithInode(file);
           pending = await between(lastIno, live?.ino);
+          // FILE may be gone again (renamed before its successor exists): then the newest rotated file read is
+          // where the next pass starts, or it would read that file twice (seen under Node 26's faster fs calls).
+          const newest = pending[pending.length - 1]?.ino;
           yield* readPending();
-          lastIno = live?.ino ?? lastIno;
+          lastIno = live?.ino ?? newest ?? lastIno;
           decoder = new LineDecoder(maxLine);
           position = 0;
           continue;

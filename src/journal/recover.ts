@@ -105,7 +105,7 @@ export async function recoverJournal(file: string, format: JournalFormatValue, l
       await fsyncDir(path.dirname(file));
       await fh.truncate(cut);
       await fh.datasync();
-      log(`recovered a torn last record: moved ${tornBytes} bytes to ${tornName(file)} and cut the journal to ${cut} bytes`);
+      log(`recovered a torn last record: moved ${tornBytes} bytes to ${tornName(file)} and cut the journal to ${cut} bytes`, 'warn');
     }
     let lastSeq: number;
     if (format === JournalFormat.RAW) {

@@ -4,6 +4,8 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { natsName } from './url.js';
+import { silentLog } from '../logger.js';
+import type { LogFn } from '../logger.js';
 
 /** Name of the state file, in the journal's folder. */
 export const COLLECTOR_ID_FILE = 'collector-id';
@@ -19,7 +21,7 @@ export function hostnameId(hostname: string = os.hostname()): string {
  * folder cannot be written, falls back to the hostname alone: stable on this machine, but shared by every
  * collector on it, so give each one `--collector-id` then.
  */
-export async function loadCollectorId(dir: string, log: (text: string) => void = () => {}): Promise<string> {
+export async function loadCollectorId(dir: string, log: LogFn = silentLog): Promise<string> {
   const file = path.join(dir, COLLECTOR_ID_FILE);
   try {
     const kept = (await readFile(file, 'utf8')).trim();
@@ -36,7 +38,7 @@ export async function loadCollectorId(dir: string, log: (text: string) => void =
     await rename(tmp, file);
     return id;
   } catch (err) {
-    log(`cannot keep a collector id in ${dir} (${(err as NodeJS.ErrnoException).code ?? 'error'}); using the hostname`);
+    log(`cannot keep a collector id in ${dir} (${(err as NodeJS.ErrnoException).code ?? 'error'}); using the hostname`, 'warn');
     return hostnameId();
   }
 }

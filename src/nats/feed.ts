@@ -101,7 +101,7 @@ export class StreamFeed extends EventEmitter implements Closable {
           this.emit('durable', item.map(toFeedRecord));
         }
       } catch (err) {
-        if (!this.stop.signal.aborted) this.log(`reading stream ${this.stream} stopped: ${err instanceof Error ? err.message : String(err)}`);
+        if (!this.stop.signal.aborted) this.log(`reading stream ${this.stream} stopped: ${err instanceof Error ? err.message : String(err)}`, 'warn');
       }
     })();
   }

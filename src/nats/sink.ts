@@ -11,7 +11,7 @@ import { silentLog } from '../logger.js';
 import { JournalFormat, RecordEncoder } from '../journal/record.js';
 import type { MessageInput, Sink } from '../journal/sink.js';
 import { BatchHeader, batchMsgId, batchSubject } from './batch.js';
-import { connectNats, ensureStream, lastCollectorSeq } from './stream.js';
+import { settleSink } from './startup.js';
 
 /** Options for {@link openNatsSink}. */
 export interface NatsSinkOptions {
@@ -21,13 +21,15 @@ export interface NatsSinkOptions {
   subjectPrefix: string;
   replicas: number;
   collectorId: string;
-  /** A batch without a PubAck after this long is answered ERR_SINK_UNAVAILABLE. */
+  /** A batch without a PubAck after this long is answered ERR_SINK_UNAVAILABLE; startup waits this long for the stream too. */
   sinkTimeoutMs: number;
   /** How long one publish waits for its PubAck before it is sent again (default min(2000, sinkTimeoutMs)). */
   publishTimeoutMs?: number;
   /** `--syslog`: records carry the parsed `syslog` field, exactly as in the file journal. */
   syslog?: boolean;
   log?: LogFn;
+  /** Aborted by shutdown: a startup still waiting for the stream gives up. */
+  signal?: AbortSignal;
 }
 
 /** Counters for metrics and tests. */
@@ -172,7 +174,7 @@ export class NatsSink extends EventEmitter implements Sink, Closable {
   private onFail(job: Job, err: unknown): void {
     job.sending = false;
     if (job.done) return;
-    if (this.state === SinkState.UP) this.log(`publish of batch ${job.msgId} failed (${err instanceof Error ? err.message : String(err)}); holding input and retrying`);
+    if (this.state === SinkState.UP) this.log(`publish of batch ${job.msgId} failed (${err instanceof Error ? err.message : String(err)}); holding input and retrying`, 'warn');
     this.setState(SinkState.DOWN);
     this.scheduleRetry();
   }
@@ -247,15 +249,20 @@ export class NatsSink extends EventEmitter implements Sink, Closable {
   }
 }
 
-/** Connects, makes sure the stream exists, reads this collector's last seq and returns the sink. */
+/**
+ * Connects, makes sure the stream exists, reads this collector's last seq and returns the sink. While the cluster is
+ * unreachable or unsettled it keeps trying, logging why, for up to `sinkTimeoutMs`; then it throws ERR_SINK_UNAVAILABLE.
+ */
 export async function openNatsSink(opts: NatsSinkOptions): Promise<NatsSink> {
-  const nc = await connectNats(opts.servers, `muxd collector ${opts.collectorId}`);
-  try {
-    const jsm = await ensureStream(nc, { stream: opts.stream, prefix: opts.subjectPrefix, replicas: opts.replicas });
-    const lastSeq = await lastCollectorSeq(jsm, opts.stream, opts.subjectPrefix, opts.collectorId);
-    return new NatsSink(nc, opts, lastSeq);
-  } catch (err) {
-    await nc.close();
-    throw err;
-  }
+  const { nc, lastSeq } = await settleSink({
+    servers: opts.servers,
+    stream: opts.stream,
+    prefix: opts.subjectPrefix,
+    replicas: opts.replicas,
+    collectorId: opts.collectorId,
+    timeoutMs: opts.sinkTimeoutMs,
+    log: opts.log ?? silentLog,
+    ...(opts.signal !== undefined ? { signal: opts.signal } : {}),
+  });
+  return new NatsSink(nc, opts, lastSeq);
 }

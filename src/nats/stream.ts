@@ -36,10 +36,11 @@ export interface StreamSpec {
 
 /**
  * Creates the stream with file storage if it is missing; refuses (SinkMismatchError) if it exists with another
- * subject set, since altering a stream others may use is not muxd's call. Returns the manager.
+ * subject set, since altering a stream others may use is not muxd's call. Returns the manager, whose requests wait
+ * up to `timeoutMs` for an answer.
  */
-export async function ensureStream(nc: NatsConnection, spec: StreamSpec): Promise<JetStreamManager> {
-  const jsm = await jetstreamManager(nc);
+export async function ensureStream(nc: NatsConnection, spec: StreamSpec, timeoutMs?: number): Promise<JetStreamManager> {
+  const jsm = await jetstreamManager(nc, timeoutMs === undefined ? {} : { timeout: timeoutMs });
   const want = `${spec.prefix}.>`;
   let subjects: string[] | null = null;
   try {

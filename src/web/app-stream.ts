@@ -111,7 +111,7 @@ export async function startUpOnStream(o: UpStreamOptions): Promise<UpStreamApp> 
     const indexed = feed
       .page(feed.lastPosition + 1, 1000)
       .then((page) => hub.prefill(page.lines.map((l) => JSON.parse(l) as LiveRecord)))
-      .catch((err: unknown) => logFor('up')(`stream history: ${err instanceof Error ? err.message : String(err)}`));
+      .catch((err: unknown) => logFor('up')(`stream history: ${err instanceof Error ? err.message : String(err)}`, 'warn'));
     return {
       feed,
       collector,

@@ -77,7 +77,7 @@ export async function startUp(o: UpOptions): Promise<UpApp> {
   const staticHandler =
     o.staticOptions === null ? null : composeLayers(layers.files, await createStaticHandler({ ...o.staticOptions, deny }));
   if (o.staticOptions !== null && guard.inside(await realpath(path.resolve(o.staticOptions.root)))) {
-    logFor('up')(`warning: the journal ${o.collect.journal.path} lies inside the served folder ${o.staticOptions.root}; its files are never served (404)`);
+    logFor('up')(`warning: the journal ${o.collect.journal.path} lies inside the served folder ${o.staticOptions.root}; its files are never served (404)`, 'warn');
   }
   const assets = await loadAssets();
   const { lifecycle } = o;
@@ -132,7 +132,7 @@ export async function startUp(o: UpOptions): Promise<UpApp> {
           .start()
           .then(() => history.page(journal.stats.lastSeq + 1, 1000))
           .then((page) => hub.prefill(page.lines.map((l) => JSON.parse(l) as LiveRecord)))
-          .catch((err: unknown) => logFor('up')(`history index: ${err instanceof Error ? err.message : String(err)}`))
+          .catch((err: unknown) => logFor('up')(`history index: ${err instanceof Error ? err.message : String(err)}`, 'warn'))
       : Promise.resolve();
     return { journal, collector, hub, history, metrics, http, httpUrl: web.url, collectUrl: tcp.url, collectPort: tcp.port, stdin, indexed };
   } catch (err) {

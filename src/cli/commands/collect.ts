@@ -1,6 +1,7 @@
 // `muxd collect`: TCP clients and the terminal into one durable journal, every message acknowledged.
 import { collectConfigFrom, collectFlags } from '../../collector/options.js';
 import { startCollectStack } from '../../collector/start.js';
+import { SinkUnavailableError } from '../../errors.js';
 import { createLogger } from '../../logger.js';
 import { parseOrHelp } from '../args.js';
 import type { CommandSpec } from '../args.js';
@@ -33,7 +34,13 @@ export async function run(argv: string[]): Promise<void> {
   if (!parsed) return;
   const config = collectConfigFrom(parsed.values);
   const lifecycle = createProcessLifecycle();
-  const { collector: server, stdin } = await startCollectStack(config, lifecycle, createLogger);
+  const stack = await startCollectStack(config, lifecycle, createLogger).catch((err: unknown) => {
+    // SIGTERM while the sink was still being waited for: the shutdown has run, and stopping is not a failure.
+    if (lifecycle.stopping && err instanceof SinkUnavailableError) return null;
+    throw err;
+  });
+  if (stack === null) return;
+  const { collector: server, stdin } = stack;
   const info = await server.listen();
   announceListening('collect', info.url);
   for (const l of server.listening) announceListening(l.kind as 'syslog' | 'relp' | 'udp', l.info.url);
