@@ -3,6 +3,8 @@ import type { Socket } from 'node:net';
 import { ErrorCode } from '../errors.js';
 import type { LogFn, LogLevelValue } from '../logger.js';
 import type { Ingest } from './ingest.js';
+import { countRefused } from './input-counters.js';
+import type { InputCounters } from './input-counters.js';
 import { LineSource } from './line-source.js';
 import type { LineInput } from './line-source.js';
 import { SILENT } from './reply-policy.js';
@@ -18,12 +20,6 @@ export interface ConnectionOptions {
   idleTimeout: number;
 }
 
-/** Counters a connection feeds, owned by its listener. */
-export interface ConnectionCounters {
-  /** Messages and bytes read (queued for the journal or refused by a cap). */
-  messages: number;
-  bytes: number;
-}
 
 /**
  * The state of one client socket of any stream input (the muxd port, the syslog port, RELP, each plain or TLS):
@@ -47,13 +43,14 @@ export class StreamConnection implements LineInput, ConnectionHost {
     private readonly ingest: Ingest,
     protocol: StreamProtocol,
     private readonly opts: ConnectionOptions,
+    private readonly counters: InputCounters,
     private readonly logFn: LogFn,
     private readonly onGone: (conn: StreamConnection) => void,
   ) {
     this.policy = protocol.policy;
     const src = `${protocol.srcPrefix}:${socket.remoteAddress ?? '?'}:${socket.remotePort ?? 0}`;
     const session = protocol.open(this, opts.maxMessage);
-    const lineOpts = { maxMessage: opts.maxMessage, ack: session.ack && !this.muted, ...(session.replies ? { replies: session.replies } : {}) };
+    const lineOpts = { maxMessage: opts.maxMessage, ack: session.ack && !this.muted, counters, ...(session.replies ? { replies: session.replies } : {}) };
     this.lines = new LineSource(ingest, src, this, lineOpts, session.decoder);
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.socketOnData(chunk));
@@ -93,7 +90,7 @@ export class StreamConnection implements LineInput, ConnectionHost {
       this.socket.setTimeout(this.opts.idleTimeout * 1000);
       return;
     }
-    this.ingest.countRejected(ErrorCode.IDLE_TIMEOUT);
+    this.countRejected(ErrorCode.IDLE_TIMEOUT);
     this.endAfterAnswers(this.policy.idle(this.opts.idleTimeout));
   }
 
@@ -138,6 +135,7 @@ export class StreamConnection implements LineInput, ConnectionHost {
 
   /** {@inheritDoc ConnectionHost.countRejected} */
   countRejected(code: string): void {
+    countRefused(this.counters, code);
     this.ingest.countRejected(code);
   }
 

@@ -4,6 +4,8 @@ import { LineDecoder } from '../protocol/line-decoder.js';
 import type { FrameSink } from '../protocol/octet-decoder.js';
 import { ReplyEncoder } from '../protocol/replies.js';
 import type { Ingest } from './ingest.js';
+import { countRefused } from './input-counters.js';
+import type { InputCounters } from './input-counters.js';
 import type { Source, SourceHandler } from './source.js';
 
 /** Why reading is paused; reading resumes only when no reason is left (and no held input waits). */
@@ -48,6 +50,8 @@ export interface LineSourceOptions {
   ack: boolean;
   /** How answers are put on the wire; default the line protocol's `ok <seq>` / `error <CODE> …` (RELP brings its own). */
   replies?: ReplyWriter;
+  /** The input's counters this source adds to (messages, bytes, refusals); none: not counted per input. */
+  counters?: InputCounters;
 }
 
 /** Encodes a source's answers; `take()` hands out the bytes of one settled batch. ReplyEncoder is one. */
@@ -79,6 +83,7 @@ export class LineSource implements FrameSink, SourceHandler {
   private gone = false;
   /** Set by the decoder's `badFrame`: handled once the decoder has returned. */
   private badFrameReason: string | null = null;
+  private readonly counters: InputCounters | null;
 
   constructor(
     private readonly batcher: Ingest,
@@ -88,6 +93,7 @@ export class LineSource implements FrameSink, SourceHandler {
     private readonly decoder: FrameDecoder = new LineDecoder(opts.maxMessage),
   ) {
     this.replies = opts.replies ?? new ReplyEncoder();
+    this.counters = opts.counters ?? null;
     this.source = batcher.createSource(src, this, opts.ack);
     this.tooLongReason = new MessageTooLongError(opts.maxMessage).message;
   }
@@ -147,16 +153,25 @@ export class LineSource implements FrameSink, SourceHandler {
 
   /** {@inheritDoc FrameSink.line} */
   line(bytes: Buffer): boolean {
+    if (this.counters !== null) {
+      this.counters.messages++;
+      this.counters.bytes += bytes.length;
+    }
     return this.source.push(bytes);
   }
 
   /** {@inheritDoc FrameSink.span} */
   span(buf: Buffer, start: number, end: number): boolean {
+    if (this.counters !== null) {
+      this.counters.messages++;
+      this.counters.bytes += end - start;
+    }
     return this.source.pushSpan(buf, start, end);
   }
 
   /** {@inheritDoc FrameSink.tooLong} */
   tooLong(_length: number): boolean {
+    if (this.counters !== null) countRefused(this.counters, ErrorCode.MESSAGE_TOO_LONG);
     return this.source.refuse(ErrorCode.MESSAGE_TOO_LONG, this.tooLongReason);
   }
 
@@ -215,7 +230,13 @@ export class LineSource implements FrameSink, SourceHandler {
     }
     if (this.held === null && this.inputDone) {
       const rest = this.decoder.end(this);
-      if (rest !== null) this.source.pushPartial(rest);
+      if (rest !== null) {
+        if (this.counters !== null) {
+          this.counters.messages++;
+          this.counters.bytes += rest.length;
+        }
+        this.source.pushPartial(rest);
+      }
       this.batcher.kick();
       if (this.source.outstanding === 0) this.input.settled();
     }
@@ -232,6 +253,7 @@ export class LineSource implements FrameSink, SourceHandler {
   /** The framing broke: answer ERR_BAD_FRAME after the replies owed, then the transport closes. */
   private broken(reason: string): void {
     this.badFrameReason = null;
+    if (this.counters !== null) countRefused(this.counters, ErrorCode.BAD_FRAME);
     this.source.refuse(ErrorCode.BAD_FRAME, reason);
     this.batcher.kick();
     this.input.abort?.(reason);

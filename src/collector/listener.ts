@@ -7,6 +7,8 @@ import type { Closable } from '../lifecycle.js';
 import type { LogFn } from '../logger.js';
 import { LINGER_MS, StreamConnection } from './connection.js';
 import type { Ingest } from './ingest.js';
+import { countRefused, inputCounters } from './input-counters.js';
+import type { InputStats } from './input-counters.js';
 import type { StreamProtocol } from './reply-policy.js';
 import { createStreamServer, reloadServerTls } from './tls.js';
 import type { CollectorTls } from './tls.js';
@@ -27,6 +29,8 @@ export interface InputListener {
   readonly closable: Closable;
   /** Connections open now (0 for UDP). */
   readonly connections: number;
+  /** What this input read, refused and holds open. */
+  readonly stats: InputStats;
 }
 
 /** Settings of one stream listener. */
@@ -76,6 +80,7 @@ export class StreamListener implements InputListener {
   private lastAcceptError = 0;
   private acceptErrors = 0;
   private readonly fdLimit = openFileLimit();
+  private readonly counters;
 
   constructor(
     private readonly protocol: StreamProtocol,
@@ -84,6 +89,7 @@ export class StreamListener implements InputListener {
     private readonly log: LogFn,
   ) {
     this.kind = protocol.kind;
+    this.counters = inputCounters(protocol.kind);
     const { server, scheme } = createStreamServer(opts.tls, (socket) => this.serverOnConnection(socket), log);
     this.server = server;
     this.scheme = scheme;
@@ -105,6 +111,11 @@ export class StreamListener implements InputListener {
   /** {@inheritDoc InputListener.connections} */
   get connections(): number {
     return this.open.size;
+  }
+
+  /** {@inheritDoc InputListener.stats} */
+  get stats(): InputStats {
+    return { ...this.counters, refused: { ...this.counters.refused }, connections: this.open.size };
   }
 
   /** Connections accepted since the start. */
@@ -132,7 +143,10 @@ export class StreamListener implements InputListener {
       const [code, message] = this.stopping
         ? [ErrorCode.SHUTTING_DOWN, 'server is shutting down']
         : [ErrorCode.BUSY, `too many connections (max ${this.opts.maxConns})`];
-      if (!this.stopping) this.ingest.countRejected(code);
+      if (!this.stopping) {
+        countRefused(this.counters, code);
+        this.ingest.countRejected(code);
+      }
       const last = this.protocol.policy.refusal(code, message);
       if (last === null) socket.end();
       else socket.end(last);
@@ -142,7 +156,7 @@ export class StreamListener implements InputListener {
     this.accepted++;
     // libuv sheds connections by itself when accept() hits EMFILE (it never reports it), so warn as the limit nears.
     if (this.open.size + FD_RESERVE >= this.fdLimit) this.fdPressure();
-    const conn = new StreamConnection(socket, this.ingest, this.protocol, this.opts, this.log, (c) => this.open.delete(c));
+    const conn = new StreamConnection(socket, this.ingest, this.protocol, this.opts, this.counters, this.log, (c) => this.open.delete(c));
     this.open.add(conn);
   }
 

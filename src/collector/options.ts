@@ -11,6 +11,8 @@ import type { FramingValue } from '../protocol/framing.js';
 import { collectorTlsFrom } from './tls.js';
 import type { CollectorTls } from './tls.js';
 import { DEFAULT_UDP_RECV_BUFFER } from './udp-source.js';
+import { parseAdminAddress } from '../admin/address.js';
+import type { AdminAddress } from '../admin/address.js';
 import { natsName, natsSubjectPrefix, parseNatsUrl } from '../nats/url.js';
 
 /** Collector settings. */
@@ -125,6 +127,11 @@ export const collectFlags: Record<string, CollectFlagSpec> = {
     default: DEFAULT_COMPRESSION,
     description: 'gzip: compress rotated journal files to FILE.N.gz in the background; tail, history and recovery read them.',
   },
+  admin: {
+    type: 'string',
+    arg: 'HOST:PORT',
+    description: 'Serve /metrics (Prometheus) and /health on this address (PORT alone: 127.0.0.1; 0 picks a free port); off by default.',
+  },
   'no-stdin': { type: 'boolean', default: false, description: 'Do not read lines from the terminal (stdin).' },
   sink: {
     type: 'string',
@@ -166,6 +173,8 @@ export interface CollectConfig {
   stdin: boolean;
   /** The NATS sink, or null for the file journal (`--sink file`). */
   nats: NatsSinkConfig | null;
+  /** `--admin`: where /metrics and /health listen, or null. */
+  admin: AdminAddress | null;
 }
 
 /** Validates `--sink` and the `--nats-*` flags; null for `--sink file`. */
@@ -263,5 +272,6 @@ export function collectConfigFrom(given: OptionValues, tlsPrefix = ''): CollectC
     },
     stdin: values['no-stdin'] !== true,
     nats: natsConfigFrom(values),
+    admin: typeof values.admin === 'string' && values.admin !== '' ? parseAdminAddress(values.admin) : null,
   };
 }

@@ -13,6 +13,7 @@ import { muxdProtocol, RELP_PROTOCOL, SYSLOG_PROTOCOL } from './reply-policy.js'
 import { UdpListener } from './udp-source.js';
 import { FdName, ListenFds } from '../systemd/listen-fds.js';
 import type { UdpStats } from './udp-source.js';
+import type { InputStats } from './input-counters.js';
 
 export type { ListenInfo } from './listener.js';
 
@@ -26,6 +27,8 @@ export interface CollectorStats extends CollectStats {
   dropped: number;
   /** UDP datagrams the kernel dropped before muxd read them (a full receive buffer); 0 without a UDP listener. */
   kernelDropped: number;
+  /** Per input: the muxd port, then the syslog port, RELP and UDP when they listen. */
+  inputs: InputStats[];
 }
 
 /**
@@ -83,20 +86,22 @@ export class CollectorServer {
   /** Live counters. */
   get stats(): CollectorStats {
     const listeners = [this.main, ...this.others];
+    const udp = this.udp?.udpStats;
     let connectionsTotal = 0;
     for (const l of listeners) if (l instanceof StreamListener) connectionsTotal += l.connectionsTotal;
     return {
       connectionsCurrent: listeners.reduce((n, l) => n + l.connections, 0),
       connectionsTotal,
-      dropped: this.udp?.stats.dropped ?? 0,
-      kernelDropped: this.udp?.stats.kernelDropped ?? 0,
+      dropped: udp?.dropped ?? 0,
+      kernelDropped: udp?.kernelDropped ?? 0,
+      inputs: listeners.map((l) => l.stats),
       ...this.batcher.stats,
     };
   }
 
   /** The UDP listener's counters, or null without one. */
   get udpStats(): UdpStats | null {
-    return this.udp?.stats ?? null;
+    return this.udp?.udpStats ?? null;
   }
 
   /** Starts every listener: the muxd port first (its address is returned), then the others (in `listening`). */

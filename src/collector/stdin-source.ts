@@ -5,6 +5,8 @@ import type { LogFn } from '../logger.js';
 import { LineSource } from './line-source.js';
 import type { LineInput } from './line-source.js';
 import type { Ingest } from './ingest.js';
+import { inputCounters } from './input-counters.js';
+import type { InputStats } from './input-counters.js';
 
 /** The src of every terminal line. */
 const STDIN_SRC = 'stdin';
@@ -16,6 +18,7 @@ const STDIN_SRC = 'stdin';
 export class StdinSource implements LineInput {
   readonly closable: Closable;
   private readonly lines: LineSource;
+  private readonly counters = inputCounters('stdin');
   private stopped = false;
   private readonly inputOnData = (chunk: Buffer | string): void => {
     this.lines.data(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
@@ -32,7 +35,7 @@ export class StdinSource implements LineInput {
     private readonly output: Writable,
     private readonly log: LogFn,
   ) {
-    this.lines = new LineSource(ingest, STDIN_SRC, this, opts);
+    this.lines = new LineSource(ingest, STDIN_SRC, this, { ...opts, counters: this.counters });
     this.closable = {
       name: 'stdin',
       stopAccepting: () => this.stop(),
@@ -41,6 +44,11 @@ export class StdinSource implements LineInput {
         this.input.destroy();
       },
     };
+  }
+
+  /** What the terminal sent and had refused. */
+  get stats(): InputStats {
+    return { ...this.counters, refused: { ...this.counters.refused }, connections: 0 };
   }
 
   /** Starts reading. */

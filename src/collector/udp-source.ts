@@ -7,6 +7,8 @@ import { ErrorCode } from '../errors.js';
 import type { Closable } from '../lifecycle.js';
 import type { LogFn } from '../logger.js';
 import type { Ingest } from './ingest.js';
+import { countRefused, inputCounters } from './input-counters.js';
+import type { InputStats } from './input-counters.js';
 import type { InputListener, ListenInfo } from './listener.js';
 import type { Source, SourceHandler } from './source.js';
 
@@ -129,6 +131,7 @@ export class UdpListener implements InputListener {
   private dropped = 0;
   /** The kernel's count when the socket closed (it can no longer be read then). */
   private finalKernelDrops = 0;
+  private readonly counters = inputCounters('udp');
 
   constructor(
     private readonly ingest: Ingest,
@@ -143,9 +146,14 @@ export class UdpListener implements InputListener {
     };
   }
 
-  /** The counters; the kernel's drops are read from /proc now. */
-  get stats(): UdpStats {
+  /** The UDP counters; the kernel's drops are read from /proc now. */
+  get udpStats(): UdpStats {
     return { datagrams: this.datagrams, dropped: this.dropped, kernelDropped: this.readKernelDrops() };
+  }
+
+  /** {@inheritDoc InputListener.stats} */
+  get stats(): InputStats {
+    return { ...this.counters, refused: { ...this.counters.refused }, connections: 0 };
   }
 
   /** {@inheritDoc InputListener.listen} */
@@ -186,6 +194,7 @@ export class UdpListener implements InputListener {
     const end = datagramEnd(msg);
     if (end === 0) return;
     if (end > this.opts.maxMessage) {
+      countRefused(this.counters, ErrorCode.MESSAGE_TOO_LONG);
       this.ingest.countRejected(ErrorCode.MESSAGE_TOO_LONG);
       this.dropped++;
       return;
@@ -200,6 +209,8 @@ export class UdpListener implements InputListener {
       peer = new Peer(this, key, this.ingest);
       this.peers.set(key, peer);
     }
+    this.counters.messages++;
+    this.counters.bytes += end;
     peer.source.pushSpan(msg, 0, end);
     this.ingest.kick();
   }

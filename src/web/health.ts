@@ -11,7 +11,8 @@ export interface HealthSources {
   version: string;
   startedAt: number;
   lastSeq: () => number;
-  sseClients: () => number;
+  /** Live-page viewers (`up`); absent for collect and serve. */
+  sseClients?: () => number;
   connections?: () => number;
   stopping?: () => boolean;
   /** True while the journal refuses writes (a failed write or fdatasync not yet retried successfully). */
@@ -26,7 +27,7 @@ export function healthBody(src: HealthSources): HealthReport {
     version: src.version,
     uptimeSeconds: Math.round((Date.now() - src.startedAt) / 1000),
     lastSeq: src.lastSeq(),
-    sseClients: src.sseClients(),
+    ...(src.sseClients ? { sseClients: src.sseClients() } : {}),
     ...(src.connections ? { connections: src.connections() } : {}),
   };
 }

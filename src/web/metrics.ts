@@ -47,9 +47,20 @@ export class HttpStatusCounter {
   }
 }
 
+/** One input's counters (`CollectorServer.stats.inputs`, the terminal's). */
+export interface InputStatsLike {
+  input: string;
+  messages: number;
+  bytes: number;
+  refused: Record<string, number>;
+  connections: number;
+}
+
 /** Everything the metrics read; each source is optional so parts can be tested alone. */
 export interface MetricsSources {
   collector?: () => CollectorStatsLike;
+  /** Per input (muxd port, syslog port, RELP, UDP, terminal): messages, bytes, refusals by code, open connections. */
+  inputs?: () => InputStatsLike[];
   /** Rejections decided outside the collector (e.g. by the HTTP ingest endpoint), added to the collector's by code. */
   rejectedElsewhere?: () => Record<string, number>;
   journal?: JournalStatsLike;
@@ -78,6 +89,23 @@ function entries(rejected: CollectorStatsLike['rejected']): Array<[string, numbe
 export function createMetrics(src: MetricsSources): Metrics {
   const registry = new Registry();
   if (src.defaultMetrics !== false) collectDefaultMetrics({ register: registry, prefix: 'muxd_', eventLoopMonitoringPrecision: 20 });
+  const inputs = src.inputs;
+  if (inputs) {
+    const labelNames = ['input'] as const;
+    new Counter({ name: 'muxd_input_messages_total', help: 'Messages read by each input (queued for the journal).', labelNames, registers: [registry], collect() { this.reset(); for (const x of inputs()) this.inc({ input: x.input }, x.messages); } });
+    new Counter({ name: 'muxd_input_bytes_total', help: 'Message bytes read by each input.', labelNames, registers: [registry], collect() { this.reset(); for (const x of inputs()) this.inc({ input: x.input }, x.bytes); } });
+    new Gauge({ name: 'muxd_input_connections', help: 'Connections open on each input.', labelNames, registers: [registry], collect() { this.reset(); for (const x of inputs()) this.set({ input: x.input }, x.connections); } });
+    new Counter({
+      name: 'muxd_input_refused_total',
+      help: 'Messages or connections each input refused, by error code (ERR_BAD_FRAME counts framing errors).',
+      labelNames: ['input', 'code'] as const,
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const x of inputs()) for (const [code, n] of Object.entries(x.refused)) this.inc({ input: x.input, code }, n);
+      },
+    });
+  }
   const collector = src.collector;
   if (collector) {
     new Gauge({ name: 'muxd_connections_current', help: 'Collector TCP connections open now.', registers: [registry], collect() { this.set(collector().connectionsCurrent); } });
@@ -100,6 +128,7 @@ export function createMetrics(src: MetricsSources): Metrics {
   }
   const journal = src.journal;
   let journalOnSync: ((durationMs: number, batchSize: number) => void) | null = null;
+  let journalOnRotated: (() => void) | null = null;
   if (journal) {
     new Counter({ name: 'muxd_journal_bytes_written_total', help: 'Bytes written to the journal.', registers: [registry], collect() { this.reset(); this.inc(journal.stats.bytesWritten); } });
     new Gauge({ name: 'muxd_journal_size_bytes', help: 'Size of the current journal file.', registers: [registry], collect() { this.set(journal.stats.size); } });
@@ -122,6 +151,9 @@ export function createMetrics(src: MetricsSources): Metrics {
       batchSize.observe(size);
     };
     journal.on('sync', journalOnSync);
+    const rotations = new Counter({ name: 'muxd_journal_rotations_total', help: 'Times the journal file was rotated.', registers: [registry] });
+    journalOnRotated = () => rotations.inc();
+    journal.on('rotated', journalOnRotated);
   }
   const sink = src.sink;
   let sinkOnPublish: ((durationMs: number) => void) | null = null;
@@ -161,6 +193,7 @@ export function createMetrics(src: MetricsSources): Metrics {
     },
     close() {
       if (journal && journalOnSync) journal.removeListener('sync', journalOnSync);
+      if (journal && journalOnRotated) journal.removeListener('rotated', journalOnRotated);
       if (sink && sinkOnPublish) sink.removeListener('publish', sinkOnPublish);
     },
   };

@@ -8,17 +8,19 @@ const script = fileURLToPath(new URL('../../../test/fixtures/never-read-sender.p
 
 /**
  * Sends `count` messages (`<13>m<i>`, framed `octet`, `lf` or `nul`) to 127.0.0.1:`port` from a Python process with a
- * small fixed receive buffer, as rsyslog and ncat have (Node's own sockets autotune theirs up to 32 MiB), waits on the
- * journal's 'sync' events until its last seq reaches `count`, then lets the sender read what came back.
+ * small fixed receive buffer, as rsyslog and ncat have (Node's own sockets autotune theirs up to 32 MiB), waits until
+ * everything landed (an in-process journal's 'sync' events up to seq `count`, or the `landed` callback), then lets the
+ * sender read what came back.
  * Resolves with the number of bytes the server wrote to it. A collector that stalls leaves this pending (use a test timeout).
  */
-export async function sendFromNeverReader(port: number, count: number, framing: 'octet' | 'lf' | 'nul', journal: Journal): Promise<number> {
+export async function sendFromNeverReader(port: number, count: number, framing: 'octet' | 'lf' | 'nul', landed: Journal | (() => Promise<void>)): Promise<number> {
   const sender = spawn('python3', [script, String(port), String(count), framing]);
   try {
     let out = '';
     sender.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
     const exited = once(sender, 'close');
-    while (journal.stats.lastSeq < count) await once(journal, 'sync');
+    if (typeof landed === 'function') await landed();
+    else while (landed.stats.lastSeq < count) await once(landed, 'sync');
     sender.stdin.end();
     await exited;
     const m = /^sent\nreceived (\d+)\n$/.exec(out);

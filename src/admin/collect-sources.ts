@@ -1,0 +1,41 @@
+// What `--admin` reports for a collect stack: the metrics of every input, the journal or the NATS sink, and health by up's rules.
+import { readFileSync } from 'node:fs';
+import type { CollectStack } from '../collector/start.js';
+import { healthBody } from '../web/health.js';
+import { createMetrics } from '../web/metrics.js';
+import type { AdminSources } from './admin-server.js';
+
+/** This package's version, for `/health`. */
+export function packageVersion(): string {
+  try {
+    return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+  } catch {
+    return '0.0.0';
+  }
+}
+
+/**
+ * Metrics and health of a running collect stack. Health is `failing` (503) while the journal refuses writes or the
+ * NATS sink is down, `stopping` during shutdown, `ok` otherwise: the rules of `up`'s `/_muxd/health`.
+ */
+export function collectAdminSources(stack: CollectStack, stopping: () => boolean): AdminSources {
+  const { collector, journal, nats, stdin } = stack;
+  const metrics = createMetrics({
+    collector: () => collector.stats,
+    inputs: () => [...collector.stats.inputs, ...(stdin ? [stdin.stats] : [])],
+    ...(journal ? { journal } : {}),
+    ...(nats ? { sink: nats } : {}),
+  });
+  const startedAt = Date.now();
+  const version = packageVersion();
+  const health = () =>
+    healthBody({
+      version,
+      startedAt,
+      lastSeq: () => (journal ?? nats)?.stats.lastSeq ?? 0,
+      connections: () => collector.stats.connectionsCurrent,
+      stopping,
+      failing: () => (journal ? !journal.healthy : !(nats?.healthy ?? true)),
+    });
+  return { metrics, health };
+}
