@@ -107,9 +107,6 @@ export const serveOptionSpecs: Record<string, ServeOptionSpec> = {
   overwrite: { type: 'boolean', description: 'Let uploads replace existing files (409 otherwise).' },
 };
 
-/** The flags only `muxd serve` implements (`muxd up` leaves them out). */
-export const SERVE_ONLY_FLAGS: readonly string[] = ['proxy', 'proxy-timeout', 'watch', 'qr', 'open'];
-
 /** Validated values of the proxy, live reload, QR and open flags. */
 export interface ServeExtras {
   /** `--proxy` rules (longest prefix first) and `--proxy-timeout`; null without `--proxy`. */
