@@ -1,4 +1,5 @@
 // Custom response headers: `--header 'Name: value'` on every response, and rules by URL path glob from the config file.
+import picomatch from 'picomatch';
 import { InvalidOptionError } from '../../errors.js';
 import type { Layer } from '../core/layers.js';
 import type { Res } from '../core/respond.js';
@@ -9,7 +10,7 @@ export type HeaderPair = readonly [name: string, value: string];
 /** One config rule: a URL path glob and the headers of the paths it matches. */
 export interface HeaderRule {
   glob: string;
-  pattern: RegExp;
+  matches: (urlPath: string) => boolean;
   headers: readonly HeaderPair[];
 }
 
@@ -48,34 +49,27 @@ export function parseHeaderFlag(raw: string): HeaderPair {
   return validateHeader(raw.slice(0, colon).trim(), raw.slice(colon + 1), '--header');
 }
 
+/** picomatch matches relative paths: both the glob and the URL path get this fake first segment, so `/**` matches `/`. */
+const ROOT = '_';
+
 /**
- * Compiles a URL path glob: `*` matches within one segment, `**` across segments (`/a/**` matches `/a` and
- * everything below it), `?` one character other than `/`. A glob without `/` matches the last segment anywhere
- * (`*.html` is `/**` + `/*.html`). Every other character matches itself.
+ * Compiles a URL path glob with picomatch, as users know globs from serve.json, Vite and .gitignore: `*` within one
+ * segment, `**` across segments (`/a/**` matches `/a` too), `?`, braces `{js,css}`, classes `[jp]`, extglobs
+ * `@(a|b)`; dotfiles match. A glob without `/` matches the last segment anywhere (`*.html` is `/**` + `/*.html`).
+ * Throws when the glob can never match a URL path (one holding `/` must start with `/` or `**`).
  */
-export function globToRegExp(glob: string): RegExp {
-  const g = glob.includes('/') ? glob : `/**/${glob}`;
-  let re = '';
-  for (let i = 0; i < g.length; i++) {
-    const c = g[i]!;
-    if (c === '*' && g[i + 1] === '*') {
-      const slashBefore = i === 0 || g[i - 1] === '/';
-      const slashAfter = g[i + 2] === '/';
-      if (slashBefore && slashAfter) {
-        re += '(?:[^/]*/)*'; // `/**/` is one slash or any run of whole segments
-        i += 2;
-      } else if (slashBefore && i + 2 === g.length && re.endsWith('/')) {
-        re = `${re.slice(0, -1)}(?:/.*)?`; // a trailing `/**` matches the folder itself too
-        i += 1;
-      } else {
-        re += '.*';
-        i += 1;
-      }
-    } else if (c === '*') re += '[^/]*';
-    else if (c === '?') re += '[^/]';
-    else re += c.replace(/[\\^$.|+()[\]{}]/g, '\\$&');
+export function compileGlob(glob: string): (urlPath: string) => boolean {
+  let g = glob;
+  if (!g.includes('/')) g = `/**/${g}`;
+  else if (g.startsWith('**/')) g = `/${g}`;
+  else if (!g.startsWith('/')) throw new InvalidOptionError(`config headers: ${JSON.stringify(glob)} can never match: URL paths start with /`);
+  let isMatch: (s: string) => boolean;
+  try {
+    isMatch = picomatch(`${ROOT}${g}`, { dot: true });
+  } catch (err) {
+    throw new InvalidOptionError(`config headers: ${JSON.stringify(glob)} is not a glob (${err instanceof Error ? err.message : String(err)})`);
   }
-  return new RegExp(`^${re}$`);
+  return (urlPath) => isMatch(`${ROOT}${urlPath}`);
 }
 
 /** Validates `--header` flags and the config file's `headers` object into rules; null when there are none. */
@@ -91,7 +85,7 @@ export function parseHeaderRules(flags: readonly string[], config: unknown): Hea
         if (typeof value !== 'string') throw new InvalidOptionError(`config headers: ${glob}: the value of ${name} must be a string`);
         return validateHeader(name, value, `config headers: ${glob}`);
       });
-      rules.push({ glob, pattern: globToRegExp(glob), headers });
+      rules.push({ glob, matches: compileGlob(glob), headers });
     }
   }
   return always.length === 0 && rules.length === 0 ? null : { rules, always };
@@ -108,7 +102,7 @@ export function headersFor(rules: HeaderRules, urlPath: string): HeaderPair[] {
       else out[at] = p;
     }
   };
-  for (const rule of rules.rules) if (rule.pattern.test(urlPath)) add(rule.headers);
+  for (const rule of rules.rules) if (rule.matches(urlPath)) add(rule.headers);
   add(rules.always);
   return out;
 }
