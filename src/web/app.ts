@@ -87,7 +87,6 @@ export async function startUp(o: UpOptions): Promise<UpApp> {
   if (o.staticOptions !== null && guard !== null && guard.inside(await realpath(path.resolve(o.staticOptions.root)))) {
     logFor('up')(`warning: the journal ${o.collect.journal.path} lies inside the served folder ${o.staticOptions.root}; its files are never served (404)`);
   }
-  const assets = await loadAssets();
   const { lifecycle } = o;
   const stack = o.noCollect === true && nats !== null ? null : await startCollectStack(o.collect, lifecycle, logFor, o.stdin);
   const collector = stack?.collector ?? null;
@@ -113,6 +112,9 @@ export async function startUp(o: UpOptions): Promise<UpApp> {
       sseClients: () => hub.clientCount,
       http: httpCounter,
     });
+    // The collector listens first, so the page's empty state names its real port (`--collect-port 0` picks one).
+    const tcp = collector ? await collector.listen() : null;
+    const assets = await loadAssets(undefined, { collectPort: tcp?.port ?? null, stdin: (stack?.stdin ?? null) !== null });
     const startedAt = Date.now();
     const routes = createWebRoutes({
       pageAtRoot: o.staticOptions === null,
@@ -149,7 +151,6 @@ export async function startUp(o: UpOptions): Promise<UpApp> {
     lifecycle.register(http.closable);
     lifecycle.register({ name: 'metrics', close: async () => metrics.close() });
     const web = await http.listen();
-    const tcp = collector ? await collector.listen() : null;
     // One streaming scan builds the history index; the newest records seed the resume ring.
     const indexed = source
       .newest()

@@ -59,11 +59,32 @@ function makeAsset(name: string, body: Buffer): Asset {
   return { body, gzip: gz !== null && gz.length < body.length ? gz : null, type, etag: `"${version}"`, version };
 }
 
-/** Loads the page files; index.html's `{{app.js}}`-style placeholders become content hashes so the others can be cached for a year. */
-export async function loadAssets(dir: string = assetsDir()): Promise<AssetMap> {
+/** How lines reach this `up`, for the page's empty state: the collector's real port (null: a pure viewer), and the terminal. */
+export interface SendHint {
+  collectPort: number | null;
+  stdin: boolean;
+}
+
+/** The empty state's second sentence (HTML). */
+export function emptyStateHtml(hint: SendHint): string {
+  if (hint.collectPort === null) return 'This page views the stream: lines sent to any collector on it appear here.';
+  const ways = [`run <code>muxd send ${hint.collectPort}</code> in another terminal`];
+  if (hint.stdin) ways.push('type into the <code>muxd up</code> terminal');
+  ways.push('use the box below');
+  const text = `${ways.slice(0, -1).join(', ')}${ways.length > 2 ? ',' : ''} or ${ways[ways.length - 1]}.`;
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+/**
+ * Loads the page files; index.html's `{{app.js}}`-style placeholders become content hashes so the others can be
+ * cached for a year, and `{{empty}}` the empty state for `hint` (default: the collector's default port and a terminal).
+ */
+export async function loadAssets(dir: string = assetsDir(), hint: SendHint = { collectPort: 6666, stdin: true }): Promise<AssetMap> {
   const map = new Map<string, Asset>();
   for (const name of ['app.js', 'app.css']) map.set(name, makeAsset(name, await readFile(join(dir, name))));
-  const html = (await readFile(join(dir, 'index.html'), 'utf8')).replace(/\{\{(app\.(?:js|css))\}\}/g, (_m, n: string) => map.get(n)?.version ?? '');
+  const html = (await readFile(join(dir, 'index.html'), 'utf8'))
+    .replace(/\{\{(app\.(?:js|css))\}\}/g, (_m, n: string) => map.get(n)?.version ?? '')
+    .replace('{{empty}}', emptyStateHtml(hint));
   map.set('index.html', makeAsset('index.html', Buffer.from(html)));
   return map;
 }

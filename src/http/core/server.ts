@@ -10,7 +10,7 @@ import type { AccessLog, LogFormatValue } from './access-log.js';
 import { DrainTracker } from './drain.js';
 import { buildHttp1Server } from './http1-server.js';
 import { buildHttp2Server } from './http2-server.js';
-import { endBody, writeHead } from './respond.js';
+import { sendJsonError } from './json-reply.js';
 import type { StaticHandler } from '../static/static-handler.js';
 import type { Handler, Req, Res } from './types.js';
 import { hostGuard } from './host-check.js';
@@ -55,20 +55,8 @@ export interface HttpServerHandle {
 }
 
 /** Answers 403 ERR_HOST_NOT_ALLOWED as JSON, whatever the route, and drains nothing: the request never reaches a handler. */
-function refuseHost(req: Req, res: Res): void {
-  const err = new HostNotAllowedError();
-  const body = JSON.stringify({ error: { code: err.code, message: err.message } });
-  const headers: Record<string, string | number> = {
-    'Content-Type': 'application/json; charset=utf-8',
-    'Content-Length': Buffer.byteLength(body),
-    'Cache-Control': 'no-store',
-    'X-Content-Type-Options': 'nosniff',
-  };
-  if (req.httpVersionMajor === 1) headers.Connection = 'close';
-  // Set one by one (not as writeHead's object), so the access log can read the Content-Length it logs.
-  for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
-  writeHead(res, 403, {});
-  endBody(res, req.method === 'HEAD' ? undefined : body);
+function refuseHost(_req: Req, res: Res): void {
+  sendJsonError(res, new HostNotAllowedError(), { close: true });
 }
 
 function urlHost(host: string): string {

@@ -2,7 +2,8 @@
 import picomatch from 'picomatch';
 import { InvalidOptionError } from '../../errors.js';
 import type { Layer } from '../core/layers.js';
-import type { Res } from '../core/respond.js';
+import { onSend } from '../core/phases.js';
+import type { HeaderInput } from '../core/respond.js';
 
 /** One header to add: name as given, value validated. */
 export type HeaderPair = readonly [name: string, value: string];
@@ -119,58 +120,49 @@ function urlPathOf(url: string): string {
   }
 }
 
-type WriteHead = (status: number, ...rest: unknown[]) => unknown;
-
 /** The headers for one request target, prepared once: lower-case names, and merged lists by the handler's header list. */
 interface PreparedSet {
   pairs: readonly HeaderPair[];
   names: ReadonlySet<string>;
   /** The static handler hands the same prepared list for every hit of a cached file: merge it once. */
-  merged: WeakMap<object, unknown>;
+  merged: WeakMap<object, HeaderInput>;
 }
 
 function prepare(pairs: readonly HeaderPair[]): PreparedSet {
   return { pairs, names: new Set(pairs.map((p) => p[0].toLowerCase())), merged: new WeakMap() };
 }
 
-/** Merges the set into a writeHead header argument (flat `[name, value, …]` list or object); the set wins on a name. */
-function mergeInto(headers: unknown, set: PreparedSet): unknown {
+/** Merges the set into a head's headers (flat `[name, value, …]` list or object, kept as it came); the set wins on a name. */
+function mergeInto(headers: HeaderInput, set: PreparedSet): HeaderInput {
   if (headers !== null && typeof headers === 'object') {
     const done = set.merged.get(headers);
     if (done !== undefined) return done;
   }
-  let out: unknown;
-  if (Array.isArray(headers)) {
+  let out: HeaderInput;
+  if (isFlat(headers)) {
     const list: string[] = [];
     for (let i = 0; i < headers.length; i += 2) if (!set.names.has(String(headers[i]).toLowerCase())) list.push(headers[i] as string, headers[i + 1] as string);
     for (const [n, v] of set.pairs) list.push(n, v);
     out = list;
   } else {
-    const obj: Record<string, unknown> = {};
-    for (const [n, v] of Object.entries((headers ?? {}) as Record<string, unknown>)) if (!set.names.has(n.toLowerCase())) obj[n] = v;
+    const obj: Record<string, string | number | readonly string[]> = {};
+    for (const [n, v] of Object.entries(headers)) if (!set.names.has(n.toLowerCase())) obj[n] = v;
     for (const [n, v] of set.pairs) obj[n] = v;
     out = obj;
   }
   // Only frozen-in-practice lists are worth keeping: the file cache's prepared arrays are reused, per-response ones are not.
-  if (Array.isArray(headers) && headers.length >= 8) set.merged.set(headers, out);
+  if (isFlat(headers) && headers.length >= 8) set.merged.set(headers, out);
   return out;
 }
 
-/** Adds headers to the response's writeHead call, when its status is one of {@link HEADER_STATUSES}. */
-function addOnWriteHead(res: Res, set: PreparedSet): void {
-  const r = res as unknown as { writeHead: WriteHead };
-  const original = r.writeHead;
-  r.writeHead = function writeHeadWithHeaders(this: unknown, status: number, ...rest: unknown[]): unknown {
-    if (!HEADER_STATUSES.has(status)) return original.call(this, status, ...rest);
-    if (typeof rest[0] === 'string') return original.call(this, status, rest[0], mergeInto(rest[1], set));
-    return original.call(this, status, mergeInto(rest[0], set));
-  };
+function isFlat(h: HeaderInput): h is readonly string[] {
+  return Array.isArray(h);
 }
 
 /** Most distinct request targets whose header set is remembered. */
 const MAX_CACHED_TARGETS = 4096;
 
-/** The layer that adds the configured headers to what the handlers after it send. */
+/** The layer that adds the configured headers, in the `onSend` phase, to what the handlers after it send. */
 export function headersLayer(rules: HeaderRules): Layer {
   const cache = new Map<string, PreparedSet | null>();
   return function headersOnRequest(req, res, next) {
@@ -182,7 +174,10 @@ export function headersLayer(rules: HeaderRules): Layer {
       if (cache.size >= MAX_CACHED_TARGETS) cache.clear();
       cache.set(url, set);
     }
-    if (set !== null) addOnWriteHead(res, set);
+    if (set !== null) {
+      const prepared = set;
+      onSend(res, (status, headers) => (HEADER_STATUSES.has(status) ? mergeInto(headers, prepared) : headers));
+    }
     next();
   };
 }
