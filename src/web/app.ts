@@ -26,8 +26,8 @@ import type { RecordSource } from './record-source.js';
 import { sendError } from './reply.js';
 import { createWebRoutes } from './router.js';
 import { createAccessPolicy } from './security.js';
-import { SseHub } from './sse.js';
-import type { SseHubOptions } from './sse.js';
+import { SseHub } from '../http/core/sse.js';
+import type { SseHubOptions } from '../http/core/sse.js';
 
 /** Everything `muxd up` needs, already validated. */
 export interface UpOptions {

@@ -1,10 +1,9 @@
 // The journal page's files (index.html, app.js, app.css): loaded once from the package, served with ETag, gzip and long caching.
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
+import { assetsDir } from '../assets-dir.js';
 import type { Req, Res } from '../http/core/types.js';
 import { endBody, writeHead } from '../http/core/respond.js';
 import { Encoding, parseAcceptEncoding } from '../http/static/compress.js';
@@ -33,20 +32,6 @@ const TYPES: Record<string, string> = {
 /** Content-Security-Policy of the page: its own scripts, styles and endpoints only. */
 export const PAGE_CSP = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
-/**
- * Finds `src/web/assets` from this module, whether it runs from `src/`, `dist/` or `.test-build/`: walks up
- * to the package root (the folder holding package.json and src/web/assets). package.json "files" ships the folder.
- */
-export function assetsDir(from: string = dirname(fileURLToPath(import.meta.url))): string {
-  let dir = from;
-  for (;;) {
-    const candidate = join(dir, 'src', 'web', 'assets');
-    if (existsSync(join(dir, 'package.json')) && existsSync(join(candidate, 'index.html'))) return candidate;
-    const parent = dirname(dir);
-    if (parent === dir) throw new Error('muxd page assets not found (src/web/assets)');
-    dir = parent;
-  }
-}
 
 function hash(body: Buffer): string {
   return createHash('sha256').update(body).digest('base64url').slice(0, 16);

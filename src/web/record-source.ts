@@ -7,7 +7,7 @@ import { StreamFeed } from '../nats/feed.js';
 import type { NatsSink } from '../nats/sink.js';
 import { JournalHistory } from './history.js';
 import type { MetricsSources } from './metrics.js';
-import type { LiveRecord } from './sse.js';
+import type { LiveRecord } from '../http/core/sse.js';
 
 /** Records the resume ring is seeded with at start. */
 const PREFILL_RECORDS = 1000;

@@ -14,8 +14,8 @@ import type { JournalHistory } from './history.js';
 import type { HttpStatusCounter, Metrics } from './metrics.js';
 import { sendError, sendJson } from './reply.js';
 import type { AccessPolicy } from './security.js';
-import { parseLastEventId } from './sse.js';
-import type { SseHub } from './sse.js';
+import { parseLastEventId } from '../http/core/sse.js';
+import type { SseHub } from '../http/core/sse.js';
 
 /** A request handler that never throws, on HTTP/1.1 or HTTP/2 (the HTTP layer's one handler type). */
 export type { Handler } from '../http/core/types.js';

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseAcceptEncoding, negotiateEncoding } from '../../src/http/static/compress.js';
-import { createCorsPolicy, corsHeadersFor, preflight, staticCorsHeaders } from '../../src/http/features/cors.js';
+import { createCorsPolicy, corsHeadersFor, preflight, staticCorsHeaders } from '../../src/http/static/cors.js';
 import { contentTypeFor, isCompressible } from '../../src/http/static/mime.js';
 import { quoteLogValue } from '../../src/http/core/access-log.js';
 import { escapeHtml, wantsJson } from '../../src/http/static/listing.js';

@@ -5,7 +5,7 @@ import { collectConfigFrom, collectFlags } from '../../collector/options.js';
 import { resolveServeOptions, serveOptionSpecs } from '../../http/features/options.js';
 import { startUp } from '../../web/app.js';
 import { isLoopbackHost } from '../../http/core/host-check.js';
-import { DEFAULT_LIVE_RATE } from '../../web/sse.js';
+import { DEFAULT_LIVE_RATE } from '../../http/core/sse.js';
 import { boolOption, intOption, parseOrHelp, stringOption } from '../args.js';
 import type { CommandSpec, OptionSpec } from '../args.js';
 import { createProcessLifecycle } from '../exit.js';
@@ -52,6 +52,11 @@ const options: Record<string, OptionSpec> = {
     type: 'boolean',
     default: false,
     description: 'With --sink nats://…: run no collector (no TCP port, no terminal); a pure viewer of the stream.',
+  },
+  workers: {
+    type: 'string',
+    arg: 'N',
+    description: 'Refused by up (serve only): the journal needs a single writer, so up keeps one process.',
   },
   token: {
     type: 'string',
@@ -100,6 +105,7 @@ export async function run(argv: string[]): Promise<void> {
   if (!parsed) return;
   const values = parsed.values;
   const dir = parsed.positionals[0];
+  if (values.workers !== undefined) throw new UsageError('--workers is serve only: up keeps one process, since its journal needs a single writer');
   const { staticOptions, serverOptions, features, extras } = await resolveServeOptions(values, dir ?? '.', parsed.structured);
   if (dir === undefined && features.upload !== null) throw new UsageError('--upload needs a DIR to write into');
   if (dir === undefined && extras.watch) throw new UsageError('--watch needs a DIR to watch');

@@ -11,11 +11,10 @@ import { DrainTracker } from './drain.js';
 import { buildHttp1Server } from './http1-server.js';
 import { buildHttp2Server } from './http2-server.js';
 import { sendJsonError } from './json-reply.js';
-import type { StaticHandler } from '../static/static-handler.js';
-import type { Handler, Req, Res } from './types.js';
+import type { FastLookup, Handler, Req, Res } from './types.js';
 import { hostGuard } from './host-check.js';
 import type { HostAllowList } from './host-check.js';
-import { toOriginForm } from '../static/resolve-path.js';
+import { toOriginForm } from './request-target.js';
 
 /** Listener, limits and logging of one HTTP server. */
 export interface HttpServerOptions {
@@ -95,7 +94,7 @@ export function createHttpServer(opts: HttpServerOptions, handler: Handler): Htt
 
   // The HTTP/2 fast path serves the bare static handler only (a layered handler has no `fastPath`), and only with the
   // access log off: the log records from the compatibility objects the fast path exists to skip.
-  const lookup = (handler as Partial<StaticHandler>).fastPath;
+  const lookup = (handler as Handler & { fastPath?: FastLookup }).fastPath;
   const fast = lookup !== undefined && accessLog === null ? { lookup, hostAllowed } : null;
   const server = opts.tls ? buildHttp2Server({ ...opts, tls: opts.tls }, wrapped, drain, fast) : buildHttp1Server(opts, wrapped);
   server.maxConnections = opts.maxConns;

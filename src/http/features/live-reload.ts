@@ -10,8 +10,8 @@ import { ErrorCode, IoError } from '../../errors.js';
 import type { Closable } from '../../lifecycle.js';
 import { createLogger } from '../../logger.js';
 import type { LogFn } from '../../logger.js';
-import { SseHub, parseLastEventId } from '../../web/sse.js';
-import { assetsDir } from '../../web/assets.js';
+import { SseHub, parseLastEventId } from '../core/sse.js';
+import { assetsDir } from '../../assets-dir.js';
 import type { Layer } from '../core/layers.js';
 import { endWith, sendErrorPage, writeHead } from '../core/respond.js';
 

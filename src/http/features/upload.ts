@@ -3,7 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { pipeline } from 'node:stream/promises';
 import busboy from 'busboy';
 import { BadPathError, BadRequestError, ErrorCode, ForbiddenOriginError, MuxdError, NotFoundError, PayloadTooLargeError, UnsupportedMediaTypeError, codeOf } from '../../errors.js';
-import { isSameOrigin } from '../../web/security.js';
+import { isSameOrigin } from '../core/request-target.js';
 import type { Layer } from '../core/layers.js';
 import { refuseBody } from '../core/lingering-close.js';
 import { resolvePath } from '../static/resolve-path.js';

@@ -9,7 +9,7 @@ import { FileCache } from './file-cache.js';
 import type { FileEntry } from './file-cache.js';
 import { negotiateEncoding } from './compress.js';
 import { DEFAULT_MAX_RANGES } from './range.js';
-import { createCorsPolicy, corsHeadersFor, preflight, staticCorsHeaders, variesByOrigin, CORS_METHODS } from '../features/cors.js';
+import { createCorsPolicy, corsHeadersFor, preflight, staticCorsHeaders, variesByOrigin, CORS_METHODS } from './cors.js';
 import { readListing, renderListingHtml, wantsJson } from './listing.js';
 import { sendFile } from './file-response.js';
 import { encodePath, endWith, failResponse, sendErrorPage, sendStatus, writeHead } from '../core/respond.js';

@@ -1,9 +1,9 @@
 // Server-Sent Events hub for /_muxd/events: one encoding per tick shared by every viewer, gap-free resume, capped buffers.
 import type { EventEmitter } from 'node:events';
-import type { Req, Res } from '../http/core/types.js';
-import { endBody, writeChunk, writeHead } from '../http/core/respond.js';
-import type { JournalRecord } from '../journal/record.js';
-import type { Closable } from '../lifecycle.js';
+import type { Req, Res } from './types.js';
+import { endBody, writeChunk, writeHead } from './respond.js';
+import type { JournalRecord } from '../../journal/record.js';
+import type { Closable } from '../../lifecycle.js';
 
 /** A journal record as the journal announces it ('durable' event). */
 export type LiveRecord = JournalRecord;
