@@ -95,7 +95,8 @@ export function sendAsset(req: Req, res: Res, asset: Asset, version: string | nu
   if (asset.gzip) headers.Vary = 'Accept-Encoding';
   const inm = req.headers['if-none-match'];
   if (typeof inm === 'string' && parseEtagList(inm).some((t) => t === '*' || weakMatch(t, asset.etag))) {
-    writeHead(res, 304, headers).end();
+    writeHead(res, 304, headers);
+    endBody(res);
     return;
   }
   const body = asset.gzip && acceptsGzip(req) ? asset.gzip : asset.body;

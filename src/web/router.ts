@@ -75,7 +75,8 @@ export function createWebRoutes(opts: WebRouterOptions): Layer {
     const rest = pathname.slice(PREFIX.length);
     const params = new URLSearchParams(query);
     if (rest === '') {
-      writeHead(res, 308, { Location: `${PREFIX}/${query ? `?${query}` : ''}`, 'Content-Length': 0 }).end();
+      writeHead(res, 308, { Location: `${PREFIX}/${query ? `?${query}` : ''}`, 'Content-Length': 0 });
+      endBody(res);
       return;
     }
     if (rest === '/' || rest === '/index.html') return page(req, res, 'index.html', params);
@@ -92,7 +93,8 @@ export function createWebRoutes(opts: WebRouterOptions): Layer {
         const denied = access.checkToken(req, url, true);
         if (denied) return sendError(res, denied);
         if (req.method === 'HEAD') {
-          writeHead(res, 200, { 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-store' }).end();
+          writeHead(res, 200, { 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-store' });
+          endBody(res);
           return;
         }
         hub.handle(req, res, parseLastEventId(req.headers['last-event-id']) ?? parseLastEventId(params.get('lastEventId')));
@@ -128,7 +130,8 @@ export function createWebRoutes(opts: WebRouterOptions): Layer {
         const denied = access.checkOrigin(req) ?? access.checkToken(req, url);
         if (denied) return sendError(res, denied);
         const cookie = access.sessionCookie(req);
-        writeHead(res, 204, { 'Cache-Control': 'no-store', ...(cookie === null ? {} : { 'Set-Cookie': cookie }) }).end();
+        writeHead(res, 204, { 'Cache-Control': 'no-store', ...(cookie === null ? {} : { 'Set-Cookie': cookie }) });
+        endBody(res);
         return;
       }
       case '/metrics':

@@ -133,7 +133,7 @@ export class AccessLog {
 
   /** Formats and buffers one line for a finished (or aborted) response. */
   record(req: Req, res: Res): void {
-    const bytes = bodyBytes(res);
+    const bytes = bodyBytes(res) ?? declaredBodyBytes(req, res);
     const status = res.writableFinished || res.headersSent ? res.statusCode : 0;
     const remote = (res as unknown as Record<symbol, string | undefined>)[kRemote] ?? req.socket?.remoteAddress ?? '-';
     let line: string;
@@ -210,4 +210,11 @@ export class AccessLog {
 /** Creates the access log for a format, or null for `off`. */
 export function createAccessLog(format: LogFormatValue, stream: NodeJS.WritableStream = process.stdout): AccessLog | null {
   return format === LogFormat.OFF ? null : new AccessLog({ format, stream });
+}
+
+/** For a handler whose writes bypass respond.ts (a raw `res.end`): the declared Content-Length, if any. */
+function declaredBodyBytes(req: Req, res: Res): number | undefined {
+  if (req.method === 'HEAD' || res.statusCode === 304 || !res.writableFinished) return undefined;
+  const len = Number(res.getHeader('content-length'));
+  return Number.isSafeInteger(len) && len >= 0 ? len : undefined;
 }

@@ -43,9 +43,7 @@ export function countBody(res: Res, n: number): void {
   s.bytes = (s.bytes ?? 0) + n;
 }
 
-/** The body bytes a response sent: the count, 0 for a finished response that wrote no body, undefined when unknown (cut). */
+/** The body bytes a response sent, as counted by its writers; undefined when no writer reported. */
 export function bodyBytes(res: Res): number | undefined {
-  const counted = states.get(res)?.bytes;
-  if (counted !== undefined) return counted;
-  return res.writableFinished ? 0 : undefined;
+  return states.get(res)?.bytes;
 }

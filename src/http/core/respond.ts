@@ -50,6 +50,7 @@ export function writeChunk(res: Res, chunk: string | Buffer): boolean {
 
 /** Ends a response, with a body unless it is undefined, counting it for the access log. */
 export function endBody(res: Res, body?: string | Buffer): void {
+  countBody(res, 0);
   if (body === undefined) return void res.end();
   countBody(res, typeof body === 'string' ? Buffer.byteLength(body) : body.length);
   res.end(body);
