@@ -8,10 +8,11 @@ import path from 'node:path';
 import { tempDir } from '../helpers/collect.js';
 import { spawnUp } from '../helpers/up-process.js';
 
-test('up DIR --proxy /=UPSTREAM --watch --qr: /_muxd/ and the reload stream stay up\'s, the rest is proxied; --qr explains itself', async () => {
+/** An upstream on 127.0.0.1:0 answering with `answer(url)`, closed after the test; resolves with its port. */
+async function startUpstream(answer: (url: string) => string, headers: Record<string, string> = {}): Promise<number> {
   const upstream = http.createServer((req, res) => {
-    res.writeHead(200, { 'Content-Type': 'text/plain', 'X-Upstream': '1' });
-    res.end(`upstream ${req.url}`);
+    res.writeHead(200, { 'Content-Type': 'text/plain', ...headers });
+    res.end(answer(req.url ?? ''));
   });
   upstream.listen(0, '127.0.0.1');
   await once(upstream, 'listening');
@@ -19,7 +20,11 @@ test('up DIR --proxy /=UPSTREAM --watch --qr: /_muxd/ and the reload stream stay
     upstream.closeAllConnections();
     upstream.close();
   });
-  const { port } = upstream.address() as { port: number };
+  return (upstream.address() as { port: number }).port;
+}
+
+test('up DIR --proxy /=UPSTREAM --watch --qr: /_muxd/ and the reload stream stay up\'s, the rest is proxied; --qr explains itself', async () => {
+  const port = await startUpstream((url) => `upstream ${url}`, { 'X-Upstream': '1' });
   const t = await tempDir('muxd-up-flags-');
   after(() => t.cleanup());
   const site = path.join(t.dir, 'site');
@@ -50,14 +55,7 @@ test('up DIR --proxy /=UPSTREAM --watch --qr: /_muxd/ and the reload stream stay
 });
 
 test('up DIR --proxy /=UPSTREAM: even a proxy of everything leaves /_muxd/ to the page', async () => {
-  const upstream = http.createServer((_req, res) => res.end('upstream'));
-  upstream.listen(0, '127.0.0.1');
-  await once(upstream, 'listening');
-  after(() => {
-    upstream.closeAllConnections();
-    upstream.close();
-  });
-  const { port } = upstream.address() as { port: number };
+  const port = await startUpstream(() => 'upstream');
   const t = await tempDir('muxd-up-proxy-all-');
   after(() => t.cleanup());
   const up = await spawnUp([t.dir, '--port', '0', '--collect-port', '0', '--no-stdin', '--log', 'off', '--journal', path.join(t.dir, 'j.jsonl'), '--proxy', `/=http://127.0.0.1:${port}`]);
