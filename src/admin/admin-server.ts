@@ -2,7 +2,7 @@
 import http from 'node:http';
 import { once } from 'node:events';
 import type net from 'node:net';
-import { createHostAllowList, hostGuard } from '../http/host-check.js';
+import { createHostAllowList, hostGuard } from '../http/core/host-check.js';
 import type { Closable } from '../lifecycle.js';
 import type { LogFn } from '../logger.js';
 import { healthHttpStatus } from '../web/health.js';

@@ -106,8 +106,14 @@ export class StreamFeed extends EventEmitter implements Closable {
     })();
   }
 
-  /** The `limit` records before position `before` (or the newest), oldest first. */
+  /** The `limit` records before position `before` (or the newest), oldest first, as JSON lines for a history page. */
   async page(before: number | undefined, limit: number): Promise<StreamPage> {
+    const { records, more } = await this.records(before, limit);
+    return { lines: records.map((r) => JSON.stringify(r)), seqs: records.map((r) => r.seq), more };
+  }
+
+  /** The `limit` records before position `before` (or the newest), oldest first, as objects (`up`'s resume ring takes them). */
+  async records(before: number | undefined, limit: number): Promise<{ records: FeedRecord[]; more: boolean }> {
     const { state } = await this.jsm.streams.info(this.stream);
     const end = before ?? (state.last_seq + 1) * POSITION_STRIDE;
     let seq = Math.min(Math.floor((end - 1) / POSITION_STRIDE), state.last_seq);
@@ -125,7 +131,7 @@ export class StreamFeed extends EventEmitter implements Closable {
     }
     const more = found.length > limit || (seq >= state.first_seq && state.messages > 0);
     const kept = found.slice(Math.max(0, found.length - limit));
-    return { lines: kept.map((r) => JSON.stringify(toFeedRecord(r))), seqs: kept.map((r) => r.position), more };
+    return { records: kept.map(toFeedRecord), more };
   }
 
   /** Stops following and closes the connection. Safe to call twice. */

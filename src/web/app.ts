@@ -1,33 +1,33 @@
-// Wires `muxd up` as a library: one journal, the collector, the SSE hub, history, ingest, metrics and the HTTP server, on one lifecycle.
+// Wires `muxd up` as a library: a record source (journal or NATS stream), the collector, the SSE hub, history, ingest, metrics and the serve handler, on one lifecycle.
 import { realpath } from 'node:fs/promises';
 import path from 'node:path';
 import type { CollectorServer } from '../collector/server.js';
 import type { CollectConfig } from '../collector/options.js';
 import { startCollectStack } from '../collector/start.js';
 import type { StdinSource } from '../collector/stdin-source.js';
-import { UsageError } from '../errors.js';
-import { createHttpServer } from '../http/server.js';
-import type { HttpServerHandle, HttpServerOptions } from '../http/server.js';
-import { createStaticHandler } from '../http/static-handler.js';
-import { composeLayers } from '../http/layers.js';
-import type { ServeFeatures } from '../http/options.js';
-import { createFeatureLayers } from '../http/serve-layers.js';
-import type { StaticOptions } from '../http/static-handler.js';
-import type { Journal } from '../journal/journal.js';
+import { NotFoundError } from '../errors.js';
+import { createHttpServer } from '../http/core/server.js';
+import type { HttpServerHandle, HttpServerOptions } from '../http/core/server.js';
+import type { Req, Res } from '../http/core/types.js';
+import { buildServeHandler } from '../http/features/build.js';
+import type { ServeExtras, ServeFeatures } from '../http/features/options.js';
+import type { StaticOptions } from '../http/static/static-handler.js';
 import type { Lifecycle } from '../lifecycle.js';
 import { createLogger, silentLog } from '../logger.js';
 import type { LogFn } from '../logger.js';
 import { loadAssets } from './assets.js';
 import { healthBody } from './health.js';
 import { createJournalGuard } from './journal-guard.js';
-import { JournalHistory } from './history.js';
 import { createIngestHandler } from './ingest.js';
 import { HttpStatusCounter, createMetrics } from './metrics.js';
 import type { Metrics } from './metrics.js';
-import { createWebRouter } from './router.js';
+import { journalSource, streamSource } from './record-source.js';
+import type { RecordSource } from './record-source.js';
+import { sendError } from './reply.js';
+import { createWebRoutes } from './router.js';
 import { createAccessPolicy } from './security.js';
-import { SseHub } from './sse.js';
-import type { LiveRecord, SseHubOptions } from './sse.js';
+import { SseHub } from '../http/core/sse.js';
+import type { SseHubOptions } from '../http/core/sse.js';
 
 /** Everything `muxd up` needs, already validated. */
 export interface UpOptions {
@@ -36,9 +36,13 @@ export interface UpOptions {
   serverOptions: HttpServerOptions;
   /** Basic auth (in front of every route), uploads and headers (in front of the files); absent: all off. */
   features?: ServeFeatures;
+  /** `--proxy` and `--watch` (behind `/_muxd/`); absent: both off. */
+  extras?: Pick<ServeExtras, 'proxy' | 'watch'>;
   collect: CollectConfig;
+  /** With `--sink nats://…`: run no collector (no TCP port, no terminal; POST /_muxd/messages answers 404). */
+  noCollect?: boolean;
   token?: string | undefined;
-  /** The shared shutdown routine; the journal is registered first so it closes last. */
+  /** The shared shutdown routine; the sink is registered first so it closes last. */
   lifecycle: Lifecycle;
   /** Terminal source streams when `collect.stdin` is true (default process.stdin/stdout). */
   stdin?: { input: NodeJS.ReadableStream; output: NodeJS.WritableStream };
@@ -51,97 +55,121 @@ export interface UpOptions {
 
 /** A running `up`: its parts, for the CLI to announce and for tests to inspect. */
 export interface UpApp {
-  journal: Journal;
-  collector: CollectorServer;
+  /** Where the page's records come from. */
+  source: RecordSource;
+  /** Null with `noCollect`. */
+  collector: CollectorServer | null;
   hub: SseHub;
-  history: JournalHistory | null;
   metrics: Metrics;
   http: HttpServerHandle;
   /** `http://HOST:PORT` (or https) */
   httpUrl: string;
-  /** `tcp://HOST:PORT` */
-  collectUrl: string;
-  collectPort: number;
+  /** `tcp://HOST:PORT`; null with `noCollect`. */
+  collectUrl: string | null;
+  collectPort: number | null;
   stdin: StdinSource | null;
   /** Resolves once the history index is built and the resume ring seeded. */
   indexed: Promise<void>;
 }
 
-/** Opens the journal, starts both listeners and registers everything with the lifecycle. On failure, shuts down what started. */
+/** `POST /_muxd/messages` of a pure viewer: nothing here collects. */
+function notCollecting(req: Req, res: Res): void {
+  req.resume();
+  sendError(res, new NotFoundError('this muxd up only views the stream (--no-collect); send to a collector'));
+}
+
+/** Opens the sink, starts both listeners and registers everything with the lifecycle. On failure, shuts down what started. */
 export async function startUp(o: UpOptions): Promise<UpApp> {
   const logFor = (component: string): LogFn => (o.log === null ? silentLog : (o.log ?? createLogger(component)));
+  const nats = o.collect.nats;
   // The journal is never served as a file, whatever path or symlink under DIR reaches it (docs/web.md).
-  const guard = await createJournalGuard(o.collect.journal.path);
-  const deny = combineDeny(o.staticOptions?.deny, guard.deny);
-  const layers = await createFeatureLayers(o.features ?? { headers: null, auth: null, upload: null }, o.staticOptions?.root ?? '.', deny);
-  const staticHandler =
-    o.staticOptions === null ? null : composeLayers(layers.files, await createStaticHandler({ ...o.staticOptions, deny }));
-  if (o.staticOptions !== null && guard.inside(await realpath(path.resolve(o.staticOptions.root)))) {
+  const guard = nats === null ? await createJournalGuard(o.collect.journal.path) : null;
+  if (o.staticOptions !== null && guard !== null && guard.inside(await realpath(path.resolve(o.staticOptions.root)))) {
     logFor('up')(`warning: the journal ${o.collect.journal.path} lies inside the served folder ${o.staticOptions.root}; its files are never served (404)`, 'warn');
   }
-  const assets = await loadAssets();
   const { lifecycle } = o;
-  const stack = await startCollectStack(o.collect, lifecycle, logFor, o.stdin);
-  const { collector, stdin } = stack;
+  const stack = o.noCollect === true && nats !== null ? null : await startCollectStack(o.collect, lifecycle, logFor, o.stdin);
+  const collector = stack?.collector ?? null;
   try {
-    const journal = stack.journal;
-    // --sink nats://… is started by startUpOnStream (app-stream.ts); this one is the file journal's.
-    if (journal === null) throw new UsageError('startUp takes the file sink; use startUpOnStream for --sink nats://…');
-    await guard.refresh();
-    const hub = new SseHub({ ...o.hub, source: journal, startSeq: journal.stats.lastSeq });
-    const history = o.collect.journal.format === 'json' ? new JournalHistory({ listFiles: () => journal.files(), maxSeq: () => journal.stats.lastSeq }) : null;
-    const ingest = createIngestHandler({ submitter: collector, maxMessageBytes: o.collect.collector.maxMessage, maxBodyMessages: o.collect.collector.maxBodyMessages });
+    let source: RecordSource;
+    if (stack?.journal) {
+      await guard?.refresh();
+      source = journalSource(stack.journal, o.collect.journal.format);
+    } else {
+      source = await streamSource(nats!.servers, nats!.stream, stack?.nats ?? null, logFor('nats'));
+    }
+    if (source.closable !== null) lifecycle.register(source.closable);
+    const hub = new SseHub({ ...o.hub, source: source.events, startSeq: source.lastSeq() });
+    const ingester =
+      collector === null
+        ? null
+        : createIngestHandler({ submitter: collector, maxMessageBytes: o.collect.collector.maxMessage, maxBodyMessages: o.collect.collector.maxBodyMessages });
     const httpCounter = new HttpStatusCounter();
     const metrics = createMetrics({
-      collector: () => collector.stats,
-      rejectedElsewhere: () => ingest.stats.rejected,
-      journal,
+      ...(collector ? { collector: () => collector.stats } : {}),
+      ...(ingester ? { rejectedElsewhere: () => ingester.stats.rejected } : {}),
+      ...source.metrics,
       sseClients: () => hub.clientCount,
       http: httpCounter,
     });
+    // The collector listens first, so the page's empty state names its real port (`--collect-port 0` picks one).
+    const tcp = collector ? await collector.listen() : null;
+    const assets = await loadAssets(undefined, { collectPort: tcp?.port ?? null, stdin: (stack?.stdin ?? null) !== null });
     const startedAt = Date.now();
-    const router = createWebRouter({
-      staticHandler,
+    const routes = createWebRoutes({
+      pageAtRoot: o.staticOptions === null,
       assets,
       hub,
-      history,
-      ingest,
+      history: source.history,
+      ingest: ingester ?? notCollecting,
       metrics,
       health: () =>
         healthBody({
           version: o.version ?? '0.0.0',
           startedAt,
-          lastSeq: () => journal.stats.lastSeq,
+          lastSeq: source.lastSeq,
           sseClients: () => hub.clientCount,
-          connections: () => collector.stats.connectionsCurrent,
+          ...(collector ? { connections: () => collector.stats.connectionsCurrent } : {}),
           stopping: () => lifecycle.stopping,
-          failing: () => !journal.healthy,
+          failing: source.failing,
         }),
       access: createAccessPolicy({ host: o.serverOptions.host, token: o.token }),
       httpCounter,
     });
-    const http = createHttpServer(o.serverOptions, composeLayers(layers.auth, router));
+    const built = await buildServeHandler(o.features ?? { headers: null, auth: null, upload: null }, {
+      staticOptions: o.staticOptions,
+      extras: o.extras ?? { proxy: null, watch: false },
+      tls: o.serverOptions.tls !== undefined,
+      app: routes,
+      ...(guard ? { deny: guard.deny } : {}),
+      log: logFor('watch'),
+    });
+    const http = createHttpServer(o.serverOptions, built.handler);
+    built.upgrades(http.server);
     lifecycle.register(hub.closable);
+    for (const c of built.closables) lifecycle.register(c);
     lifecycle.register(http.closable);
     lifecycle.register({ name: 'metrics', close: async () => metrics.close() });
     const web = await http.listen();
-    const tcp = await collector.listen();
     // One streaming scan builds the history index; the newest records seed the resume ring.
-    const indexed = history
-      ? history
-          .start()
-          .then(() => history.page(journal.stats.lastSeq + 1, 1000))
-          .then((page) => hub.prefill(page.lines.map((l) => JSON.parse(l) as LiveRecord)))
-          .catch((err: unknown) => logFor('up')(`history index: ${err instanceof Error ? err.message : String(err)}`, 'warn'))
-      : Promise.resolve();
-    return { journal, collector, hub, history, metrics, http, httpUrl: web.url, collectUrl: tcp.url, collectPort: tcp.port, stdin, indexed };
+    const indexed = source
+      .newest()
+      .then((records) => hub.prefill(records))
+      .catch((err: unknown) => logFor('up')(`history: ${err instanceof Error ? err.message : String(err)}`, 'warn'));
+    return {
+      source,
+      collector,
+      hub,
+      metrics,
+      http,
+      httpUrl: web.url,
+      collectUrl: tcp?.url ?? null,
+      collectPort: tcp?.port ?? null,
+      stdin: stack?.stdin ?? null,
+      indexed,
+    };
   } catch (err) {
     await lifecycle.shutdown();
     throw err;
   }
-}
-
-/** Both deny predicates (the caller's, if any, and the journal's). */
-function combineDeny(a: ((real: string) => boolean) | undefined, b: (real: string) => boolean): (real: string) => boolean {
-  return a === undefined ? b : (real) => a(real) || b(real);
 }

@@ -1,14 +1,13 @@
 // The journal page's files (index.html, app.js, app.css): loaded once from the package, served with ETag, gzip and long caching.
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import type { Req, Res } from '../http/types.js';
-import { endBody, writeHead } from '../http/respond.js';
-import { Encoding, parseAcceptEncoding } from '../http/compress.js';
-import { parseEtagList, weakMatch } from '../http/conditional.js';
+import { assetsDir } from '../assets-dir.js';
+import type { Req, Res } from '../http/core/types.js';
+import { endBody, writeHead } from '../http/core/respond.js';
+import { Encoding, parseAcceptEncoding } from '../http/static/compress.js';
+import { parseEtagList, weakMatch } from '../http/static/conditional.js';
 
 /** One page file, ready to send. */
 export interface Asset {
@@ -33,20 +32,6 @@ const TYPES: Record<string, string> = {
 /** Content-Security-Policy of the page: its own scripts, styles and endpoints only. */
 export const PAGE_CSP = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
-/**
- * Finds `src/web/assets` from this module, whether it runs from `src/`, `dist/` or `.test-build/`: walks up
- * to the package root (the folder holding package.json and src/web/assets). package.json "files" ships the folder.
- */
-export function assetsDir(from: string = dirname(fileURLToPath(import.meta.url))): string {
-  let dir = from;
-  for (;;) {
-    const candidate = join(dir, 'src', 'web', 'assets');
-    if (existsSync(join(dir, 'package.json')) && existsSync(join(candidate, 'index.html'))) return candidate;
-    const parent = dirname(dir);
-    if (parent === dir) throw new Error('muxd page assets not found (src/web/assets)');
-    dir = parent;
-  }
-}
 
 function hash(body: Buffer): string {
   return createHash('sha256').update(body).digest('base64url').slice(0, 16);
@@ -59,11 +44,32 @@ function makeAsset(name: string, body: Buffer): Asset {
   return { body, gzip: gz !== null && gz.length < body.length ? gz : null, type, etag: `"${version}"`, version };
 }
 
-/** Loads the page files; index.html's `{{app.js}}`-style placeholders become content hashes so the others can be cached for a year. */
-export async function loadAssets(dir: string = assetsDir()): Promise<AssetMap> {
+/** How lines reach this `up`, for the page's empty state: the collector's real port (null: a pure viewer), and the terminal. */
+export interface SendHint {
+  collectPort: number | null;
+  stdin: boolean;
+}
+
+/** The empty state's second sentence (HTML). */
+export function emptyStateHtml(hint: SendHint): string {
+  if (hint.collectPort === null) return 'This page views the stream: lines sent to any collector on it appear here.';
+  const ways = [`run <code>muxd send ${hint.collectPort}</code> in another terminal`];
+  if (hint.stdin) ways.push('type into the <code>muxd up</code> terminal');
+  ways.push('use the box below');
+  const text = `${ways.slice(0, -1).join(', ')}${ways.length > 2 ? ',' : ''} or ${ways[ways.length - 1]}.`;
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+/**
+ * Loads the page files; index.html's `{{app.js}}`-style placeholders become content hashes so the others can be
+ * cached for a year, and `{{empty}}` the empty state for `hint` (default: the collector's default port and a terminal).
+ */
+export async function loadAssets(dir: string = assetsDir(), hint: SendHint = { collectPort: 6666, stdin: true }): Promise<AssetMap> {
   const map = new Map<string, Asset>();
   for (const name of ['app.js', 'app.css']) map.set(name, makeAsset(name, await readFile(join(dir, name))));
-  const html = (await readFile(join(dir, 'index.html'), 'utf8')).replace(/\{\{(app\.(?:js|css))\}\}/g, (_m, n: string) => map.get(n)?.version ?? '');
+  const html = (await readFile(join(dir, 'index.html'), 'utf8'))
+    .replace(/\{\{(app\.(?:js|css))\}\}/g, (_m, n: string) => map.get(n)?.version ?? '')
+    .replace('{{empty}}', emptyStateHtml(hint));
   map.set('index.html', makeAsset('index.html', Buffer.from(html)));
   return map;
 }
@@ -89,7 +95,8 @@ export function sendAsset(req: Req, res: Res, asset: Asset, version: string | nu
   if (asset.gzip) headers.Vary = 'Accept-Encoding';
   const inm = req.headers['if-none-match'];
   if (typeof inm === 'string' && parseEtagList(inm).some((t) => t === '*' || weakMatch(t, asset.etag))) {
-    writeHead(res, 304, headers).end();
+    writeHead(res, 304, headers);
+    endBody(res);
     return;
   }
   const body = asset.gzip && acceptsGzip(req) ? asset.gzip : asset.body;

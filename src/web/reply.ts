@@ -1,38 +1,12 @@
-// JSON answers for /_muxd/* endpoints: bodies and error bodies `{"error":{"code":CODE,"message":…}}`.
-import type { Res } from '../http/types.js';
-import { endBody, writeHead } from '../http/respond.js';
-import { ErrorCode, MuxdError, codeOf, httpStatusOf } from '../errors.js';
+// Errors of the /_muxd/* endpoints: the HTTP layer's one JSON error reply, plus the Bearer challenge when the token is missing.
+import { sendJsonError } from '../http/core/json-reply.js';
+import type { Res } from '../http/core/types.js';
+import { ErrorCode, codeOf } from '../errors.js';
 
-/** The one JSON error body shape of every HTTP answer muxd sends: `{"error":{"code":CODE,"message":…}}`. */
-export function errorBody(code: string, message: string): { error: { code: string; message: string } } {
-  return { error: { code, message } };
-}
+export { errorBody, sendJson } from '../http/core/json-reply.js';
 
-/** Sends a JSON body with no-store caching. Never throws; a response already started is destroyed instead. */
-export function sendJson(res: Res, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  if (res.headersSent) {
-    res.destroy();
-    return;
-  }
-  const text = typeof body === 'string' ? body : JSON.stringify(body);
-  writeHead(res, status, {
-    'Content-Type': 'application/json; charset=utf-8',
-    'Content-Length': Buffer.byteLength(text),
-    'Cache-Control': 'no-store',
-    'X-Content-Type-Options': 'nosniff',
-    ...headers,
-  });
-  endBody(res, res.req.method === 'HEAD' ? undefined : text);
-}
-
-/**
- * Sends {@link errorBody} with the code's status (src/errors.ts). An error that is not a MuxdError is an unexpected
- * exception: `ERR_INTERNAL`, with a fixed message, so bodies never carry paths or stacks.
- */
+/** Sends the JSON error of `err` (see sendJsonError); a 401 carries `WWW-Authenticate: Bearer`, since /_muxd/ takes a token. */
 export function sendError(res: Res, err: unknown, headers: Record<string, string> = {}): void {
-  const code = codeOf(err);
-  const message = err instanceof MuxdError ? err.message : 'internal error';
-  const extra: Record<string, string> = { ...headers };
-  if (code === ErrorCode.UNAUTHORIZED) extra['WWW-Authenticate'] = 'Bearer realm="muxd"';
-  sendJson(res, httpStatusOf(code), errorBody(code, message), extra);
+  const extra = codeOf(err) === ErrorCode.UNAUTHORIZED ? { ...headers, 'WWW-Authenticate': 'Bearer realm="muxd"' } : headers;
+  sendJsonError(res, err, { headers: extra });
 }

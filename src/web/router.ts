@@ -1,7 +1,9 @@
 // The /_muxd/ prefix in front of the static handler: the page, events, history, ingest, metrics, health; files never shadow it.
 import { posix } from 'node:path';
-import type { Handler, Req, Res } from '../http/types.js';
-import { endBody, writeHead } from '../http/respond.js';
+import type { Handler, Req, Res } from '../http/core/types.js';
+import { composeLayers } from '../http/core/layers.js';
+import type { Layer } from '../http/core/layers.js';
+import { endBody, writeHead } from '../http/core/respond.js';
 import { BadRequestError, MethodNotAllowedError, NotFoundError } from '../errors.js';
 import { sendAsset } from './assets.js';
 import { healthHttpStatus } from './health.js';
@@ -12,16 +14,16 @@ import type { JournalHistory } from './history.js';
 import type { HttpStatusCounter, Metrics } from './metrics.js';
 import { sendError, sendJson } from './reply.js';
 import type { AccessPolicy } from './security.js';
-import { parseLastEventId } from './sse.js';
-import type { SseHub } from './sse.js';
+import { parseLastEventId } from '../http/core/sse.js';
+import type { SseHub } from '../http/core/sse.js';
 
 /** A request handler that never throws, on HTTP/1.1 or HTTP/2 (the HTTP layer's one handler type). */
-export type { Handler } from '../http/types.js';
+export type { Handler } from '../http/core/types.js';
 
 /** Everything the router dispatches to. */
 export interface WebRouterOptions {
-  /** The static file handler for DIR, or null when `up` runs without DIR (the page then answers at `/`). */
-  staticHandler: Handler | null;
+  /** Answer the page at `/` too (`up` without DIR). */
+  pageAtRoot?: boolean;
   assets: AssetMap;
   hub: SseHub;
   /** Null when the journal format has no records to page through (`--format raw`); a NATS stream's pages with `--sink nats://…`. */
@@ -58,8 +60,8 @@ function pathOf(url: string): { pathname: string; query: string } {
   return q === -1 ? { pathname: url, query: '' } : { pathname: url.slice(0, q), query: url.slice(q + 1) };
 }
 
-/** Builds the composed handler: `/_muxd/*` here, everything else to the static handler (or the page at `/`). */
-export function createWebRouter(opts: WebRouterOptions): Handler {
+/** The `/_muxd/*` routes as a layer (plus the page at `/` with `pageAtRoot`); every other request goes on to `next`. */
+export function createWebRoutes(opts: WebRouterOptions): Layer {
   const { assets, hub, history, access } = opts;
 
   function page(req: Req, res: Res, name: string, params: URLSearchParams): void {
@@ -73,7 +75,8 @@ export function createWebRouter(opts: WebRouterOptions): Handler {
     const rest = pathname.slice(PREFIX.length);
     const params = new URLSearchParams(query);
     if (rest === '') {
-      writeHead(res, 308, { Location: `${PREFIX}/${query ? `?${query}` : ''}`, 'Content-Length': 0 }).end();
+      writeHead(res, 308, { Location: `${PREFIX}/${query ? `?${query}` : ''}`, 'Content-Length': 0 });
+      endBody(res);
       return;
     }
     if (rest === '/' || rest === '/index.html') return page(req, res, 'index.html', params);
@@ -90,7 +93,8 @@ export function createWebRouter(opts: WebRouterOptions): Handler {
         const denied = access.checkToken(req, url, true);
         if (denied) return sendError(res, denied);
         if (req.method === 'HEAD') {
-          writeHead(res, 200, { 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-store' }).end();
+          writeHead(res, 200, { 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-store' });
+          endBody(res);
           return;
         }
         hub.handle(req, res, parseLastEventId(req.headers['last-event-id']) ?? parseLastEventId(params.get('lastEventId')));
@@ -126,7 +130,8 @@ export function createWebRouter(opts: WebRouterOptions): Handler {
         const denied = access.checkOrigin(req) ?? access.checkToken(req, url);
         if (denied) return sendError(res, denied);
         const cookie = access.sessionCookie(req);
-        writeHead(res, 204, { 'Cache-Control': 'no-store', ...(cookie === null ? {} : { 'Set-Cookie': cookie }) }).end();
+        writeHead(res, 204, { 'Cache-Control': 'no-store', ...(cookie === null ? {} : { 'Set-Cookie': cookie }) });
+        endBody(res);
         return;
       }
       case '/metrics':
@@ -149,7 +154,7 @@ export function createWebRouter(opts: WebRouterOptions): Handler {
     }
   }
 
-  return function webRouter(req, res) {
+  return function webRoutes(req, res, next) {
     opts.httpCounter?.track(res);
     try {
       const { pathname, query } = pathOf(req.url ?? '/');
@@ -158,12 +163,18 @@ export function createWebRouter(opts: WebRouterOptions): Handler {
         else sendError(res, new NotFoundError());
         return;
       }
-      if (opts.staticHandler) return opts.staticHandler(req, res);
-      if (pathname === '/' || pathname === '/index.html') return page(req, res, 'index.html', new URLSearchParams(query));
-      sendError(res, new NotFoundError());
+      if (opts.pageAtRoot === true && (pathname === '/' || pathname === '/index.html')) return page(req, res, 'index.html', new URLSearchParams(query));
+      next();
     } catch (err) {
       // Handlers never throw into the loop: answer 500 if we still can.
       sendError(res, err);
     }
   };
+}
+
+/** {@link createWebRoutes} in front of the static handler (or, without one, the page at `/` and 404 elsewhere). */
+export function createWebRouter(opts: WebRouterOptions & { staticHandler: Handler | null }): Handler {
+  const routes = createWebRoutes({ ...opts, pageAtRoot: opts.staticHandler === null });
+  const final: Handler = opts.staticHandler ?? ((_req, res) => sendError(res, new NotFoundError()));
+  return composeLayers([routes], final);
 }

@@ -1,6 +1,7 @@
 // Access rules for /_muxd/*: open on loopback, a token for writes and the journal elsewhere, same-origin POSTs always.
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import type { Req } from '../http/types.js';
+import type { Req } from '../http/core/types.js';
+import { isSameOrigin } from '../http/core/request-target.js';
 import { ForbiddenOriginError, UnauthorizedError } from '../errors.js';
 import type { MuxdError } from '../errors.js';
 
@@ -46,27 +47,6 @@ export function requestToken(req: Req, url: URL): string | null {
     if (m?.[1] !== undefined) return m[1];
   }
   return url.searchParams.get('token');
-}
-
-/**
- * True when the request's `Origin` (if any) names the host it was sent to. Browsers always send
- * `Origin` on cross-origin POSTs, so a missing one means a non-browser client (curl, scripts), which CSRF cannot forge.
- */
-export function isSameOrigin(req: Req): boolean {
-  const site = req.headers['sec-fetch-site'];
-  if (site === 'cross-site' || site === 'same-site') return false;
-  const origin = req.headers.origin;
-  if (origin === undefined) return true;
-  if (origin === 'null') return false;
-  let parsed: URL;
-  try {
-    parsed = new URL(origin);
-  } catch {
-    return false;
-  }
-  const host = req.headers.host ?? (req.headers[':authority'] as string | undefined);
-  if (host === undefined) return false;
-  return parsed.host.toLowerCase() === host.toLowerCase() && (parsed.protocol === 'http:' || parsed.protocol === 'https:');
 }
 
 /** Name of the session cookie: one per port, since browsers share cookies between ports of one host. */

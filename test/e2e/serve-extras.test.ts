@@ -174,14 +174,14 @@ test('SIGTERM with a WebSocket tunnel open: the tunnel is ended and serve exits 
   }
 });
 
-test('refusals: a bad --proxy rule, --watch with --cache, and serve-only flags on up exit with 2', async () => {
+test('refusals: a bad --proxy rule, --watch with --cache, and --watch on up without DIR exit with 2', async () => {
   const bad = await runCli(['serve', tmp, '--port', '0', '--proxy', '/api=https://example.com']);
   assert.equal(bad.code, 2);
   assert.match(bad.err, /--proxy "\/api=https:\/\/example\.com": the upstream must be an http:\/\/ URL .*\(ERR_INVALID_OPTION\)/);
   const cached = await runCli(['serve', tmp, '--port', '0', '--watch', '--cache', '60']);
   assert.equal(cached.code, 2);
   assert.match(cached.err, /--watch needs --cache 0/);
-  const up = await runCli(['up', tmp, '--port', '0', '--proxy', '/api=http://127.0.0.1:1']);
+  const up = await runCli(['up', '--port', '0', '--collect-port', '0', '--no-stdin', '--watch']);
   assert.equal(up.code, 2);
-  assert.match(up.err, /Unknown option '--proxy' \(ERR_USAGE\)/);
+  assert.match(up.err, /--watch needs a DIR to watch/);
 });

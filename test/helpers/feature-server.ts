@@ -2,14 +2,12 @@
 import http from 'node:http';
 import { once } from 'node:events';
 import net from 'node:net';
-import { serveOptionSpecs, resolveServeOptions } from '../../src/http/options.js';
+import { serveOptionSpecs, resolveServeOptions } from '../../src/http/features/options.js';
 import { withDefaults } from '../../src/options.js';
 import type { OptionValues } from '../../src/options.js';
-import { createStaticHandler } from '../../src/http/static-handler.js';
-import { createHttpServer } from '../../src/http/server.js';
-import { composeLayers } from '../../src/http/layers.js';
-import { createFeatureLayers } from '../../src/http/serve-layers.js';
-import type { ServeFeatures } from '../../src/http/options.js';
+import { createHttpServer } from '../../src/http/core/server.js';
+import { buildServeHandler } from '../../src/http/features/build.js';
+import type { ServeFeatures } from '../../src/http/features/options.js';
 
 /** A running server and what it was built from. */
 export interface FeatureServer {
@@ -21,10 +19,9 @@ export interface FeatureServer {
 /** Starts serve on 127.0.0.1:0 for `root` with flag values (defaults filled in) and optional config `headers`. */
 export async function startFeatureServer(root: string, values: OptionValues, structured: Record<string, unknown> = {}): Promise<FeatureServer> {
   const all = withDefaults(serveOptionSpecs, { port: '0', log: 'off', ...values });
-  const { staticOptions, serverOptions, features } = await resolveServeOptions(all, root, structured);
-  const handler = await createStaticHandler(staticOptions);
-  const layers = await createFeatureLayers(features, root);
-  const handle = createHttpServer(serverOptions, composeLayers([...layers.auth, ...layers.files], handler));
+  const { staticOptions, serverOptions, features, extras } = await resolveServeOptions(all, root, structured);
+  const built = await buildServeHandler(features, { staticOptions, extras, tls: serverOptions.tls !== undefined });
+  const handle = createHttpServer(serverOptions, built.handler);
   const { port } = await handle.listen();
   return {
     port,

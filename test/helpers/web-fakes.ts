@@ -14,8 +14,8 @@ import type { SubmitResult } from '../../src/web/ingest.js';
 import { HttpStatusCounter, createMetrics } from '../../src/web/metrics.js';
 import { createWebRouter } from '../../src/web/router.js';
 import type { Handler } from '../../src/web/router.js';
-import { SseHub } from '../../src/web/sse.js';
-import type { LiveRecord } from '../../src/web/sse.js';
+import { SseHub } from '../../src/http/core/sse.js';
+import type { LiveRecord } from '../../src/http/core/sse.js';
 
 /** A stand-in for the journal: appends JSON lines to a real file, then announces them like the real one. */
 export class FakeJournal extends EventEmitter {

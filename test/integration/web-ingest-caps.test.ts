@@ -6,7 +6,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { collectConfigFrom, DEFAULT_COLLECTOR_OPTIONS } from '../../src/collector/options.js';
-import { resolveServeOptions } from '../../src/http/options.js';
+import { resolveServeOptions } from '../../src/http/features/options.js';
 import { Lifecycle } from '../../src/lifecycle.js';
 import { startUp } from '../../src/web/app.js';
 import type { UpApp } from '../../src/web/app.js';
@@ -45,7 +45,7 @@ describe('POST /_muxd/messages message cap', { timeout: 30_000 }, () => {
     const body = (await res.json()) as { error: { code: string } | string; message?: string };
     assert.match(JSON.stringify(body), /ERR_PAYLOAD_TOO_LARGE/);
     assert.match(JSON.stringify(body), new RegExp(`more than ${DEFAULT_COLLECTOR_OPTIONS.maxBodyMessages} messages`));
-    const stats = app.collector.stats;
+    const stats = app.collector!.stats;
     assert.equal(stats.received, 0);
     assert.equal(stats.peakQueuedMessages, 0);
     const ok = await post(app, 'a\n'.repeat(DEFAULT_COLLECTOR_OPTIONS.maxBodyMessages));
@@ -61,6 +61,6 @@ describe('POST /_muxd/messages message cap', { timeout: 30_000 }, () => {
     assert.equal((await post(app, 'a\nb\nc\nd')).status, 413);
     assert.equal((await post(app, JSON.stringify({ messages: ['a', 'b', 'c', 'd'] }), 'application/json')).status, 413);
     assert.equal((await post(app, JSON.stringify(['a', 'b', 'c']), 'application/json')).status, 200);
-    assert.equal(app.collector.stats.received, 6);
+    assert.equal(app.collector!.stats.received, 6);
   });
 });

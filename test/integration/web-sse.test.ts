@@ -5,7 +5,7 @@ import { EventEmitter } from 'node:events';
 import type { ServerResponse } from 'node:http';
 import { readEvents, startWebStack } from '../helpers/web-fakes.js';
 import type { WebStack } from '../helpers/web-fakes.js';
-import { SseHub } from '../../src/web/sse.js';
+import { SseHub } from '../../src/http/core/sse.js';
 
 describe('SSE hub', { timeout: 20000 }, () => {
   let web: WebStack;

@@ -48,7 +48,7 @@ describe('up (in process)', { timeout: 20000 }, () => {
     const events = readEvents(`${app.httpUrl}/_muxd/events`, {}, (ev) => ev.length >= 1);
     while (app.hub.clientCount === 0) await new Promise((r) => setImmediate(r));
     const t0 = Date.now();
-    const [reply] = await sendTcp(app.collectPort, ['over tcp']);
+    const [reply] = await sendTcp(app.collectPort!, ['over tcp']);
     const got = await events;
     assert.ok(Date.now() - t0 < 1000, 'delivered within a second');
     assert.match(reply ?? '', /^ok \d+$/);
@@ -59,7 +59,7 @@ describe('up (in process)', { timeout: 20000 }, () => {
   });
 
   it('resumes with Last-Event-ID without a gap', async () => {
-    const replies = await sendTcp(app.collectPort, Array.from({ length: 50 }, (_, i) => `burst ${i}`));
+    const replies = await sendTcp(app.collectPort!, Array.from({ length: 50 }, (_, i) => `burst ${i}`));
     const seqs = replies.map((r) => Number(r.slice(3)));
     const from = seqs[9] as number;
     const want = seqs.slice(10).map(String);
@@ -78,7 +78,7 @@ describe('up (in process)', { timeout: 20000 }, () => {
     const long = await fetch(`${app.httpUrl}/_muxd/messages`, { method: 'POST', body: 'x'.repeat(101) });
     assert.equal(long.status, 413);
     assert.equal(((await long.json()) as { error: { code: string } }).error.code, 'ERR_MESSAGE_TOO_LONG');
-    const tcpLong = await sendTcp(app.collectPort, ['y'.repeat(101)]);
+    const tcpLong = await sendTcp(app.collectPort!, ['y'.repeat(101)]);
     assert.match(tcpLong[0] ?? '', /^error ERR_MESSAGE_TOO_LONG /, 'the same code as over TCP');
   });
 
@@ -86,7 +86,7 @@ describe('up (in process)', { timeout: 20000 }, () => {
     const scrape = async (): Promise<string> => (await fetch(`${app.httpUrl}/_muxd/metrics`)).text();
     const value = (text: string, name: string): number => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
     const before = await scrape();
-    await sendTcp(app.collectPort, ['m1', 'm2', 'm3']);
+    await sendTcp(app.collectPort!, ['m1', 'm2', 'm3']);
     const after = await scrape();
     assert.equal(value(after, 'muxd_messages_acked_total') - value(before, 'muxd_messages_acked_total'), 3);
     assert.equal(value(after, 'muxd_connections_total') - value(before, 'muxd_connections_total'), 1);
@@ -107,7 +107,7 @@ describe('up (in process)', { timeout: 20000 }, () => {
   });
 
   it('resumes across a restart from the journal files without a gap', async () => {
-    const replies = await sendTcp(app.collectPort, ['before restart 1', 'before restart 2']);
+    const replies = await sendTcp(app.collectPort!, ['before restart 1', 'before restart 2']);
     const last = Number(replies[1]?.slice(3));
     await lifecycle.shutdown();
     ({ app, lifecycle } = await start(dir, root));

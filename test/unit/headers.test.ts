@@ -1,7 +1,7 @@
 // Header rules: the glob matcher (`*`, `**`, `?`), header validation at startup, and which rule wins.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { globToRegExp, headersFor, parseHeaderFlag, parseHeaderRules, validateHeader } from '../../src/http/headers.js';
+import { compileGlob, headersFor, parseHeaderFlag, parseHeaderRules, validateHeader } from '../../src/http/features/headers.js';
 import { InvalidOptionError } from '../../src/errors.js';
 
 test('globs: * stays in one segment, ** crosses segments (a trailing /** matches the folder too), ? is one character', () => {
@@ -23,12 +23,41 @@ test('globs: * stays in one segment, ** crosses segments (a trailing /** matches
     ['/file?.txt', '/file1.txt', true],
     ['/file?.txt', '/file12.txt', false],
     ['/file?.txt', '/file/.txt', false],
-    ['/a.b+(c)', '/a.b+(c)', true],
+    ['/a.b+(c)', '/a.bcc', true],
+    ['/a.b+(c)', '/a.b', false],
     ['/a.b', '/axb', false],
     ['/**', '/anything/at/all', true],
-    ['/x/**.js', '/x/a/b.js', true],
+    ['/x/**.js', '/x/b.js', true],
+    ['/**', '/', true],
+    ['/**', '/.well-known/security.txt', true],
+    ['**/*.map', '/a/b.js.map', true],
   ];
-  for (const [glob, p, want] of table) assert.equal(globToRegExp(glob).test(p), want, `${glob} vs ${p}`);
+  for (const [glob, p, want] of table) assert.equal(compileGlob(glob)(p), want, `${glob} vs ${p}`);
+});
+
+test('issue 15 regression: braces, classes and extglobs match (they matched nothing before picomatch)', () => {
+  const table: [string, string, boolean][] = [
+    ['*.{js,css}', '/app.js', true],
+    ['*.{js,css}', '/a/b/site.css', true],
+    ['*.{js,css}', '/index.html', false],
+    ['*.[jp]ng', '/img/logo.png', true],
+    ['*.[jp]ng', '/img/logo.jng', true],
+    ['*.[jp]ng', '/img/logo.gng', false],
+    ['/@(assets|static)/**', '/static/a.js', true],
+    ['/@(assets|static)/**', '/other/a.js', false],
+    ['/!(private)/*', '/public/a', true],
+    ['/!(private)/*', '/private/a', false],
+  ];
+  for (const [glob, p, want] of table) assert.equal(compileGlob(glob)(p), want, `${glob} vs ${p}`);
+  const rules = parseHeaderRules([], { '*.{js,css}': { 'Cache-Control': 'immutable' }, '*.[jp]ng': { 'X-Img': '1' } })!;
+  assert.deepEqual(headersFor(rules, '/a/app.css'), [['Cache-Control', 'immutable']]);
+  assert.deepEqual(headersFor(rules, '/a/b.jpng'), []);
+  assert.deepEqual(headersFor(rules, '/a/b.png'), [['X-Img', '1']]);
+});
+
+test('a glob that can never match a URL path is an error at startup', () => {
+  assert.throws(() => parseHeaderRules([], { 'assets/*.js': { 'X-A': '1' } }), /can never match: URL paths start with \//);
+  assert.throws(() => parseHeaderRules([], { '*/x': { 'X-A': '1' } }), /can never match/);
 });
 
 test('header names must be tokens, values hold no CR, LF, NUL or other controls, and framing headers are refused', () => {

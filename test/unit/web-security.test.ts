@@ -2,7 +2,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { IncomingMessage } from 'node:http';
-import { createAccessPolicy, isSameOrigin } from '../../src/web/security.js';
+import { createAccessPolicy } from '../../src/web/security.js';
+import { isSameOrigin } from '../../src/http/core/request-target.js';
 import { isReservedPath } from '../../src/web/router.js';
 
 const req = (headers: Record<string, string>): IncomingMessage => ({ headers }) as unknown as IncomingMessage;

@@ -6,7 +6,7 @@ import { createLogger } from '../../logger.js';
 import { parseOrHelp } from '../args.js';
 import type { CommandSpec } from '../args.js';
 import { createProcessLifecycle } from '../exit.js';
-import { isLoopbackHost } from '../../http/host-check.js';
+import { isLoopbackHost } from '../../http/core/host-check.js';
 import { AdminServer } from '../../admin/admin-server.js';
 import { collectAdminSources } from '../../admin/collect-sources.js';
 import { announceListening, warnUnauthenticatedCollector, warnUnusedListenFds } from '../output.js';

@@ -7,16 +7,11 @@ import { createProcessLifecycle } from '../exit.js';
 import { lanUrl, renderQr } from '../qr.js';
 import { openInBrowser } from '../open.js';
 import { createLogger } from '../../logger.js';
-import { serveOptionSpecs, resolveServeOptions } from '../../http/options.js';
-import type { ServeExtras } from '../../http/options.js';
-import { createStaticHandler } from '../../http/static-handler.js';
-import { createHttpServer } from '../../http/server.js';
-import { composeLayers } from '../../http/layers.js';
-import type { Layer } from '../../http/layers.js';
-import { createProxy } from '../../http/proxy.js';
-import { createLiveReload } from '../../http/live-reload.js';
-import { createFeatureLayers } from '../../http/serve-layers.js';
-import { WorkerPool, announceWorkerListening, flushToPrimary, onShutdownRequest, parseWorkers, primaryLogStream } from '../../http/workers.js';
+import { serveOptionSpecs, resolveServeOptions } from '../../http/features/options.js';
+import type { ServeExtras } from '../../http/features/options.js';
+import { createHttpServer } from '../../http/core/server.js';
+import { buildServeHandler } from '../../http/features/build.js';
+import { WorkerPool, announceWorkerListening, flushToPrimary, onShutdownRequest, parseWorkers, primaryLogStream } from '../../http/features/workers.js';
 
 /** Flags, usage and examples of `muxd serve`. */
 export const spec: CommandSpec = {
@@ -58,19 +53,9 @@ export async function run(argv: string[]): Promise<void> {
   const worker = cluster.isWorker;
   if (worker && serverOptions.log !== 'off') serverOptions.logStream = primaryLogStream();
   const tls = serverOptions.tls !== undefined;
-  const liveReload = extras.watch ? await createLiveReload({ root: dir }) : null;
-  if (liveReload !== null) staticOptions.liveReload = liveReload.hook;
-  const proxy = extras.proxy !== null ? createProxy({ ...extras.proxy, tls }) : null;
-  const feature = await createFeatureLayers(features, staticOptions.root);
-  // The one order of serve's layers (src/http/layers.ts): auth → proxy → live reload → upload → headers → files. With
-  // none, the static handler is the handler itself, and HTTP/2 keeps its fast path.
-  const layers: Layer[] = [...feature.auth];
-  if (proxy !== null) layers.push(proxy.layer);
-  if (liveReload !== null) layers.push(liveReload.layer);
-  layers.push(...feature.files);
-  const handler = composeLayers(layers, await createStaticHandler(staticOptions));
-  const handle = createHttpServer(serverOptions, handler);
-  if (proxy !== null) proxy.acceptUpgrades(handle.server);
+  const built = await buildServeHandler(features, { staticOptions, extras, tls });
+  const handle = createHttpServer(serverOptions, built.handler);
+  built.upgrades(handle.server);
   const { url, port } = await handle.listen();
   const lifecycle = createProcessLifecycle();
   if (worker) {
@@ -85,8 +70,7 @@ export async function run(argv: string[]): Promise<void> {
     onShutdownRequest(() => void lifecycle.shutdown());
   }
   // Registered before the server: stopping them ends the long-lived streams (tunnels, reload events) the drain would wait on.
-  if (proxy !== null) lifecycle.register(proxy.closable);
-  if (liveReload !== null) lifecycle.register(liveReload.closable);
+  for (const c of built.closables) lifecycle.register(c);
   lifecycle.register(handle.closable);
   if (worker) return announceWorkerListening(url);
   if (tlsAuto !== undefined) printCertificate(tlsAuto);
@@ -94,8 +78,8 @@ export async function run(argv: string[]): Promise<void> {
   announceExtras(extras, tls, serverOptions.host, port);
 }
 
-/** `--qr` and `--open`, after the listening line; both write to stderr so stdout keeps its one parseable line. */
-function announceExtras(extras: ServeExtras, tls: boolean, host: string, port: number): void {
+/** `--qr` and `--open`, after the listening line (serve's and up's); both write to stderr so stdout keeps its one parseable line. */
+export function announceExtras(extras: ServeExtras, tls: boolean, host: string, port: number): void {
   const proto = tls ? 'https' : 'http';
   if (extras.qr) {
     const lan = lanUrl(proto, host, port);

@@ -2,15 +2,15 @@
 import { readFile } from 'node:fs/promises';
 import { UsageError } from '../../errors.js';
 import { collectConfigFrom, collectFlags } from '../../collector/options.js';
-import { resolveServeOptions, serveOptionSpecs, SERVE_ONLY_FLAGS } from '../../http/options.js';
+import { resolveServeOptions, serveOptionSpecs } from '../../http/features/options.js';
 import { startUp } from '../../web/app.js';
-import { startUpOnStream } from '../../web/app-stream.js';
-import { isLoopbackHost } from '../../http/host-check.js';
-import { DEFAULT_LIVE_RATE } from '../../web/sse.js';
+import { isLoopbackHost } from '../../http/core/host-check.js';
+import { DEFAULT_LIVE_RATE } from '../../http/core/sse.js';
 import { boolOption, intOption, parseOrHelp, stringOption } from '../args.js';
 import type { CommandSpec, OptionSpec } from '../args.js';
 import { createProcessLifecycle } from '../exit.js';
 import { announceListening, warnUnauthenticatedCollector } from '../output.js';
+import { announceExtras } from './serve.js';
 
 const {
   host: collectHost,
@@ -31,7 +31,7 @@ for (const [name, spec] of Object.entries({ 'tls-cert': collectTlsCert, 'tls-key
 
 /** Every flag of serve and collect; collect's `--port` is `--collect-port`, `--host` and `--max-conns` are shared. */
 const options: Record<string, OptionSpec> = {
-  ...Object.fromEntries(Object.entries(serveOptionSpecs).filter(([name]) => !SERVE_ONLY_FLAGS.includes(name))),
+  ...serveOptionSpecs,
   'max-conns': { type: 'string', arg: 'N', default: '10000', description: 'Most simultaneous connections, for the HTTP server and for the collector each.' },
   'collect-port': { type: 'string', arg: 'PORT', default: collectPort?.default ?? '6666', description: 'TCP port of the collector (0 picks a free one).' },
   'collect-host': {
@@ -52,6 +52,11 @@ const options: Record<string, OptionSpec> = {
     type: 'boolean',
     default: false,
     description: 'With --sink nats://…: run no collector (no TCP port, no terminal); a pure viewer of the stream.',
+  },
+  workers: {
+    type: 'string',
+    arg: 'N',
+    description: 'Refused by up (serve only): the journal needs a single writer, so up keeps one process.',
   },
   token: {
     type: 'string',
@@ -100,8 +105,10 @@ export async function run(argv: string[]): Promise<void> {
   if (!parsed) return;
   const values = parsed.values;
   const dir = parsed.positionals[0];
-  const { staticOptions, serverOptions, features } = await resolveServeOptions(values, dir ?? '.', parsed.structured);
+  if (values.workers !== undefined) throw new UsageError('--workers is serve only: up keeps one process, since its journal needs a single writer');
+  const { staticOptions, serverOptions, features, extras } = await resolveServeOptions(values, dir ?? '.', parsed.structured);
   if (dir === undefined && features.upload !== null) throw new UsageError('--upload needs a DIR to write into');
+  if (dir === undefined && extras.watch) throw new UsageError('--watch needs a DIR to watch');
   const config = collectConfigFrom({ ...values, host: values['collect-host'], port: values['collect-port'] }, 'collect-');
   const token = stringOption(values, 'token');
   if (!isLoopbackHost(serverOptions.host) && (token === undefined || token === '')) {
@@ -116,13 +123,16 @@ export async function run(argv: string[]): Promise<void> {
     staticOptions: dir === undefined ? null : staticOptions,
     serverOptions,
     features,
+    extras,
     collect: noCollect ? { ...config, stdin: false } : config,
+    noCollect,
     token,
     lifecycle,
     version: await packageVersion(),
   };
-  const app = config.nats === null ? await startUp(upOptions) : await startUpOnStream({ ...upOptions, noCollect });
-  announceListening(serverOptions.tls ? 'https' : 'http', app.httpUrl);
+  const app = await startUp(upOptions);
+  const tls = serverOptions.tls !== undefined;
+  announceListening(tls ? 'https' : 'http', app.httpUrl);
   if (app.collectUrl !== null && app.collector !== null) {
     announceListening('collect', app.collectUrl);
     for (const l of app.collector.listening) announceListening(l.kind as 'syslog' | 'relp' | 'udp', l.info.url);
@@ -134,5 +144,7 @@ export async function run(argv: string[]): Promise<void> {
     const send = app.collectPort === null ? '' : `Send lines with: muxd send ${app.collectPort}${app.stdin ? ', or type them here' : ''}.\n`;
     process.stdout.write(`Live journal: ${page}\n${send}`);
   }
+  // Without DIR the page is the site, so --open and --qr point at `/`; with DIR, at the files (the page is /_muxd/).
+  announceExtras(extras, tls, serverOptions.host, Number(new URL(app.httpUrl).port));
   app.stdin?.start();
 }

@@ -1,9 +1,9 @@
 // Server-Sent Events hub for /_muxd/events: one encoding per tick shared by every viewer, gap-free resume, capped buffers.
 import type { EventEmitter } from 'node:events';
-import type { Req, Res } from '../http/types.js';
-import { writeChunk, writeHead } from '../http/respond.js';
-import type { JournalRecord } from '../journal/record.js';
-import type { Closable } from '../lifecycle.js';
+import type { Req, Res } from './types.js';
+import { endBody, writeChunk, writeHead } from './respond.js';
+import type { JournalRecord } from '../../journal/record.js';
+import type { Closable } from '../../lifecycle.js';
 
 /** A journal record as the journal announces it ('durable' event). */
 export type LiveRecord = JournalRecord;
@@ -138,7 +138,8 @@ export class SseHub {
   /** Takes over a GET /_muxd/events response; sends what the viewer missed since `lastEventId`, then live records. */
   handle(req: Req, res: Res, lastEventId: number | undefined): void {
     if (this.closing) {
-      writeHead(res, 503, { 'Content-Type': 'text/plain; charset=utf-8', 'Retry-After': '5' }).end('shutting down\n');
+      writeHead(res, 503, { 'Content-Type': 'text/plain; charset=utf-8', 'Retry-After': '5' });
+      endBody(res, 'shutting down\n');
       return;
     }
     const headers: Record<string, string> = {

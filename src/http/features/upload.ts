@@ -2,14 +2,15 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { pipeline } from 'node:stream/promises';
 import busboy from 'busboy';
-import { BadPathError, BadRequestError, ErrorCode, ForbiddenOriginError, MuxdError, NotFoundError, PayloadTooLargeError, UnsupportedMediaTypeError, httpStatusOf } from '../errors.js';
-import { isSameOrigin } from '../web/security.js';
-import type { Layer } from './layers.js';
-import { refuseBody } from './lingering-close.js';
-import { resolvePath } from './resolve-path.js';
-import type { ResolvedPath } from './resolve-path.js';
-import { encodePath, endWith, writeHead } from './respond.js';
-import type { Req, Res } from './respond.js';
+import { BadPathError, BadRequestError, ErrorCode, ForbiddenOriginError, MuxdError, NotFoundError, PayloadTooLargeError, UnsupportedMediaTypeError, codeOf } from '../../errors.js';
+import { isSameOrigin } from '../core/request-target.js';
+import type { Layer } from '../core/layers.js';
+import { refuseBody } from '../core/lingering-close.js';
+import { resolvePath } from '../static/resolve-path.js';
+import type { ResolvedPath } from '../static/resolve-path.js';
+import { encodePath, endWith, writeHead } from '../core/respond.js';
+import { sendJson, sendJsonError } from '../core/json-reply.js';
+import type { Req, Res } from '../core/respond.js';
 import { UploadStore } from './upload-store.js';
 import type { StagedFile } from './upload-store.js';
 
@@ -36,30 +37,14 @@ async function* limitedBody(req: Req, max: number): AsyncGenerator<Buffer> {
   }
 }
 
-/** Answers an upload request with JSON; a refusal before the body was read drains it first (lingering close). */
-function reply(req: Req, res: Res, status: number, value: unknown, extra: readonly string[] = []): void {
-  if (res.headersSent) return;
-  const body = Buffer.from(`${JSON.stringify(value)}\n`);
-  writeHead(res, status, [
-    'Content-Type', 'application/json; charset=utf-8',
-    'Content-Length', String(body.length),
-    'Cache-Control', 'no-store',
-    'X-Content-Type-Options', 'nosniff',
-    ...extra,
-  ]);
-  endWith(req, res, body);
-}
-
 /** Sends the error of a failed upload; unexpected ones (not MuxdError) are ERR_INTERNAL, and nothing names a path. */
 function fail(req: Req, res: Res, err: unknown, bodyLeft: boolean): void {
   if (res.headersSent) return void res.destroy();
-  const e = err instanceof MuxdError ? err : null;
-  const code = e?.code ?? ErrorCode.INTERNAL;
+  const code = codeOf(err);
   // A client that went away has no one to answer.
   if (req.destroyed && !req.complete) return;
   if (bodyLeft && !req.complete) refuseBody(req as IncomingMessage, res as ServerResponse);
-  const message = code === ErrorCode.INTERNAL || code === ErrorCode.IO ? 'the upload could not be stored' : (e?.message ?? '');
-  reply(req, res, httpStatusOf(code), { error: { code, message } });
+  sendJsonError(res, err, code === ErrorCode.INTERNAL || code === ErrorCode.IO ? { message: 'the upload could not be stored' } : {});
 }
 
 /** Creates the upload layer for a served root (a real path); PUT and POST are handled here, everything else passes on. */
@@ -95,7 +80,7 @@ async function put(store: UploadStore, o: UploadOptions, req: Req, res: Res): Pr
     return fail(req, res, err, true);
   }
   const replaced = await store.commit(staged);
-  reply(req, res, replaced ? 200 : 201, { path: encodePath(segments), size: staged.size }, replaced ? [] : ['Location', encodePath(segments)]);
+  sendJson(res, replaced ? 200 : 201, { path: encodePath(segments), size: staged.size }, replaced ? {} : { headers: { Location: encodePath(segments) } });
 }
 
 async function post(store: UploadStore, o: UploadOptions, req: Req, res: Res): Promise<void> {
@@ -147,5 +132,5 @@ async function post(store: UploadStore, o: UploadOptions, req: Req, res: Res): P
     writeHead(res, 303, ['Location', folderUrl, 'Content-Length', '0', 'Cache-Control', 'no-store']);
     return endWith(req, res, undefined);
   }
-  reply(req, res, 201, { path: folderUrl, files: stored });
+  sendJson(res, 201, { path: folderUrl, files: stored });
 }

@@ -1,4 +1,5 @@
 // Pure request-target → safe relative path resolution: the only gate between a URL and the file system.
+import { FORBIDDEN_RAW, toOriginForm } from '../core/request-target.js';
 
 /** Longest request path (before the query) accepted, in characters. */
 export const MAX_PATH_LENGTH = 4096;
@@ -27,25 +28,7 @@ export interface ResolveOptions {
 
 const reject = (status: 400 | 404, reason: string): PathRejection => ({ ok: false, status, reason });
 
-// Raw bytes that must never appear in a path: controls, DEL, backslash; and encoded slash, backslash or NUL.
-// eslint-disable-next-line no-control-regex -- control bytes are what this rejects
-const FORBIDDEN_RAW = /[\x00-\x20\x7f\\]|%(?:2f|5c|00)/i;
 const BAD_PERCENT = /%(?![0-9a-f]{2})/i;
-
-const ABSOLUTE_FORM = /^https?:\/\/[^/?#]*/i;
-
-/**
- * The origin form (`/path?query`) of a request target: an origin-form target as is, an absolute-form one
- * (`http://host/path`, legal in HTTP/1.1) without its scheme and authority. Null for anything else (`*`, `foo`,
- * an authority with a control byte or backslash).
- */
-export function toOriginForm(target: string): string | null {
-  if (target.charCodeAt(0) === 47 /* / */) return target;
-  const m = ABSOLUTE_FORM.exec(target);
-  if (!m || FORBIDDEN_RAW.test(m[0])) return null;
-  const rest = target.slice(m[0].length);
-  return rest === '' || rest.charCodeAt(0) !== 47 ? `/${rest}` : rest;
-}
 
 /**
  * Resolves a raw request target (`req.url`) to segments below the served root. Never touches the file system.

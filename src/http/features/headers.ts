@@ -1,7 +1,9 @@
 // Custom response headers: `--header 'Name: value'` on every response, and rules by URL path glob from the config file.
-import { InvalidOptionError } from '../errors.js';
-import type { Layer } from './layers.js';
-import type { Res } from './respond.js';
+import picomatch from 'picomatch';
+import { InvalidOptionError } from '../../errors.js';
+import type { Layer } from '../core/layers.js';
+import { onSend } from '../core/phases.js';
+import type { HeaderInput } from '../core/respond.js';
 
 /** One header to add: name as given, value validated. */
 export type HeaderPair = readonly [name: string, value: string];
@@ -9,7 +11,7 @@ export type HeaderPair = readonly [name: string, value: string];
 /** One config rule: a URL path glob and the headers of the paths it matches. */
 export interface HeaderRule {
   glob: string;
-  pattern: RegExp;
+  matches: (urlPath: string) => boolean;
   headers: readonly HeaderPair[];
 }
 
@@ -48,34 +50,27 @@ export function parseHeaderFlag(raw: string): HeaderPair {
   return validateHeader(raw.slice(0, colon).trim(), raw.slice(colon + 1), '--header');
 }
 
+/** picomatch matches relative paths: both the glob and the URL path get this fake first segment, so `/**` matches `/`. */
+const ROOT = '_';
+
 /**
- * Compiles a URL path glob: `*` matches within one segment, `**` across segments (`/a/**` matches `/a` and
- * everything below it), `?` one character other than `/`. A glob without `/` matches the last segment anywhere
- * (`*.html` is `/**` + `/*.html`). Every other character matches itself.
+ * Compiles a URL path glob with picomatch, as users know globs from serve.json, Vite and .gitignore: `*` within one
+ * segment, `**` across segments (`/a/**` matches `/a` too), `?`, braces `{js,css}`, classes `[jp]`, extglobs
+ * `@(a|b)`; dotfiles match. A glob without `/` matches the last segment anywhere (`*.html` is `/**` + `/*.html`).
+ * Throws when the glob can never match a URL path (one holding `/` must start with `/` or `**`).
  */
-export function globToRegExp(glob: string): RegExp {
-  const g = glob.includes('/') ? glob : `/**/${glob}`;
-  let re = '';
-  for (let i = 0; i < g.length; i++) {
-    const c = g[i]!;
-    if (c === '*' && g[i + 1] === '*') {
-      const slashBefore = i === 0 || g[i - 1] === '/';
-      const slashAfter = g[i + 2] === '/';
-      if (slashBefore && slashAfter) {
-        re += '(?:[^/]*/)*'; // `/**/` is one slash or any run of whole segments
-        i += 2;
-      } else if (slashBefore && i + 2 === g.length && re.endsWith('/')) {
-        re = `${re.slice(0, -1)}(?:/.*)?`; // a trailing `/**` matches the folder itself too
-        i += 1;
-      } else {
-        re += '.*';
-        i += 1;
-      }
-    } else if (c === '*') re += '[^/]*';
-    else if (c === '?') re += '[^/]';
-    else re += c.replace(/[\\^$.|+()[\]{}]/g, '\\$&');
+export function compileGlob(glob: string): (urlPath: string) => boolean {
+  let g = glob;
+  if (!g.includes('/')) g = `/**/${g}`;
+  else if (g.startsWith('**/')) g = `/${g}`;
+  else if (!g.startsWith('/')) throw new InvalidOptionError(`config headers: ${JSON.stringify(glob)} can never match: URL paths start with /`);
+  let isMatch: (s: string) => boolean;
+  try {
+    isMatch = picomatch(`${ROOT}${g}`, { dot: true });
+  } catch (err) {
+    throw new InvalidOptionError(`config headers: ${JSON.stringify(glob)} is not a glob (${err instanceof Error ? err.message : String(err)})`);
   }
-  return new RegExp(`^${re}$`);
+  return (urlPath) => isMatch(`${ROOT}${urlPath}`);
 }
 
 /** Validates `--header` flags and the config file's `headers` object into rules; null when there are none. */
@@ -91,7 +86,7 @@ export function parseHeaderRules(flags: readonly string[], config: unknown): Hea
         if (typeof value !== 'string') throw new InvalidOptionError(`config headers: ${glob}: the value of ${name} must be a string`);
         return validateHeader(name, value, `config headers: ${glob}`);
       });
-      rules.push({ glob, pattern: globToRegExp(glob), headers });
+      rules.push({ glob, matches: compileGlob(glob), headers });
     }
   }
   return always.length === 0 && rules.length === 0 ? null : { rules, always };
@@ -108,7 +103,7 @@ export function headersFor(rules: HeaderRules, urlPath: string): HeaderPair[] {
       else out[at] = p;
     }
   };
-  for (const rule of rules.rules) if (rule.pattern.test(urlPath)) add(rule.headers);
+  for (const rule of rules.rules) if (rule.matches(urlPath)) add(rule.headers);
   add(rules.always);
   return out;
 }
@@ -125,58 +120,49 @@ function urlPathOf(url: string): string {
   }
 }
 
-type WriteHead = (status: number, ...rest: unknown[]) => unknown;
-
 /** The headers for one request target, prepared once: lower-case names, and merged lists by the handler's header list. */
 interface PreparedSet {
   pairs: readonly HeaderPair[];
   names: ReadonlySet<string>;
   /** The static handler hands the same prepared list for every hit of a cached file: merge it once. */
-  merged: WeakMap<object, unknown>;
+  merged: WeakMap<object, HeaderInput>;
 }
 
 function prepare(pairs: readonly HeaderPair[]): PreparedSet {
   return { pairs, names: new Set(pairs.map((p) => p[0].toLowerCase())), merged: new WeakMap() };
 }
 
-/** Merges the set into a writeHead header argument (flat `[name, value, …]` list or object); the set wins on a name. */
-function mergeInto(headers: unknown, set: PreparedSet): unknown {
+/** Merges the set into a head's headers (flat `[name, value, …]` list or object, kept as it came); the set wins on a name. */
+function mergeInto(headers: HeaderInput, set: PreparedSet): HeaderInput {
   if (headers !== null && typeof headers === 'object') {
     const done = set.merged.get(headers);
     if (done !== undefined) return done;
   }
-  let out: unknown;
-  if (Array.isArray(headers)) {
+  let out: HeaderInput;
+  if (isFlat(headers)) {
     const list: string[] = [];
     for (let i = 0; i < headers.length; i += 2) if (!set.names.has(String(headers[i]).toLowerCase())) list.push(headers[i] as string, headers[i + 1] as string);
     for (const [n, v] of set.pairs) list.push(n, v);
     out = list;
   } else {
-    const obj: Record<string, unknown> = {};
-    for (const [n, v] of Object.entries((headers ?? {}) as Record<string, unknown>)) if (!set.names.has(n.toLowerCase())) obj[n] = v;
+    const obj: Record<string, string | number | readonly string[]> = {};
+    for (const [n, v] of Object.entries(headers)) if (!set.names.has(n.toLowerCase())) obj[n] = v;
     for (const [n, v] of set.pairs) obj[n] = v;
     out = obj;
   }
   // Only frozen-in-practice lists are worth keeping: the file cache's prepared arrays are reused, per-response ones are not.
-  if (Array.isArray(headers) && headers.length >= 8) set.merged.set(headers, out);
+  if (isFlat(headers) && headers.length >= 8) set.merged.set(headers, out);
   return out;
 }
 
-/** Adds headers to the response's writeHead call, when its status is one of {@link HEADER_STATUSES}. */
-function addOnWriteHead(res: Res, set: PreparedSet): void {
-  const r = res as unknown as { writeHead: WriteHead };
-  const original = r.writeHead;
-  r.writeHead = function writeHeadWithHeaders(this: unknown, status: number, ...rest: unknown[]): unknown {
-    if (!HEADER_STATUSES.has(status)) return original.call(this, status, ...rest);
-    if (typeof rest[0] === 'string') return original.call(this, status, rest[0], mergeInto(rest[1], set));
-    return original.call(this, status, mergeInto(rest[0], set));
-  };
+function isFlat(h: HeaderInput): h is readonly string[] {
+  return Array.isArray(h);
 }
 
 /** Most distinct request targets whose header set is remembered. */
 const MAX_CACHED_TARGETS = 4096;
 
-/** The layer that adds the configured headers to what the handlers after it send. */
+/** The layer that adds the configured headers, in the `onSend` phase, to what the handlers after it send. */
 export function headersLayer(rules: HeaderRules): Layer {
   const cache = new Map<string, PreparedSet | null>();
   return function headersOnRequest(req, res, next) {
@@ -188,7 +174,10 @@ export function headersLayer(rules: HeaderRules): Layer {
       if (cache.size >= MAX_CACHED_TARGETS) cache.clear();
       cache.set(url, set);
     }
-    if (set !== null) addOnWriteHead(res, set);
+    if (set !== null) {
+      const prepared = set;
+      onSend(res, (status, headers) => (HEADER_STATUSES.has(status) ? mergeInto(headers, prepared) : headers));
+    }
     next();
   };
 }

@@ -3,19 +3,18 @@ import { ServerResponse } from 'node:http';
 import type http from 'node:http';
 import type http2 from 'node:http2';
 import { once } from 'node:events';
-import { HostNotAllowedError, IoError } from '../errors.js';
-import type { Closable } from '../lifecycle.js';
+import { HostNotAllowedError, IoError } from '../../errors.js';
+import type { Closable } from '../../lifecycle.js';
 import { createAccessLog } from './access-log.js';
 import type { AccessLog, LogFormatValue } from './access-log.js';
 import { DrainTracker } from './drain.js';
 import { buildHttp1Server } from './http1-server.js';
 import { buildHttp2Server } from './http2-server.js';
-import { endBody, writeHead } from './respond.js';
-import type { StaticHandler } from './static-handler.js';
-import type { Handler, Req, Res } from './types.js';
+import { sendJsonError } from './json-reply.js';
+import type { FastLookup, Handler, Req, Res } from './types.js';
 import { hostGuard } from './host-check.js';
 import type { HostAllowList } from './host-check.js';
-import { toOriginForm } from './resolve-path.js';
+import { toOriginForm } from './request-target.js';
 
 /** Listener, limits and logging of one HTTP server. */
 export interface HttpServerOptions {
@@ -55,20 +54,8 @@ export interface HttpServerHandle {
 }
 
 /** Answers 403 ERR_HOST_NOT_ALLOWED as JSON, whatever the route, and drains nothing: the request never reaches a handler. */
-function refuseHost(req: Req, res: Res): void {
-  const err = new HostNotAllowedError();
-  const body = JSON.stringify({ error: { code: err.code, message: err.message } });
-  const headers: Record<string, string | number> = {
-    'Content-Type': 'application/json; charset=utf-8',
-    'Content-Length': Buffer.byteLength(body),
-    'Cache-Control': 'no-store',
-    'X-Content-Type-Options': 'nosniff',
-  };
-  if (req.httpVersionMajor === 1) headers.Connection = 'close';
-  // Set one by one (not as writeHead's object), so the access log can read the Content-Length it logs.
-  for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
-  writeHead(res, 403, {});
-  endBody(res, req.method === 'HEAD' ? undefined : body);
+function refuseHost(_req: Req, res: Res): void {
+  sendJsonError(res, new HostNotAllowedError(), { close: true });
 }
 
 function urlHost(host: string): string {
@@ -107,7 +94,7 @@ export function createHttpServer(opts: HttpServerOptions, handler: Handler): Htt
 
   // The HTTP/2 fast path serves the bare static handler only (a layered handler has no `fastPath`), and only with the
   // access log off: the log records from the compatibility objects the fast path exists to skip.
-  const lookup = (handler as Partial<StaticHandler>).fastPath;
+  const lookup = (handler as Handler & { fastPath?: FastLookup }).fastPath;
   const fast = lookup !== undefined && accessLog === null ? { lookup, hostAllowed } : null;
   const server = opts.tls ? buildHttp2Server({ ...opts, tls: opts.tls }, wrapped, drain, fast) : buildHttp1Server(opts, wrapped);
   server.maxConnections = opts.maxConns;

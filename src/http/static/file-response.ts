@@ -10,12 +10,12 @@ import { createCompressor, parseAcceptEncoding } from './compress.js';
 import type { EncodingValue } from './compress.js';
 import { etagOf, openChecked } from './file-cache.js';
 import type { FileCache, FileEntry } from './file-cache.js';
-import { endWith, sendErrorPage, writeHead } from './respond.js';
-import { ErrorCode } from '../errors.js';
-import type { Req, Res } from './types.js';
-import { kBodyBytes } from './access-log.js';
+import { endWith, sendErrorPage, writeHead } from '../core/respond.js';
+import { ErrorCode } from '../../errors.js';
+import type { Req, Res } from '../core/types.js';
+import { countBody, runOnSend } from '../core/phases.js';
 import { ServerResponse } from 'node:http';
-import { h2Headers } from './http2-server.js';
+import { h2Headers } from '../core/http2-server.js';
 
 /** Per-request settings for {@link sendFile}. */
 export interface SendFileOptions {
@@ -27,10 +27,6 @@ export interface SendFileOptions {
   status?: number;
   /** Honour Range and conditionals (false for error pages). */
   conditional?: boolean;
-}
-
-function setBytes(res: Res, n: number): void {
-  (res as unknown as Record<symbol, number>)[kBodyBytes] = n;
 }
 
 function withExtra(headers: readonly string[], extra: readonly string[]): readonly string[] {
@@ -46,7 +42,9 @@ function streamCompressed(res: Res, file: FileId, start: number, end: number, en
         // pipeline already destroyed every stream (and so closed the fd); a failed response is cut, never retried.
         if (err && !res.destroyed) res.destroy();
       };
-      pipeline(src, createCompressor(encoding, size), res, done);
+      const compressor = createCompressor(encoding, size);
+      compressor.on('data', (chunk: Buffer) => countBody(res, chunk.length));
+      pipeline(src, compressor, res, done);
     },
     () => {
       if (!res.destroyed) res.destroy();
@@ -69,7 +67,7 @@ function sendHeadAndBytes(res: Res, status: number, headers: readonly string[], 
   if (stream.destroyed) return;
   // The compatibility response never sees this head: give it the status, for the access log.
   res.statusCode = status;
-  stream.respond(h2Headers(headers, status));
+  stream.respond(h2Headers(runOnSend(res, status, headers) as readonly string[], status));
   sendFileRange(stream, file.absPath, start, end, file);
 }
 
@@ -105,7 +103,7 @@ export async function sendFile(req: Req, res: Res, entry: FileEntry, o: SendFile
     const pre = evaluatePreconditions(req.method ?? 'GET', h, { etags, mtimeMs: entry.mtimeMs });
     if (pre === Precondition.NOT_MODIFIED) {
       writeHead(res, 304, notModifiedHeaders(entry, variantEtag, o.extra));
-      setBytes(res, 0);
+      countBody(res, 0);
       res.end();
       return;
     }
@@ -135,7 +133,7 @@ export async function sendFile(req: Req, res: Res, entry: FileEntry, o: SendFile
       headers.push('ETag', variantEtag, 'Content-Encoding', encoding);
       if (sidecar !== undefined) headers.push('Content-Length', String(sidecar.size));
       if (sidecar !== undefined && req.method !== 'HEAD' && sidecar.size > 0) {
-        setBytes(res, sidecar.size);
+        countBody(res, sidecar.size);
         return sendHeadAndBytes(res, status, withExtra(headers, o.extra), sidecar, 0, sidecar.size - 1);
       }
       writeHead(res, status, withExtra(headers, o.extra));
@@ -146,7 +144,7 @@ export async function sendFile(req: Req, res: Res, entry: FileEntry, o: SendFile
   }
 
   if (entry.body === null && req.method !== 'HEAD' && entry.size > 0) {
-    setBytes(res, entry.size);
+    countBody(res, entry.size);
     return sendHeadAndBytes(res, status, withExtra(entry.headers, o.extra), entry, 0, entry.size - 1);
   }
   writeHead(res, status, withExtra(entry.headers, o.extra));
@@ -171,7 +169,7 @@ function sendRanges(req: Req, res: Res, entry: FileEntry, ranges: readonly ByteR
     const len = r.end - r.start + 1;
     headers.push('Content-Type', entry.contentType, 'Content-Range', contentRange(r, entry.size), 'Content-Length', String(len));
     if (entry.body === null && req.method !== 'HEAD') {
-      setBytes(res, len);
+      countBody(res, len);
       return sendHeadAndBytes(res, 206, headers, entry, r.start, r.end);
     }
     writeHead(res, 206, headers);
@@ -188,7 +186,7 @@ function sendRanges(req: Req, res: Res, entry: FileEntry, ranges: readonly ByteR
   headers.push('Content-Type', `multipart/byteranges; boundary=${boundary}`, 'Content-Length', String(total));
   writeHead(res, 206, headers);
   if (req.method === 'HEAD') return endWith(req, res, undefined);
-  setBytes(res, total);
+  countBody(res, total);
   const body = entry.body;
   if (body !== null) {
     const parts: Buffer[] = [];

@@ -1,6 +1,7 @@
 // Buffered access log (common, combined, json): one string append per request, flushed in big writes with backpressure.
 import type { Req, Res } from './types.js';
-import type { Closable } from '../lifecycle.js';
+import type { Closable } from '../../lifecycle.js';
+import { bodyBytes } from './phases.js';
 
 /** Access log formats. */
 export const LogFormat = {
@@ -13,8 +14,6 @@ export const LogFormat = {
 /** One of {@link LogFormat}. */
 export type LogFormatValue = (typeof LogFormat)[keyof typeof LogFormat];
 
-/** Handlers set this symbol on a response to the body bytes they sent; the log shows `-` when absent. */
-export const kBodyBytes = Symbol.for('muxd.bodyBytes');
 const kStart = Symbol('muxd.start');
 const kRemote = Symbol('muxd.remote');
 
@@ -134,7 +133,7 @@ export class AccessLog {
 
   /** Formats and buffers one line for a finished (or aborted) response. */
   record(req: Req, res: Res): void {
-    const bytes = (res as unknown as Record<symbol, number | undefined>)[kBodyBytes] ?? declaredBodyBytes(req, res);
+    const bytes = bodyBytes(res) ?? declaredBodyBytes(req, res);
     const status = res.writableFinished || res.headersSent ? res.statusCode : 0;
     const remote = (res as unknown as Record<symbol, string | undefined>)[kRemote] ?? req.socket?.remoteAddress ?? '-';
     let line: string;
@@ -213,7 +212,7 @@ export function createAccessLog(format: LogFormatValue, stream: NodeJS.WritableS
   return format === LogFormat.OFF ? null : new AccessLog({ format, stream });
 }
 
-/** For handlers that do not report body bytes (the /_muxd/ endpoints): the declared Content-Length, if any. */
+/** For a handler whose writes bypass respond.ts (a raw `res.end`): the declared Content-Length, if any. */
 function declaredBodyBytes(req: Req, res: Res): number | undefined {
   if (req.method === 'HEAD' || res.statusCode === 304 || !res.writableFinished) return undefined;
   const len = Number(res.getHeader('content-length'));

@@ -1,8 +1,8 @@
 // Response helpers shared by the static handler: header writing for HTTP/1.1 and HTTP/2, canned status pages.
 import { ServerResponse } from 'node:http';
-import { ErrorCode, httpStatusOf } from '../errors.js';
-import type { ErrorCodeValue } from '../errors.js';
-import { kBodyBytes } from './access-log.js';
+import { ErrorCode, httpStatusOf } from '../../errors.js';
+import type { ErrorCodeValue } from '../../errors.js';
+import { countBody, runOnSend } from './phases.js';
 import type { Req, Res } from './types.js';
 
 export type { Req, Res } from './types.js';
@@ -28,8 +28,12 @@ export const REASONS: Readonly<Record<number, string>> = {
 /** Header values as `writeHead` takes them: a flat `[name, value, …]` list or an object. */
 export type HeaderInput = readonly string[] | Readonly<Record<string, string | number | readonly string[]>>;
 
-/** Writes the status line and headers on either protocol (the two APIs' `writeHead` overloads do not unify). */
-export function writeHead(res: Res, status: number, headers: HeaderInput): Res {
+/**
+ * Writes the status line and headers on either protocol (the two APIs' `writeHead` overloads do not unify), after
+ * the response's `onSend` hooks (phases.ts) had their say.
+ */
+export function writeHead(res: Res, status: number, input: HeaderInput): Res {
+  const headers = runOnSend(res, status, input);
   if (res instanceof ServerResponse) return res.writeHead(status, headers as string[]);
   if (!Array.isArray(headers)) return res.writeHead(status, headers as Record<string, string>);
   const flat = headers as readonly string[];
@@ -38,22 +42,23 @@ export function writeHead(res: Res, status: number, headers: HeaderInput): Res {
   return res.writeHead(status, obj);
 }
 
-/** Writes one body chunk on either protocol; false means wait for 'drain'. */
+/** Writes one body chunk on either protocol, counting it for the access log; false means wait for 'drain'. */
 export function writeChunk(res: Res, chunk: string | Buffer): boolean {
+  countBody(res, typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.length);
   return res instanceof ServerResponse ? res.write(chunk) : res.write(chunk);
 }
 
-/** Ends a response, with a body unless it is undefined. */
+/** Ends a response, with a body unless it is undefined, counting it for the access log. */
 export function endBody(res: Res, body?: string | Buffer): void {
-  if (body === undefined) res.end();
-  else res.end(body);
+  countBody(res, 0);
+  if (body === undefined) return void res.end();
+  countBody(res, typeof body === 'string' ? Buffer.byteLength(body) : body.length);
+  res.end(body);
 }
 
-/** Ends a response with a body (dropped for HEAD), recording its size for the access log. */
+/** Ends a response with a body (dropped for HEAD), counting it for the access log. */
 export function endWith(req: Req, res: Res, body: Buffer | undefined): void {
-  (res as unknown as Record<symbol, number>)[kBodyBytes] = body === undefined ? 0 : body.length;
-  if (body === undefined || req.method === 'HEAD') res.end();
-  else res.end(body);
+  endBody(res, req.method === 'HEAD' ? undefined : body);
 }
 
 const pages = new Map<string, Buffer>();

@@ -5,12 +5,14 @@ import type { Http2SecureServer } from 'node:http2';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { finished, pipeline } from 'node:stream';
-import { BadGatewayError, BadPathError, GatewayTimeoutError } from '../errors.js';
-import type { MuxdError } from '../errors.js';
-import type { Closable } from '../lifecycle.js';
-import { requestHasBody } from './lingering-close.js';
-import type { Layer } from './layers.js';
-import type { Req, Res } from './respond.js';
+import { BadGatewayError, BadPathError, GatewayTimeoutError } from '../../errors.js';
+import type { MuxdError } from '../../errors.js';
+import type { Closable } from '../../lifecycle.js';
+import { requestHasBody } from '../core/lingering-close.js';
+import type { Layer } from '../core/layers.js';
+import { sendJsonError } from '../core/json-reply.js';
+import { countBody } from '../core/phases.js';
+import type { Req, Res } from '../core/respond.js';
 import { downstreamResponseHeaders, headersObject, matchProxy, upstreamRequestHeaders } from './proxy-rules.js';
 import type { ProxyRule } from './proxy-rules.js';
 
@@ -42,23 +44,10 @@ export interface Proxy {
 const upgradeHeads = new WeakMap<object, Buffer>();
 
 /** Sends a JSON error (502, 504, 400) unless the response already started; then the response is cut instead. */
-function sendJsonError(req: Req, res: Res, err: MuxdError, status: number): void {
-  if (res.headersSent || res.destroyed) {
-    res.destroy();
-    return;
-  }
-  const body = JSON.stringify({ error: { code: err.code, message: err.message } });
-  const headers: Record<string, string> = {
-    'content-type': 'application/json; charset=utf-8',
-    'content-length': String(Buffer.byteLength(body)),
-    'cache-control': 'no-store',
-    'x-content-type-options': 'nosniff',
-  };
+function answerError(res: Res, err: MuxdError): void {
+  if (res.headersSent || res.destroyed) return void res.destroy();
   // The request body may be only partly read: an HTTP/1.1 connection is not reused after this answer.
-  if (req.httpVersionMajor === 1) headers.connection = 'close';
-  res.writeHead(status, headers);
-  if (req.method === 'HEAD') res.end();
-  else res.end(body);
+  sendJsonError(res, err, { close: true });
 }
 
 /** Writes the upstream's status and headers on either protocol. */
@@ -111,8 +100,8 @@ export function createProxy(opts: ProxyOptions): Proxy {
       if (answered) return;
       answered = true;
       (req as IncomingMessage).unpipe(upReq);
-      if (err instanceof GatewayTimeoutError) sendJsonError(req, res, err, 504);
-      else sendJsonError(req, res, new BadGatewayError(undefined, { cause: err }), 502);
+      if (err instanceof GatewayTimeoutError) answerError(res, err);
+      else answerError(res, new BadGatewayError(undefined, { cause: err }));
     };
     upReq.on('error', fail);
     // The client went away first: abandon the upstream request (its socket is not reused).
@@ -125,6 +114,7 @@ export function createProxy(opts: ProxyOptions): Proxy {
       if (answered) return upRes.destroy();
       answered = true;
       writeUpstreamHead(req, res, upRes);
+      upRes.on('data', (chunk: Buffer) => countBody(res, chunk.length));
       pipeline(upRes, res as unknown as NodeJS.WritableStream, (err) => {
         if (err && !res.destroyed) res.destroy();
       });
@@ -189,14 +179,14 @@ export function createProxy(opts: ProxyOptions): Proxy {
   const layer: Layer = (req, res, next) => {
     const m = matchProxy(opts.rules, req.url ?? '');
     if (m === null) return next();
-    if (m === 'bad') return sendJsonError(req, res, new BadPathError('dot segments are not forwarded'), 400);
+    if (m === 'bad') return answerError(res, new BadPathError('dot segments are not forwarded'));
     const head = upgradeHeads.get(req);
     const ws = head !== undefined && String(req.headers.upgrade).toLowerCase() === 'websocket' && req.method === 'GET';
     try {
       forward(req, res, m.rule, m.path, ws ? head : undefined);
     } catch (err) {
       // http.request throws synchronously on headers it refuses (invalid characters): nothing reached the upstream.
-      sendJsonError(req, res, new BadGatewayError('the request cannot be forwarded', { cause: err }), 502);
+      answerError(res, new BadGatewayError('the request cannot be forwarded', { cause: err }));
     }
   };
 

@@ -1,0 +1,66 @@
+// Where `up`'s page gets its records: the journal with its history index, or the NATS stream with its feed.
+import type { EventEmitter } from 'node:events';
+import type { Journal } from '../journal/journal.js';
+import type { Closable } from '../lifecycle.js';
+import type { LogFn } from '../logger.js';
+import { StreamFeed } from '../nats/feed.js';
+import type { NatsSink } from '../nats/sink.js';
+import { JournalHistory } from './history.js';
+import type { MetricsSources } from './metrics.js';
+import type { LiveRecord } from '../http/core/sse.js';
+
+/** Records the resume ring is seeded with at start. */
+const PREFILL_RECORDS = 1000;
+
+/** One source of records for the SSE hub and the history pages. */
+export interface RecordSource {
+  /** Emits `'durable'` with `LiveRecord[]` as records become durable (the hub listens). */
+  readonly events: EventEmitter;
+  /** The newest seq (or stream position) so far. */
+  lastSeq(): number;
+  /** Pages of older records; null when the journal format holds none (`--format raw`). */
+  readonly history: Pick<JournalHistory, 'page'> | null;
+  /** True while the page cannot trust what it shows (journal writes fail, the sink or the stream is down): health 503. */
+  failing(): boolean;
+  /** What the metrics read from this source. */
+  readonly metrics: Pick<MetricsSources, 'journal' | 'sink'>;
+  /** Builds the history index if any, then resolves with the newest records, oldest first, as objects. */
+  newest(): Promise<LiveRecord[]>;
+  /** A component to stop at shutdown, if the source owns a connection. */
+  readonly closable: Closable | null;
+}
+
+/** The file journal: live records from its `'durable'` events, history by scanning its files (`--format json` only). */
+export function journalSource(journal: Journal, format: string): RecordSource {
+  const history = format === 'json' ? new JournalHistory({ listFiles: () => journal.files(), maxSeq: () => journal.stats.lastSeq }) : null;
+  return {
+    events: journal,
+    lastSeq: () => journal.stats.lastSeq,
+    history,
+    failing: () => !journal.healthy,
+    metrics: { journal },
+    // The journal holds text: its lines are parsed once here, for the ring, and never stringified again.
+    newest: async () => {
+      if (history === null) return [];
+      await history.start();
+      const page = await history.page(journal.stats.lastSeq + 1, PREFILL_RECORDS);
+      return page.lines.map((l) => JSON.parse(l) as LiveRecord);
+    },
+    closable: null,
+  };
+}
+
+/** The NATS stream (`--sink nats://…`): every collector's records, history by stream position. `sink` is null for a pure viewer. */
+export async function streamSource(servers: string[], stream: string, sink: NatsSink | null, log: LogFn): Promise<RecordSource> {
+  const feed = await StreamFeed.open(servers, stream, log);
+  return {
+    events: feed,
+    lastSeq: () => feed.lastPosition,
+    history: feed,
+    // Down while the sink cannot publish, or the viewer has lost the stream.
+    failing: () => (sink !== null && !sink.healthy) || !feed.healthy,
+    metrics: sink === null ? {} : { sink },
+    newest: async () => (await feed.records(feed.lastPosition + 1, PREFILL_RECORDS)).records,
+    closable: feed,
+  };
+}
