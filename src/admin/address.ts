@@ -1,5 +1,13 @@
 // `--admin HOST:PORT` parsed into an address (pure).
 import { InvalidOptionError } from '../errors.js';
+import type { OptionSpec } from '../options.js';
+
+/** `--admin`, one spec for collect, serve and up. */
+export const adminFlag: OptionSpec = {
+  type: 'string',
+  arg: 'HOST:PORT',
+  description: 'Serve /metrics (Prometheus) and /health on this address (PORT alone: 127.0.0.1; 0 picks a free port); off by default.',
+};
 
 /** Where the admin endpoint listens: `--admin HOST:PORT`, or `--admin PORT` for 127.0.0.1. */
 export interface AdminAddress {

@@ -1,18 +1,9 @@
 // What `--admin` reports for a collect stack: the metrics of every input, the journal or the NATS sink, and health by up's rules.
-import { readFileSync } from 'node:fs';
 import type { CollectStack } from '../collector/start.js';
 import { healthBody } from '../web/health.js';
 import { createMetrics } from '../web/metrics.js';
 import type { AdminSources } from './admin-server.js';
-
-/** This package's version, for `/health`. */
-export function packageVersion(): string {
-  try {
-    return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
-  } catch {
-    return '0.0.0';
-  }
-}
+import { packageVersion } from '../version.js';
 
 /**
  * Metrics and health of a running collect stack. Health is `failing` (503) while the journal refuses writes or the

@@ -11,7 +11,7 @@ import type { FramingValue } from '../protocol/framing.js';
 import { collectorTlsFrom } from './tls.js';
 import type { CollectorTls } from './tls.js';
 import { DEFAULT_UDP_RECV_BUFFER } from './udp-source.js';
-import { parseAdminAddress } from '../admin/address.js';
+import { adminFlag, parseAdminAddress } from '../admin/address.js';
 import type { AdminAddress } from '../admin/address.js';
 import { natsName, natsSubjectPrefix, parseNatsUrl } from '../nats/url.js';
 
@@ -127,11 +127,7 @@ export const collectFlags: Record<string, CollectFlagSpec> = {
     default: DEFAULT_COMPRESSION,
     description: 'gzip: compress rotated journal files to FILE.N.gz in the background; tail, history and recovery read them.',
   },
-  admin: {
-    type: 'string',
-    arg: 'HOST:PORT',
-    description: 'Serve /metrics (Prometheus) and /health on this address (PORT alone: 127.0.0.1; 0 picks a free port); off by default.',
-  },
+  admin: adminFlag,
   'no-stdin': { type: 'boolean', default: false, description: 'Do not read lines from the terminal (stdin).' },
   sink: {
     type: 'string',

@@ -17,6 +17,7 @@ import { createLogger, silentLog } from '../logger.js';
 import type { LogFn } from '../logger.js';
 import { loadAssets } from './assets.js';
 import { healthBody } from './health.js';
+import type { HealthReport } from './health.js';
 import { createJournalGuard } from './journal-guard.js';
 import { createIngestHandler } from './ingest.js';
 import { HttpStatusCounter, createMetrics } from './metrics.js';
@@ -61,6 +62,8 @@ export interface UpApp {
   collector: CollectorServer | null;
   hub: SseHub;
   metrics: Metrics;
+  /** The body of `/_muxd/health` (and `--admin`'s `/health`). */
+  health: () => HealthReport;
   http: HttpServerHandle;
   /** `http://HOST:PORT` (or https) */
   httpUrl: string;
@@ -106,7 +109,7 @@ export async function startUp(o: UpOptions): Promise<UpApp> {
         : createIngestHandler({ submitter: collector, maxMessageBytes: o.collect.collector.maxMessage, maxBodyMessages: o.collect.collector.maxBodyMessages });
     const httpCounter = new HttpStatusCounter();
     const metrics = createMetrics({
-      ...(collector ? { collector: () => collector.stats } : {}),
+      ...(collector ? { collector: () => collector.stats, inputs: () => [...collector.stats.inputs, ...(stack?.stdin ? [stack.stdin.stats] : [])] } : {}),
       ...(ingester ? { rejectedElsewhere: () => ingester.stats.rejected } : {}),
       ...source.metrics,
       sseClients: () => hub.clientCount,
@@ -116,6 +119,16 @@ export async function startUp(o: UpOptions): Promise<UpApp> {
     const tcp = collector ? await collector.listen() : null;
     const assets = await loadAssets(undefined, { collectPort: tcp?.port ?? null, stdin: (stack?.stdin ?? null) !== null });
     const startedAt = Date.now();
+    const health = (): HealthReport =>
+      healthBody({
+        version: o.version ?? '0.0.0',
+        startedAt,
+        lastSeq: source.lastSeq,
+        sseClients: () => hub.clientCount,
+        ...(collector ? { connections: () => collector.stats.connectionsCurrent } : {}),
+        stopping: () => lifecycle.stopping,
+        failing: source.failing,
+      });
     const routes = createWebRoutes({
       pageAtRoot: o.staticOptions === null,
       assets,
@@ -123,16 +136,7 @@ export async function startUp(o: UpOptions): Promise<UpApp> {
       history: source.history,
       ingest: ingester ?? notCollecting,
       metrics,
-      health: () =>
-        healthBody({
-          version: o.version ?? '0.0.0',
-          startedAt,
-          lastSeq: source.lastSeq,
-          sseClients: () => hub.clientCount,
-          ...(collector ? { connections: () => collector.stats.connectionsCurrent } : {}),
-          stopping: () => lifecycle.stopping,
-          failing: source.failing,
-        }),
+      health,
       access: createAccessPolicy({ host: o.serverOptions.host, token: o.token }),
       httpCounter,
     });
@@ -161,6 +165,7 @@ export async function startUp(o: UpOptions): Promise<UpApp> {
       collector,
       hub,
       metrics,
+      health,
       http,
       httpUrl: web.url,
       collectUrl: tcp?.url ?? null,

@@ -10,7 +10,8 @@ export type HealthReport = { status: HealthStatus } & Record<string, unknown>;
 export interface HealthSources {
   version: string;
   startedAt: number;
-  lastSeq: () => number;
+  /** The last durable seq; absent for serve, which journals nothing. */
+  lastSeq?: () => number;
   /** Live-page viewers (`up`); absent for collect and serve. */
   sseClients?: () => number;
   connections?: () => number;
@@ -26,7 +27,7 @@ export function healthBody(src: HealthSources): HealthReport {
     status,
     version: src.version,
     uptimeSeconds: Math.round((Date.now() - src.startedAt) / 1000),
-    lastSeq: src.lastSeq(),
+    ...(src.lastSeq ? { lastSeq: src.lastSeq() } : {}),
     ...(src.sseClients ? { sseClients: src.sseClients() } : {}),
     ...(src.connections ? { connections: src.connections() } : {}),
   };

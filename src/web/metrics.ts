@@ -1,6 +1,7 @@
 // Prometheus metrics for /_muxd/metrics on a private prom-client registry; counters are read at scrape time, never on the hot path.
 import type { EventEmitter } from 'node:events';
 import type { Res } from '../http/core/types.js';
+import { bodyBytes } from '../http/core/phases.js';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 /** The collector's counters, as `CollectorServer.stats` exposes them. */
@@ -32,12 +33,17 @@ export interface SinkStatsLike extends EventEmitter {
 export class HttpStatusCounter {
   /** Responses finished, by status code. */
   readonly byStatus = new Map<number, number>();
+  /** Body bytes of the finished responses, by status class (`2xx` …), as their writers counted them. */
+  readonly bytesByClass = new Map<string, number>();
   private readonly resOnFinish: (this: Res) => void;
 
   constructor() {
     const counts = this.byStatus;
+    const bytes = this.bytesByClass;
     this.resOnFinish = function resOnFinish(this: Res): void {
       counts.set(this.statusCode, (counts.get(this.statusCode) ?? 0) + 1);
+      const cls = `${Math.floor(this.statusCode / 100)}xx`;
+      bytes.set(cls, (bytes.get(cls) ?? 0) + (bodyBytes(this) ?? 0));
     };
   }
 
@@ -183,6 +189,28 @@ export function createMetrics(src: MetricsSources): Metrics {
       collect() {
         this.reset();
         for (const [status, n] of http.byStatus) this.inc({ status: String(status) }, n);
+      },
+    });
+    new Counter({
+      name: 'muxd_http_requests_by_class_total',
+      help: 'HTTP responses sent, by status class (2xx, 3xx, 4xx, 5xx).',
+      labelNames: ['class'],
+      registers: [registry],
+      collect() {
+        this.reset();
+        const byClass = new Map<string, number>();
+        for (const [status, n] of http.byStatus) byClass.set(`${Math.floor(status / 100)}xx`, (byClass.get(`${Math.floor(status / 100)}xx`) ?? 0) + n);
+        for (const [cls, n] of byClass) this.inc({ class: cls }, n);
+      },
+    });
+    new Counter({
+      name: 'muxd_http_response_bytes_total',
+      help: 'HTTP response body bytes sent, by status class.',
+      labelNames: ['class'],
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const [cls, n] of http.bytesByClass) this.inc({ class: cls }, n);
       },
     });
   }

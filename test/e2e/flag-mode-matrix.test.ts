@@ -152,7 +152,7 @@ const PROBED: Record<string, 'a' | 'b' | 'mode'> = {
   'no-compress': 'a', 'max-ranges': 'a', 'max-header-size': 'a', 'headers-timeout': 'a', 'request-timeout': 'a',
   'keep-alive-timeout': 'a', proxy: 'a', 'proxy-timeout': 'a', header: 'a', auth: 'a', 'auth-file': 'b',
   'allow-insecure-auth': 'a', upload: 'a', 'max-upload': 'a', overwrite: 'a',
-  watch: 'b', spa: 'b', qr: 'b', open: 'b',
+  watch: 'b', spa: 'b', qr: 'b', open: 'b', admin: 'b',
 };
 
 test('every serve flag has a probe in this matrix', () => {
@@ -220,7 +220,9 @@ for (const mode of MODES) {
     const i = n++;
     const authFile = path.join(tmp, 'users');
     await writeFile(authFile, `ann:${await hashPassword('pw')}\n`);
-    const args = [...modeArgs(mode, i), '--port', '0', '--log', 'off', '--watch', '--spa', '--qr', '--open', '--auth-file', authFile, '--allow-insecure-auth'];
+    // --admin is refused with --workers (each worker counts alone): pinned by its own test below.
+    const admin = mode === 'serve --workers 2' ? [] : ['--admin', '127.0.0.1:0'];
+    const args = [...modeArgs(mode, i), '--port', '0', '--log', 'off', '--watch', '--spa', '--qr', '--open', '--auth-file', authFile, '--allow-insecure-auth', ...admin];
     const s = await start(args, { XDG_CACHE_HOME: path.join(tmp, 'xdg'), PATH: path.join(tmp, 'no-bin') });
     try {
       assert.equal((await request(s.base, '/home.html', { auth: false })).status, 401, '--auth-file');
@@ -232,8 +234,26 @@ for (const mode of MODES) {
       assert.match(spa.body, /index/, '--spa answers with index.html');
       await eventually(s.stderr, /--qr/);
       await eventually(s.stderr, /--open:/);
+      if (admin.length > 0) {
+        // --admin: its own port, the same counters, no credentials needed (it is off by default and loopback).
+        await eventually(s.stdout, /^listening admin http:\/\/127\.0\.0\.1:\d+$/m);
+        const adminUrl = /^listening admin (\S+)$/m.exec(s.stdout())![1]!;
+        const metrics = await request(adminUrl, '/metrics', { auth: false });
+        assert.equal(metrics.status, 200, '--admin /metrics');
+        assert.match(metrics.body, /^muxd_http_requests_by_class_total\{class="2xx"\} [1-9]/m, '--admin counts the requests above');
+        assert.equal((await request(adminUrl, '/health', { auth: false })).status, 200, '--admin /health');
+      }
     } finally {
       await s.stop();
     }
   });
 }
+
+test('serve --workers 2 --admin is a usage error naming --admin (each worker would count alone)', async () => {
+  const child = spawn(process.execPath, [cliPath, 'serve', site, '--workers', '2', '--admin', '127.0.0.1:0', '--port', '0'], { stdio: 'pipe' });
+  let err = '';
+  child.stderr.on('data', (c: Buffer) => (err += c.toString()));
+  const [code] = (await once(child, 'exit')) as [number];
+  assert.equal(code, 2);
+  assert.match(err, /--admin cannot be used with --workers/);
+});

@@ -7,6 +7,12 @@ import { createProcessLifecycle } from '../exit.js';
 import { lanUrl, renderQr } from '../qr.js';
 import { openInBrowser } from '../open.js';
 import { createLogger } from '../../logger.js';
+import { parseAdminAddress } from '../../admin/address.js';
+import { AdminServer } from '../../admin/admin-server.js';
+import { packageVersion } from '../../version.js';
+import { UsageError } from '../../errors.js';
+import { healthBody } from '../../web/health.js';
+import { createMetrics, HttpStatusCounter } from '../../web/metrics.js';
 import { serveOptionSpecs, resolveServeOptions } from '../../http/features/options.js';
 import type { ServeExtras } from '../../http/features/options.js';
 import { createHttpServer } from '../../http/core/server.js';
@@ -48,13 +54,20 @@ export async function run(argv: string[]): Promise<void> {
   if (!parsed) return;
   const dir = parsed.positionals[0] ?? '.';
   const workers = parseWorkers(typeof parsed.values.workers === 'string' ? parsed.values.workers : undefined);
+  const adminRaw = parsed.values.admin;
+  // Each worker counts only its own requests, and the primary serves none: one endpoint could not report them all.
+  if (workers !== undefined && typeof adminRaw === 'string') throw new UsageError('--admin cannot be used with --workers: each worker holds its own counters');
+  const admin = typeof adminRaw === 'string' && adminRaw !== '' ? parseAdminAddress(adminRaw) : null;
   if (workers !== undefined && cluster.isPrimary) return runPrimary(parsed.values, dir, workers, parsed.structured);
   const { staticOptions, serverOptions, features, extras, tlsAuto } = await resolveServeOptions(parsed.values, dir, parsed.structured);
   const worker = cluster.isWorker;
   if (worker && serverOptions.log !== 'off') serverOptions.logStream = primaryLogStream();
   const tls = serverOptions.tls !== undefined;
   const built = await buildServeHandler(features, { staticOptions, extras, tls });
-  const handle = createHttpServer(serverOptions, built.handler);
+  // --admin counts every response by status class and body bytes (the HTTP/2 fast path is then off, as with the access log).
+  const counter = admin === null ? null : new HttpStatusCounter();
+  const handler: typeof built.handler = counter === null ? built.handler : (req, res) => (counter.track(res), built.handler(req, res));
+  const handle = createHttpServer(serverOptions, handler);
   built.upgrades(handle.server);
   const { url, port } = await handle.listen();
   const lifecycle = createProcessLifecycle();
@@ -75,6 +88,14 @@ export async function run(argv: string[]): Promise<void> {
   if (worker) return announceWorkerListening(url);
   if (tlsAuto !== undefined) printCertificate(tlsAuto);
   announceListening(tls ? 'https' : 'http', url);
+  if (admin !== null && counter !== null) {
+    const startedAt = Date.now();
+    const version = packageVersion();
+    const health = () => healthBody({ version, startedAt, stopping: () => lifecycle.stopping });
+    const server = new AdminServer(admin, { metrics: createMetrics({ http: counter }), health }, createLogger('admin'));
+    lifecycle.register(server.closable);
+    announceListening('admin', (await server.listen()).url);
+  }
   announceExtras(extras, tls, serverOptions.host, port);
 }
 

@@ -1,5 +1,4 @@
 // `muxd up [DIR]`: files, collector, terminal and the live journal page on one loop, one journal, one shutdown routine.
-import { readFile } from 'node:fs/promises';
 import { UsageError } from '../../errors.js';
 import { collectConfigFrom, collectFlags } from '../../collector/options.js';
 import { resolveServeOptions, serveOptionSpecs } from '../../http/features/options.js';
@@ -9,7 +8,11 @@ import { DEFAULT_LIVE_RATE } from '../../http/core/sse.js';
 import { boolOption, intOption, parseOrHelp, stringOption } from '../args.js';
 import type { CommandSpec, OptionSpec } from '../args.js';
 import { createProcessLifecycle } from '../exit.js';
-import { announceListening, warnUnauthenticatedCollector } from '../output.js';
+import { announceListening, warnUnauthenticatedCollector, warnUnusedListenFds } from '../output.js';
+import { AdminServer } from '../../admin/admin-server.js';
+import { packageVersion } from '../../version.js';
+import { createLogger } from '../../logger.js';
+import { processListenFds } from '../../systemd/listen-fds.js';
 import { announceExtras } from './serve.js';
 
 const {
@@ -90,14 +93,6 @@ export const spec: CommandSpec = {
   ],
 };
 
-async function packageVersion(): Promise<string> {
-  try {
-    const pkg = JSON.parse(await readFile(new URL('../../../package.json', import.meta.url), 'utf8')) as { version?: string };
-    return pkg.version ?? '0.0.0';
-  } catch {
-    return '0.0.0';
-  }
-}
 
 /** Runs `muxd up`: resolves once both listeners are up; the lifecycle ends the process on a signal. */
 export async function run(argv: string[]): Promise<void> {
@@ -128,7 +123,7 @@ export async function run(argv: string[]): Promise<void> {
     noCollect,
     token,
     lifecycle,
-    version: await packageVersion(),
+    version: packageVersion(),
   };
   const app = await startUp(upOptions);
   const tls = serverOptions.tls !== undefined;
@@ -137,6 +132,13 @@ export async function run(argv: string[]): Promise<void> {
     announceListening('collect', app.collectUrl);
     for (const l of app.collector.listening) announceListening(l.kind as 'syslog' | 'relp' | 'udp', l.info.url);
     if (!isLoopbackHost(config.collector.host) && !config.collector.tls?.clientAuth) warnUnauthenticatedCollector(app.collectUrl);
+  }
+  warnUnusedListenFds(processListenFds().unused());
+  if (config.admin !== null) {
+    // The same registry and health as /_muxd/metrics and /_muxd/health, on a port of its own (no token, no auth).
+    const admin = new AdminServer(config.admin, { metrics: app.metrics, health: app.health }, createLogger('admin'));
+    lifecycle.register(admin.closable);
+    announceListening('admin', (await admin.listen()).url);
   }
   if (process.stdout.isTTY) {
     // The token goes in the fragment: browsers never send it, so it reaches no log; the page then drops it from the bar.

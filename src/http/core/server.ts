@@ -3,6 +3,7 @@ import { ServerResponse } from 'node:http';
 import type http from 'node:http';
 import type http2 from 'node:http2';
 import { once } from 'node:events';
+import { FdName, processListenFds } from '../../systemd/listen-fds.js';
 import { HostNotAllowedError, IoError } from '../../errors.js';
 import type { Closable } from '../../lifecycle.js';
 import { createAccessLog } from './access-log.js';
@@ -108,12 +109,17 @@ export function createHttpServer(opts: HttpServerOptions, handler: Handler): Htt
       const onError = once(server, 'error').then(([err]) => {
         throw new IoError(`cannot listen on ${urlHost(opts.host)}:${opts.port}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, { cause: err });
       });
-      server.listen(opts.port, opts.host);
-      await Promise.race([once(server, 'listening'), onError]);
+      // Socket activation: the descriptor systemd passed as FileDescriptorName=http, instead of binding.
+      const fd = processListenFds().take(FdName.HTTP);
+      const listening = once(server, 'listening');
+      if (fd !== null) server.listen({ fd });
+      else server.listen(opts.port, opts.host);
+      await Promise.race([listening, onError]);
       onError.catch(() => {});
       const addr = server.address();
       const port = typeof addr === 'object' && addr !== null ? addr.port : opts.port;
-      return { url: `${tls ? 'https' : 'http'}://${urlHost(opts.host)}:${port}`, port };
+      const host = fd !== null && typeof addr === 'object' && addr !== null ? addr.address : opts.host;
+      return { url: `${tls ? 'https' : 'http'}://${urlHost(host)}:${port}`, port };
     },
   };
 }

@@ -1,4 +1,5 @@
 // The flags of `muxd serve` (reused by `muxd up`) and their translation into StaticOptions + HttpServerOptions.
+import { adminFlag } from '../../admin/address.js';
 import { readFile } from 'node:fs/promises';
 import { InvalidOptionError, UsageError } from '../../errors.js';
 import type { StaticOptions } from '../static/static-handler.js';
@@ -51,6 +52,7 @@ export const SERVE_DEFAULTS = {
 
 /** Every flag of `muxd serve`. `muxd up` takes all of them too. */
 export const serveOptionSpecs: Record<string, ServeOptionSpec> = {
+  admin: adminFlag,
   host: { type: 'string', default: SERVE_DEFAULTS.host, arg: 'HOST', description: 'Address to listen on.' },
   'allowed-hosts': {
     type: 'string',
