@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import os from 'node:os';
@@ -152,7 +153,7 @@ const PROBED: Record<string, 'a' | 'b' | 'mode'> = {
   'no-compress': 'a', 'max-ranges': 'a', 'max-header-size': 'a', 'headers-timeout': 'a', 'request-timeout': 'a',
   'keep-alive-timeout': 'a', proxy: 'a', 'proxy-timeout': 'a', header: 'a', auth: 'a', 'auth-file': 'b',
   'allow-insecure-auth': 'a', upload: 'a', 'max-upload': 'a', overwrite: 'a',
-  watch: 'b', spa: 'b', qr: 'b', open: 'b', admin: 'b',
+  watch: 'b', spa: 'b', qr: 'b', open: 'b', admin: 'b', 'access-log': 'b',
 };
 
 test('every serve flag has a probe in this matrix', () => {
@@ -222,7 +223,8 @@ for (const mode of MODES) {
     await writeFile(authFile, `ann:${await hashPassword('pw')}\n`);
     // --admin is refused with --workers (each worker counts alone): pinned by its own test below.
     const admin = mode === 'serve --workers 2' ? [] : ['--admin', '127.0.0.1:0'];
-    const args = [...modeArgs(mode, i), '--port', '0', '--log', 'off', '--watch', '--spa', '--qr', '--open', '--auth-file', authFile, '--allow-insecure-auth', ...admin];
+    const accessLog = path.join(tmp, `access-${i}.log`);
+    const args = [...modeArgs(mode, i), '--port', '0', '--log', 'common', '--access-log', accessLog, '--watch', '--spa', '--qr', '--open', '--auth-file', authFile, '--allow-insecure-auth', ...admin];
     const s = await start(args, { XDG_CACHE_HOME: path.join(tmp, 'xdg'), PATH: path.join(tmp, 'no-bin') });
     try {
       assert.equal((await request(s.base, '/home.html', { auth: false })).status, 401, '--auth-file');
@@ -234,6 +236,9 @@ for (const mode of MODES) {
       assert.match(spa.body, /index/, '--spa answers with index.html');
       await eventually(s.stderr, /--qr/);
       await eventually(s.stderr, /--open:/);
+      // --access-log: the lines go to the file, not to stdout.
+      await eventually(() => readFileSync(accessLog, 'utf8'), /"GET \/home\.html HTTP\/[12](?:\.[01])?" 200 /);
+      assert.doesNotMatch(s.stdout(), /GET \/home\.html/, '--access-log keeps the access log off stdout');
       if (admin.length > 0) {
         // --admin: its own port, the same counters, no credentials needed (it is off by default and loopback).
         await eventually(s.stdout, /^listening admin http:\/\/127\.0\.0\.1:\d+$/m);

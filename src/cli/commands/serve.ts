@@ -16,6 +16,7 @@ import { createMetrics, HttpStatusCounter } from '../../web/metrics.js';
 import { serveOptionSpecs, resolveServeOptions } from '../../http/features/options.js';
 import type { ServeExtras } from '../../http/features/options.js';
 import { createHttpServer } from '../../http/core/server.js';
+import { ReopenableLogFile } from '../../http/core/log-file.js';
 import { buildServeHandler } from '../../http/features/build.js';
 import { WorkerPool, announceWorkerListening, flushToPrimary, onShutdownRequest, parseWorkers, primaryLogStream } from '../../http/features/workers.js';
 
@@ -61,7 +62,10 @@ export async function run(argv: string[]): Promise<void> {
   if (workers !== undefined && cluster.isPrimary) return runPrimary(parsed.values, dir, workers, parsed.structured);
   const { staticOptions, serverOptions, features, extras, tlsAuto } = await resolveServeOptions(parsed.values, dir, parsed.structured);
   const worker = cluster.isWorker;
-  if (worker && serverOptions.log !== 'off') serverOptions.logStream = primaryLogStream();
+  if (worker && serverOptions.log !== 'off') {
+    serverOptions.logStream = primaryLogStream();
+    delete serverOptions.accessLogFile;
+  }
   const tls = serverOptions.tls !== undefined;
   const built = await buildServeHandler(features, { staticOptions, extras, tls });
   // --admin counts every response by status class and body bytes (the HTTP/2 fast path is then off, as with the access log).
@@ -118,7 +122,16 @@ export function announceExtras(extras: ServeExtras, tls: boolean, host: string, 
 async function runPrimary(values: Parameters<typeof resolveServeOptions>[0], dir: string, count: number, structured: Record<string, unknown>): Promise<void> {
   const { serverOptions, extras, tlsAuto } = await resolveServeOptions(values, dir, structured);
   const lifecycle = createProcessLifecycle();
-  const pool = new WorkerPool({ count, log: createLogger('serve'), logOutput: process.stdout });
+  // --access-log FILE: the primary writes the workers' lines, so it owns the file (and reopens it on SIGHUP).
+  const logFile = serverOptions.accessLogFile !== undefined && serverOptions.log !== 'off' ? new ReopenableLogFile(serverOptions.accessLogFile) : null;
+  if (logFile !== null) {
+    lifecycle.register({
+      name: 'access-log',
+      reload: () => logFile.reopen(),
+      close: () => new Promise<void>((resolve) => logFile.end(() => resolve())),
+    });
+  }
+  const pool = new WorkerPool({ count, log: createLogger('serve'), logOutput: logFile ?? process.stdout });
   lifecycle.register(pool.closable());
   let url: string;
   try {

@@ -7,6 +7,10 @@ import { FdName, processListenFds } from '../../systemd/listen-fds.js';
 import { HostNotAllowedError, IoError } from '../../errors.js';
 import type { Closable } from '../../lifecycle.js';
 import { createAccessLog } from './access-log.js';
+import { ReopenableLogFile } from './log-file.js';
+import { readFileSync } from 'node:fs';
+import tlsModule from 'node:tls';
+import { createLogger } from '../../logger.js';
 import type { AccessLog, LogFormatValue } from './access-log.js';
 import { DrainTracker } from './drain.js';
 import { buildHttp1Server } from './http1-server.js';
@@ -22,8 +26,8 @@ export interface HttpServerOptions {
   host: string;
   /** 0 picks a free port. */
   port: number;
-  /** PEM contents (not paths). When set: HTTPS with HTTP/2 and HTTP/1.1. */
-  tls?: { cert: string | Buffer; key: string | Buffer };
+  /** PEM contents. When set: HTTPS with HTTP/2 and HTTP/1.1. With `files`, SIGHUP reads them again (certificate renewal). */
+  tls?: { cert: string | Buffer; key: string | Buffer; files?: { cert: string; key: string } };
   /** Connections beyond this are dropped on accept. */
   maxConns: number;
   /** Time allowed for the request headers (slow clients get 408 or are closed). */
@@ -37,6 +41,8 @@ export interface HttpServerOptions {
   /** Access log format, written to `logStream` (default stdout). */
   log: LogFormatValue;
   logStream?: NodeJS.WritableStream;
+  /** `--access-log FILE`: the access log goes to FILE (appended) instead of `logStream`; SIGHUP reopens it. */
+  accessLogFile?: string;
   /** DNS-rebinding guard: requests whose Host is not on the list get 403; null or absent: no check. */
   allowedHosts?: HostAllowList | null;
 }
@@ -65,7 +71,8 @@ function urlHost(host: string): string {
 
 /** Creates the server; call `listen()` and register `closable` with the process lifecycle. */
 export function createHttpServer(opts: HttpServerOptions, handler: Handler): HttpServerHandle {
-  const accessLog = createAccessLog(opts.log, opts.logStream);
+  const logFile = opts.accessLogFile !== undefined && opts.log !== 'off' ? new ReopenableLogFile(opts.accessLogFile) : null;
+  const accessLog = createAccessLog(opts.log, logFile ?? opts.logStream);
   const tls = opts.tls !== undefined;
   const hostAllowed = opts.allowedHosts ? hostGuard(opts.allowedHosts) : null;
   const drain = new DrainTracker();
@@ -104,7 +111,7 @@ export function createHttpServer(opts: HttpServerOptions, handler: Handler): Htt
   return {
     server,
     accessLog,
-    closable: drain.closable(tls ? 'https' : 'http', server, accessLog),
+    closable: withReload(drain.closable(tls ? 'https' : 'http', server, accessLog), server, opts.tls, logFile, accessLog),
     async listen() {
       const onError = once(server, 'error').then(([err]) => {
         throw new IoError(`cannot listen on ${urlHost(opts.host)}:${opts.port}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, { cause: err });
@@ -120,6 +127,41 @@ export function createHttpServer(opts: HttpServerOptions, handler: Handler): Htt
       const port = typeof addr === 'object' && addr !== null ? addr.port : opts.port;
       const host = fd !== null && typeof addr === 'object' && addr !== null ? addr.address : opts.host;
       return { url: `${tls ? 'https' : 'http'}://${urlHost(host)}:${port}`, port };
+    },
+  };
+}
+
+/**
+ * Adds SIGHUP to the server's closable: HTTPS reads its certificate files again for new handshakes (open connections
+ * keep theirs; a pair that does not load keeps the old one, and says why), and `--access-log FILE` is reopened.
+ * Closing also ends the log file once the access log has flushed into it.
+ */
+function withReload(closable: Closable, server: object, tls: HttpServerOptions['tls'], logFile: ReopenableLogFile | null, accessLog: AccessLog | null): Closable {
+  const log = createLogger(closable.name);
+  return {
+    ...closable,
+    close: async () => {
+      await closable.close?.();
+      if (logFile !== null) await new Promise<void>((resolve) => logFile.end(() => resolve()));
+    },
+    reload: () => {
+      const secure = server as { setSecureContext?: (o: tlsModule.SecureContextOptions) => void };
+      if (tls?.files !== undefined && secure.setSecureContext !== undefined) {
+        try {
+          const next = { cert: readFileSync(tls.files.cert), key: readFileSync(tls.files.key) };
+          tlsModule.createSecureContext(next);
+          secure.setSecureContext(next);
+          log(`reloaded the TLS certificate from ${tls.files.cert}`);
+        } catch (err) {
+          log(`kept the old TLS certificate: ${(err as Error).message}`, 'warn');
+        }
+      }
+      if (logFile !== null) {
+        // Lines of requests answered before the signal belong in the file logrotate just moved.
+        accessLog?.flush();
+        logFile.reopen();
+        log(`reopened the access log ${logFile.path}`);
+      }
     },
   };
 }

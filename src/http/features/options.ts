@@ -1,4 +1,5 @@
 // The flags of `muxd serve` (reused by `muxd up`) and their translation into StaticOptions + HttpServerOptions.
+import path from 'node:path';
 import { adminFlag } from '../../admin/address.js';
 import { readFile } from 'node:fs/promises';
 import { InvalidOptionError, UsageError } from '../../errors.js';
@@ -53,6 +54,11 @@ export const SERVE_DEFAULTS = {
 /** Every flag of `muxd serve`. `muxd up` takes all of them too. */
 export const serveOptionSpecs: Record<string, ServeOptionSpec> = {
   admin: adminFlag,
+  'access-log': {
+    type: 'string',
+    arg: 'FILE',
+    description: 'Write the access log to FILE (appended) instead of stdout; SIGHUP reopens it, for logrotate.',
+  },
   host: { type: 'string', default: SERVE_DEFAULTS.host, arg: 'HOST', description: 'Address to listen on.' },
   'allowed-hosts': {
     type: 'string',
@@ -61,7 +67,7 @@ export const serveOptionSpecs: Record<string, ServeOptionSpec> = {
       'Host names (and .suffix entries) the server answers to besides localhost and loopback addresses; on a loopback bind every other Host gets 403 (DNS-rebinding guard). "all" turns the check off.',
   },
   port: { type: 'string', short: 'p', default: String(SERVE_DEFAULTS.port), arg: 'PORT', description: 'Port to listen on; 0 picks a free one.' },
-  log: { type: 'string', default: SERVE_DEFAULTS.log, arg: 'common|combined|json|off', description: 'Access log format, written to stdout.' },
+  log: { type: 'string', default: SERVE_DEFAULTS.log, arg: 'common|combined|json|off', description: 'Access log format, written to stdout (or --access-log FILE).' },
   listing: { type: 'boolean', description: 'List directories that have no index file (HTML, or JSON for Accept: application/json).' },
   spa: { type: 'boolean', description: 'Answer unknown page navigations with /index.html (single-page apps).' },
   cors: { type: 'string', bareValue: '*', arg: 'ORIGIN,...', description: 'Send CORS headers for these origins (bare --cors: any origin, without credentials).' },
@@ -204,7 +210,7 @@ export async function resolveServeOptions(
   const tlsAuto = tlsMode === 'auto' ? await loadOrCreateAutoCert() : undefined;
   const tls =
     certFile !== undefined && keyFile !== undefined
-      ? { cert: readPemOption('tls-cert', certFile), key: readPemOption('tls-key', keyFile) }
+      ? { cert: readPemOption('tls-cert', certFile), key: readPemOption('tls-key', keyFile), files: { cert: certFile, key: keyFile } }
       : tlsAuto !== undefined
         ? { cert: tlsAuto.cert, key: tlsAuto.key }
         : undefined;
@@ -233,6 +239,8 @@ export async function resolveServeOptions(
   };
   serverOptions.allowedHosts = createHostAllowList(serverOptions.host, parseAllowedHosts(stringOption(values, 'allowed-hosts')));
   if (tls !== undefined) serverOptions.tls = tls;
+  const accessLogFile = stringOption(values, 'access-log');
+  if (accessLogFile !== undefined) serverOptions.accessLogFile = path.resolve(accessLogFile);
   const features = await resolveFeatures(values, serverOptions.host, tls !== undefined, structured);
   if (features.upload !== null) staticOptions.upload = true;
   return { staticOptions, serverOptions, features, extras: resolveExtras(values, staticOptions.cacheSeconds), ...(tlsAuto !== undefined ? { tlsAuto } : {}) };
