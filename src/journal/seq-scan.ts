@@ -77,7 +77,7 @@ export async function* scanJournal(o: ScanOptions): AsyncGenerator<ScannedRecord
         try {
           if (desc) {
             if ((await firstSeq(fh, ref.compressed)) >= before) continue;
-            const lines = ref.compressed ? gzipDesc(fh, before, accept, o.sliceBytes ?? DEFAULT_SLICE_BYTES) : plainDesc(fh, accept);
+            const lines = ref.compressed ? gzipDesc(fh, before, accept, o.sliceBytes ?? DEFAULT_SLICE_BYTES) : plainDesc(fh, accept, before);
             for await (const batch of lines) {
               if (o.signal?.aborted) return;
               before = (batch[batch.length - 1] as ScannedRecord).seq;
@@ -86,8 +86,9 @@ export async function* scanJournal(o: ScanOptions): AsyncGenerator<ScannedRecord
             }
           } else {
             const next = refs[i + 1];
-            if (ref.compressed && next !== undefined && after >= 0 && (await firstSeqOfRef(next)) <= after + 1) continue;
-            for await (const lines of fileLines(fh, ref.compressed)) {
+            if (next !== undefined && after >= 0 && (await firstSeqOfRef(next)) <= after + 1) continue;
+            const from = ref.compressed || after < 0 ? 0 : (await bisectSeq(fh, (await fh.stat()).size, after + 1)).below;
+            for await (const lines of fileLines(fh, ref.compressed, { from })) {
               if (o.signal?.aborted) return;
               const batch: ScannedRecord[] = [];
               let done = false;
@@ -125,7 +126,7 @@ export async function* scanJournal(o: ScanOptions): AsyncGenerator<ScannedRecord
  */
 export function recordsNewestFirst(fh: FileHandle, compressed: boolean, before: number, sliceBytes = DEFAULT_SLICE_BYTES): AsyncGenerator<ScannedRecord[]> {
   const accept = (_line: Buffer, seq: number): boolean => seq < before;
-  return compressed ? gzipDesc(fh, before, accept, sliceBytes) : plainDesc(fh, accept);
+  return compressed ? gzipDesc(fh, before, accept, sliceBytes) : plainDesc(fh, accept, before);
 }
 
 /** Opens a listed file, or throws SetChanged when it is gone or is another file now. */
@@ -159,9 +160,37 @@ async function firstSeqOfRef(ref: JournalFileRef): Promise<number> {
   }
 }
 
-/** A plain file read backwards in chunks: its accepted records newest first. Bytes after the last LF are not written yet. */
-async function* plainDesc(fh: FileHandle, accept: (line: Buffer, seq: number) => boolean): AsyncGenerator<ScannedRecord[]> {
-  let end = (await fh.stat()).size;
+/**
+ * Narrows a plain file by binary search on its seqs (a file's seqs only grow): `below` is a line start whose line
+ * has a seq under `seq` (or 0), `atOrAbove` one whose line has a seq of at least `seq` (or `size`). Everything before
+ * `below` is under `seq`, everything from `atOrAbove` on is not. Stops, still correct, at anything unexpected
+ * (a line without a seq, a line longer than a read), and once the range is one read wide: O(log n) small reads, so a
+ * scan resumed deep inside a big file starts there instead of reading up to it.
+ */
+export async function bisectSeq(fh: FileHandle, size: number, seq: number): Promise<{ below: number; atOrAbove: number }> {
+  let below = 0;
+  let atOrAbove = size;
+  const buf = Buffer.allocUnsafe(64 * 1024);
+  while (atOrAbove - below > READ_CHUNK) {
+    const mid = below + Math.floor((atOrAbove - below) / 2);
+    const { bytesRead } = await fh.read(buf, 0, buf.length, mid - 1);
+    const view = buf.subarray(0, bytesRead);
+    const lf = view.indexOf(LF);
+    const end = lf < 0 ? -1 : view.indexOf(LF, lf + 1);
+    const start = mid + lf;
+    if (end < 0 || start >= atOrAbove) break;
+    const found = lineSeq(view.subarray(lf + 1, end));
+    if (found === null) break;
+    if (found < seq) below = start;
+    else atOrAbove = start;
+  }
+  return { below, atOrAbove };
+}
+
+/** A plain file read backwards in chunks: its accepted records below `before`, newest first. Bytes after the last LF are not written yet. */
+async function* plainDesc(fh: FileHandle, accept: (line: Buffer, seq: number) => boolean, before: number): AsyncGenerator<ScannedRecord[]> {
+  const size = (await fh.stat()).size;
+  let end = before >= Number.MAX_SAFE_INTEGER ? size : (await bisectSeq(fh, size, before)).atOrAbove;
   // The start of the newer bytes up to and with their first LF: the end of a line that began further back.
   let tail: Buffer | null = null;
   let seenLf = false;

@@ -3,6 +3,7 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { watch } from 'node:fs';
+import type { FSWatcher } from 'node:fs';
 import { access, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { scanJournal } from '../../src/journal/seq-scan.js';
@@ -12,29 +13,44 @@ import type { CollectProcess } from '../helpers/collect.js';
 import { loadClient } from '../helpers/load-client.js';
 
 const CLIENTS = 8;
+const WAIT_MS = 40_000;
 
 /**
  * Loads a collector until file system events (inotify through fs.watch) have named each of `triggers` in order, as
- * `rename` events (a file created, renamed or removed), then kills it with SIGKILL at once.
+ * `rename` events (a file created, renamed or removed), then kills it with SIGKILL at once. Fails, with what it
+ * saw, if that takes longer than WAIT_MS; the collector never outlives the call.
  */
 async function killOn(p: CollectProcess, dir: string, triggers: string[], tag: string, acked: Map<number, string>): Promise<void> {
   const ackedBefore = acked.size;
   const left = [...triggers];
-  const seen = new Promise<void>((resolve) => {
-    const w = watch(dir, (event, name) => {
+  let timer: NodeJS.Timeout | undefined;
+  let w: FSWatcher | undefined;
+  const seen = new Promise<void>((resolve, reject) => {
+    w = watch(dir, (event, name) => {
       if (event !== 'rename' || name !== left[0]) return;
       left.shift();
       if (left.length > 0) return;
       p.child.kill('SIGKILL');
-      w.close();
       resolve();
     });
+    timer = setTimeout(() => {
+      void readdir(dir).then((names) =>
+        reject(new Error(`${tag}: no ${left.join(', ')} within ${WAIT_MS} ms; ${acked.size - ackedBefore} acked; files: ${names.join(' ')}; stderr: ${p.stderr()}`)),
+      );
+    }, WAIT_MS);
   });
+  const exited = once(p.child, 'exit');
   const clients = Array.from({ length: CLIENTS }, (_, c) => loadClient(p.port, `${tag}c${c}`, acked, 64));
-  await seen;
-  await once(p.child, 'exit');
-  for (const c of clients) c.stop();
-  await Promise.all(clients.map((c) => c.done));
+  try {
+    await seen;
+  } finally {
+    clearTimeout(timer);
+    w?.close();
+    p.child.kill('SIGKILL');
+    await exited;
+    for (const c of clients) c.stop();
+    await Promise.all(clients.map((c) => c.done));
+  }
   assert.ok(acked.size > ackedBefore, `${tag}: messages were acked before the kill`);
 }
 
@@ -52,7 +68,7 @@ async function everyRecord(file: string): Promise<Array<{ seq: number; msg: stri
   return out;
 }
 
-test('kill -9 during rotation, then during compression: every acked message is kept once, the next seq follows, leftovers are settled', { timeout: 120_000 }, async () => {
+test('kill -9 during rotation, then during compression: every acked message is kept once, the next seq follows, leftovers are settled', { timeout: 300_000 }, async () => {
   const t = await tempDir('muxd-retcrash-');
   after(() => t.cleanup());
   const file = path.join(t.dir, 'j.jsonl');
@@ -66,10 +82,10 @@ test('kill -9 during rotation, then during compression: every acked message is k
     await killOn(p, t.dir, ['j.jsonl'], `rot${round}`, acked);
   }
 
-  // During compression: after a rotation of a 2 MiB file, killed as soon as a temporary .gz file is created.
+  // During compression: after a rotation of a 1 MiB file, killed as soon as a temporary .gz file is created.
   let caughtMidway = false;
   for (let round = 0; round < 4 && !caughtMidway; round++) {
-    const p = await spawnCollect(args(2 << 20));
+    const p = await spawnCollect(args(1 << 20));
     await killOn(p, t.dir, ['j.jsonl', 'j.jsonl.gz.tmp'], `gz${round}`, acked);
     caughtMidway = await exists(`${file}.gz.tmp`);
   }

@@ -1,11 +1,11 @@
 // The one journal file-set reader on real files: plain and .gz rotated files and the live one, by seq both ways, cursors, early stops, an unfinished tail.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { appendFile, rename, unlink, writeFile } from 'node:fs/promises';
+import { appendFile, open, rename, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { listJournalSet } from '../../src/journal/file-set.js';
-import { lastSeqOfFile, scanJournal } from '../../src/journal/seq-scan.js';
+import { bisectSeq, lastSeqOfFile, scanJournal } from '../../src/journal/seq-scan.js';
 import type { ScanOptions } from '../../src/journal/seq-scan.js';
 import { openJournal } from '../../src/journal/journal.js';
 import { tempDir } from '../helpers/collect.js';
@@ -164,4 +164,32 @@ test('lastSeqOfFile: plain and gzip; recovery continues the seq from FILE.1.gz w
   await writeFile(f2, '');
   await unlink(`${f2}.1.gz`);
   await assert.rejects(openJournal({ path: f2 }), { code: 'ERR_JOURNAL_CORRUPT' });
+});
+
+test('bisectSeq narrows a big plain file to one read around a seq; scans resumed deep inside big files start there and stay exact', async () => {
+  const d = await dir();
+  const file = path.join(d, 'big.jsonl');
+  await writeFile(`${file}.1`, recs(1, 15_000, 60));
+  await writeFile(file, `${recs(15_001, 30_000, 60)}{"seq":30001,"ts":"unfinished`);
+  const fh = await open(`${file}.1`, 'r');
+  try {
+    const size = (await fh.stat()).size;
+    assert.ok(size > 2 * 256 * 1024);
+    for (const target of [1, 2, 7_777, 14_999, 15_000, 15_001]) {
+      const { below, atOrAbove } = await bisectSeq(fh, size, target);
+      assert.ok(atOrAbove - below <= 256 * 1024, `${target}: narrowed to ${atOrAbove - below} bytes`);
+      const text = (await fh.read(Buffer.alloc(200), 0, 200, below)).buffer.toString();
+      if (below > 0) assert.ok(Number(/^\{"seq":(\d+)/.exec(text)?.[1]) < target, `${target}: below is a line start under it`);
+      if (atOrAbove < size) {
+        const at = (await fh.read(Buffer.alloc(200), 0, 200, atOrAbove)).buffer.toString();
+        assert.ok(Number(/^\{"seq":(\d+)/.exec(at)?.[1]) >= target, `${target}: atOrAbove is a line start at or above it`);
+      }
+    }
+  } finally {
+    await fh.close();
+  }
+  assert.deepEqual(await seqs({ file, order: 'desc', before: 7_000, after: 6_990 }), range(6_999, 6_991));
+  assert.deepEqual(await seqs({ file, order: 'asc', after: 22_000, before: 22_006 }), range(22_001, 22_005));
+  assert.deepEqual(await inSlices(file, 'desc', 4_000), range(30_000, 1));
+  assert.deepEqual(await inSlices(file, 'asc', 7_000), range(1, 30_000));
 });
