@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { once } from 'node:events';
 import path from 'node:path';
-import { readJournal, spawnCollect, tempDir } from '../helpers/collect.js';
+import { readLiveJournal, spawnCollect, tempDir } from '../helpers/collect.js';
 import type { CollectProcess } from '../helpers/collect.js';
 import { startRsyslog } from '../helpers/rsyslog-relp.js';
 import { makeTestPki } from '../helpers/tls-certs.js';
@@ -23,7 +23,7 @@ function relpPortOf(proc: CollectProcess): Promise<number> {
 async function markers(file: string): Promise<{ seen: Set<number>; records: number }> {
   const seen = new Set<number>();
   let records = 0;
-  for (const r of await readJournal(file)) {
+  for (const r of await readLiveJournal(file)) {
     const m = /relpmsg-(\d+)$/.exec(String(r.msg));
     if (!m) continue;
     records++;
