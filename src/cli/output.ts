@@ -14,9 +14,9 @@ export function paint(text: string, code: number, stream: NodeJS.WriteStream = p
  * Announces a listener. Scripts read `listening <kind> <url>` (one line, always when stdout is not a TTY);
  * people on a TTY get the same facts with colour.
  */
-export function announceListening(kind: 'http' | 'https' | 'collect' | 'relp' | 'udp', url: string): void {
+export function announceListening(kind: 'http' | 'https' | 'collect' | 'syslog' | 'relp' | 'udp', url: string): void {
   if (process.stdout.isTTY) {
-    const label = { collect: 'collector', https: 'https server', http: 'http server', relp: 'RELP collector', udp: 'UDP collector' }[kind];
+    const label = { collect: 'collector', https: 'https server', http: 'http server', syslog: 'syslog collector (no replies)', relp: 'RELP collector', udp: 'UDP collector' }[kind];
     process.stdout.write(`${paint('listening', 32)} ${kind} ${paint(url, 1)}  (${label})\n`);
   } else {
     process.stdout.write(`listening ${kind} ${url}\n`);

@@ -6,6 +6,7 @@ import { countRejected, DEFAULT_BATCHER_LIMITS } from './caps.js';
 import type { BatcherLimits, CollectStats } from './caps.js';
 import { Source } from './source.js';
 import type { SourceHandler, SourceHost } from './source.js';
+import type { Ingest } from './ingest.js';
 
 /**
  * Keeps at most `maxInflight` `sink.append` calls in flight. Each new batch takes up to `budget`
@@ -13,7 +14,7 @@ import type { SourceHandler, SourceHost } from './source.js';
  * reached. A batch is cut at the first check phase after input arrives while a slot is free, or the moment a
  * batch in flight settles: it never waits to fill, so it is bounded in time as well as in size.
  */
-export class Batcher implements SourceHost {
+export class Batcher implements SourceHost, Ingest {
   readonly limits: BatcherLimits;
   private readySources: Source[] = [];
   private readonly pausedSources = new Set<Source>();

@@ -1,43 +1,60 @@
-// One collector TCP connection: the socket under a LineSource (which frames, queues and answers), half-close, idle timeout, linger.
+// One collector stream connection, whatever its protocol: the socket under a LineSource, its reply policy, half-close, idle timeout, linger.
 import type { Socket } from 'node:net';
-import { ErrorCode, IdleTimeoutError } from '../errors.js';
-import { createFrameDecoder } from '../protocol/framing.js';
-import type { FramingValue } from '../protocol/framing.js';
-import { errorLine } from '../protocol/replies.js';
-import type { Batcher } from './batcher.js';
+import { ErrorCode } from '../errors.js';
+import type { LogFn } from '../logger.js';
+import type { Ingest } from './ingest.js';
 import { LineSource } from './line-source.js';
 import type { LineInput } from './line-source.js';
+import { SILENT } from './reply-policy.js';
+import type { ConnectionHost, ReplyPolicy, StreamProtocol } from './reply-policy.js';
 
-/** How long a connection may stay half-closed by us before it is destroyed. */
-const LINGER_MS = 2000;
+/** How long a connection may stay half-closed by us (or refused) before it is destroyed. */
+export const LINGER_MS = 2000;
 
 /** Per-connection settings taken from the collector options. */
 export interface ConnectionOptions {
   maxMessage: number;
   /** Seconds; 0 disables the idle timeout. */
   idleTimeout: number;
-  ack: boolean;
-  /** `--framing`: LF lines, RFC 6587 octet counting, or detected from the first bytes. */
-  framing: FramingValue;
 }
 
-/** The state of one client socket. Created by CollectorServer for every accepted connection. */
-export class Connection implements LineInput {
+/** Counters a connection feeds, owned by its listener. */
+export interface ConnectionCounters {
+  /** Messages and bytes read (queued for the journal or refused by a cap). */
+  messages: number;
+  bytes: number;
+}
+
+/**
+ * The state of one client socket of any stream input (the muxd port, the syslog port, RELP, each plain or TLS):
+ * the protocol gives the decoder and the reply policy, the {@link LineSource} owns queueing and every pause reason.
+ * Created by StreamListener for every accepted connection.
+ */
+export class StreamConnection implements LineInput, ConnectionHost {
   readonly lines: LineSource;
+  private policy: ReplyPolicy;
+  /** The last bytes to send once every answer is out; undefined until the connection starts to end. */
+  private final: Buffer | null | undefined = undefined;
   private peerEnded = false;
-  private stopping = false;
   private ending = false;
+  /** True while a chunk is being decoded: a protocol that ends the session from inside its decoder must wait. */
+  private decoding = false;
 
   constructor(
     readonly socket: Socket,
-    private readonly batcher: Batcher,
+    private readonly ingest: Ingest,
+    protocol: StreamProtocol,
     private readonly opts: ConnectionOptions,
-    private readonly onGone: (conn: Connection) => void,
+    private readonly logFn: LogFn,
+    private readonly onGone: (conn: StreamConnection) => void,
   ) {
-    const src = `tcp:${socket.remoteAddress ?? '?'}:${socket.remotePort ?? 0}`;
-    this.lines = new LineSource(batcher, src, this, opts, createFrameDecoder(opts.framing, opts.maxMessage));
+    this.policy = protocol.policy;
+    const src = `${protocol.srcPrefix}:${socket.remoteAddress ?? '?'}:${socket.remotePort ?? 0}`;
+    const session = protocol.open(this, opts.maxMessage);
+    const lineOpts = { maxMessage: opts.maxMessage, ack: session.ack, ...(session.replies ? { replies: session.replies } : {}) };
+    this.lines = new LineSource(ingest, src, this, lineOpts, session.decoder);
     socket.setNoDelay(true);
-    socket.on('data', (chunk: Buffer) => this.lines.data(chunk));
+    socket.on('data', (chunk: Buffer) => this.socketOnData(chunk));
     socket.on('end', () => this.socketOnEnd());
     socket.on('close', () => this.socketOnClose());
     socket.on('drain', () => this.lines.writable());
@@ -48,7 +65,16 @@ export class Connection implements LineInput {
     }
   }
 
-  /** The client half-closed: journal a cut-off line as partial, answer everything, then close our side. */
+  private socketOnData(chunk: Buffer): void {
+    this.decoding = true;
+    try {
+      this.lines.data(chunk);
+    } finally {
+      this.decoding = false;
+    }
+  }
+
+  /** The client half-closed: journal a cut-off message as partial, answer everything, then close our side. */
   private socketOnEnd(): void {
     this.peerEnded = true;
     this.lines.end();
@@ -65,8 +91,8 @@ export class Connection implements LineInput {
       this.socket.setTimeout(this.opts.idleTimeout * 1000);
       return;
     }
-    this.batcher.countRejected(ErrorCode.IDLE_TIMEOUT);
-    this.endWith(errorLine(ErrorCode.IDLE_TIMEOUT, new IdleTimeoutError(this.opts.idleTimeout).message));
+    this.ingest.countRejected(ErrorCode.IDLE_TIMEOUT);
+    this.endAfterAnswers(this.policy.idle(this.opts.idleTimeout));
   }
 
   /** {@inheritDoc LineInput.pause} */
@@ -87,34 +113,55 @@ export class Connection implements LineInput {
 
   /** {@inheritDoc LineInput.settled} */
   settled(): void {
-    if (this.peerEnded || this.stopping) this.finish();
+    if (this.peerEnded || this.final !== undefined) this.finish();
   }
 
   /** {@inheritDoc LineInput.abort} */
-  abort(lastLine: string | null): void {
-    if (lastLine !== null) return this.endWith(lastLine);
-    this.stop();
+  abort(reason: string): void {
+    this.endAfterAnswers(this.policy.badFrame(reason, this.lines.acking));
   }
 
-  /** Shutdown: stop reading, journal a cut-off line, and close once every reply is written. */
+  /** {@inheritDoc ConnectionHost.send} */
+  send(bytes: Buffer): void {
+    this.write(bytes);
+  }
+
+  /** {@inheritDoc ConnectionHost.silence} */
+  silence(): void {
+    this.policy = SILENT;
+    this.lines.silence();
+  }
+
+  /** {@inheritDoc ConnectionHost.countRejected} */
+  countRejected(code: string): void {
+    this.ingest.countRejected(code);
+  }
+
+  /** {@inheritDoc ConnectionHost.log} */
+  log(message: string): void {
+    this.logFn(`${this.lines.src}: ${message}`);
+  }
+
+  /** {@inheritDoc ConnectionHost.endAfterAnswers} */
+  endAfterAnswers(last: Buffer | null): void {
+    if (this.final !== undefined) return;
+    this.final = last;
+    // A protocol may end the session from inside its decoder: the LineSource must finish that push first.
+    if (this.decoding) queueMicrotask(() => this.lines.stop());
+    else this.lines.stop();
+  }
+
+  /** Shutdown: stop reading, journal a cut-off message, and close once every answer (and the policy's last words) is written. */
   stop(): void {
-    this.stopping = true;
-    this.lines.stop();
-  }
-
-  /** Sends a last line and closes. */
-  endWith(text: string): void {
-    if (this.ending) return;
-    this.ending = true;
-    this.lines.stop();
-    this.socket.end(text);
-    setTimeout(() => this.socket.destroy(), LINGER_MS).unref();
+    this.endAfterAnswers(this.policy.shutdown());
   }
 
   private finish(): void {
     if (this.ending) return;
     this.ending = true;
-    this.socket.end();
+    const last = this.final ?? null;
+    if (last !== null && !this.socket.destroyed && !this.socket.writableEnded) this.socket.end(last);
+    else this.socket.end();
     setTimeout(() => this.socket.destroy(), LINGER_MS).unref();
   }
 

@@ -2,8 +2,8 @@
 import { ErrorCode, MessageTooLongError } from '../errors.js';
 import { LineDecoder } from '../protocol/line-decoder.js';
 import type { FrameSink } from '../protocol/octet-decoder.js';
-import { errorLine, ReplyEncoder } from '../protocol/replies.js';
-import type { Batcher } from './batcher.js';
+import { ReplyEncoder } from '../protocol/replies.js';
+import type { Ingest } from './ingest.js';
 import type { Source, SourceHandler } from './source.js';
 
 /** Why reading is paused; reading resumes only when no reason is left (and no held input waits). */
@@ -12,7 +12,7 @@ const Pause = { CAPS: 1, WRITE: 2, STOP: 4 } as const;
 /** Reasons that also hold back decoding the input already read (STOP does not: what was read is journaled). */
 const HOLD = Pause.CAPS | Pause.WRITE;
 
-/** The transport under a LineSource: a socket, the terminal, later a syslog or RELP listener. */
+/** The transport under a LineSource: a stream connection (muxd port, syslog port, RELP) or the terminal. */
 export interface LineInput {
   /** Stop delivering chunks. */
   pause(): void;
@@ -23,10 +23,10 @@ export interface LineInput {
   /** Everything decoded so far is answered (or journaled, with acks off) and no input is held back. */
   settled(): void;
   /**
-   * The framing broke (ERR_BAD_FRAME): stop reading and close once what was read is journaled and answered.
-   * `lastLine` is the error line to send at the end when acks are off (with acks on it is among the replies).
+   * The framing broke (ERR_BAD_FRAME, already counted and, with acks on, queued among the answers): stop reading
+   * and close once what was read is journaled and answered.
    */
-  abort?(lastLine: string | null): void;
+  abort?(reason: string): void;
 }
 
 /**
@@ -81,7 +81,7 @@ export class LineSource implements FrameSink, SourceHandler {
   private badFrameReason: string | null = null;
 
   constructor(
-    private readonly batcher: Batcher,
+    private readonly batcher: Ingest,
     readonly src: string,
     private readonly input: LineInput,
     opts: LineSourceOptions,
@@ -90,6 +90,16 @@ export class LineSource implements FrameSink, SourceHandler {
     this.replies = opts.replies ?? new ReplyEncoder();
     this.source = batcher.createSource(src, this, opts.ack);
     this.tooLongReason = new MessageTooLongError(opts.maxMessage).message;
+  }
+
+  /** True while answers are sent. */
+  get acking(): boolean {
+    return this.source.ack;
+  }
+
+  /** From now on nothing is answered: see {@link Source.silence}. */
+  silence(): void {
+    this.source.silence();
   }
 
   /** True while replies are owed, input is held back, or reading is paused. */
@@ -224,7 +234,7 @@ export class LineSource implements FrameSink, SourceHandler {
     this.badFrameReason = null;
     this.source.refuse(ErrorCode.BAD_FRAME, reason);
     this.batcher.kick();
-    this.input.abort?.(this.source.ack ? null : errorLine(ErrorCode.BAD_FRAME, reason));
+    this.input.abort?.(reason);
   }
 
   /** Pauses the input while any reason or held input is left; resumes it otherwise. */

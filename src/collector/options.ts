@@ -9,6 +9,7 @@ import { Framing } from '../protocol/framing.js';
 import type { FramingValue } from '../protocol/framing.js';
 import { collectorTlsFrom } from './tls.js';
 import type { CollectorTls } from './tls.js';
+import { DEFAULT_UDP_RECV_BUFFER } from './udp-source.js';
 import { natsName, natsSubjectPrefix, parseNatsUrl } from '../nats/url.js';
 
 /** Collector settings. */
@@ -27,10 +28,14 @@ export interface CollectorOptions {
   maxBodyMessages: number;
   /** TCP framing: LF lines, RFC 6587 octet counting, or detected per connection from its first bytes. */
   framing: FramingValue;
+  /** Syslog listener port (`--syslog-port`): never answers; null: none. 0 picks a free port. */
+  syslogPort: number | null;
   /** RELP listener port (`--relp-port`); null: no RELP listener. 0 picks a free port. */
   relpPort: number | null;
   /** UDP listener port (`--udp-port`); null: no UDP listener. 0 picks a free port. */
   udpPort: number | null;
+  /** SO_RCVBUF asked for the UDP socket (`--udp-recv-buffer`). */
+  udpRecvBuffer: number;
   /** TLS for the TCP port (and the RELP port with `relp`); null: plain TCP. */
   tls: CollectorTls | null;
 }
@@ -46,8 +51,10 @@ export const DEFAULT_COLLECTOR_OPTIONS: CollectorOptions = {
   // A 1 MiB body of 100-byte lines; a body of tiny lines past it would cost far more memory than its bytes.
   maxBodyMessages: 10_000,
   framing: Framing.AUTO,
+  syslogPort: null,
   relpPort: null,
   udpPort: null,
+  udpRecvBuffer: DEFAULT_UDP_RECV_BUFFER,
   tls: null,
 };
 
@@ -82,8 +89,21 @@ export const collectFlags: Record<string, CollectFlagSpec> = {
       'TCP framing: LF lines, RFC 6587 octet counting (LEN SP MSG), or auto: chosen per connection from its first bytes (default auto; lf with --format raw).',
   },
   syslog: { type: 'boolean', default: false, description: 'Parse each message as syslog (RFC 5424, else RFC 3164) into a "syslog" field of its record.' },
+  'syslog-port': {
+    type: 'string',
+    arg: 'PORT',
+    description:
+      'Also take syslog over TCP on this port (rsyslog omfwd, syslog-ng, Python SysLogHandler): octet counting, LF or NUL trailers, detected per connection; never a byte back (0 picks a free one).',
+  },
+  'syslog-tls': { type: 'boolean', default: false, description: 'Serve the syslog port over TLS (RFC 5425; 6514 is the usual port), with the --tls-* certificate and client rules.' },
   'relp-port': { type: 'string', arg: 'PORT', description: 'Also take RELP (rsyslog omrelp) on this TCP port; each message is answered "rsp 200" once on disk (0 picks a free one).' },
   'udp-port': { type: 'string', arg: 'PORT', description: 'Also take one message per UDP datagram on this port (no acks; drops past a cap are counted).' },
+  'udp-recv-buffer': {
+    type: 'string',
+    arg: 'BYTES',
+    default: String(DEFAULT_UDP_RECV_BUFFER),
+    description: 'Receive buffer asked for the UDP socket, room for bursts (Linux caps it at net.core.rmem_max).',
+  },
   'tls-cert': { type: 'string', arg: 'FILE', description: 'PEM certificate: serve the TCP port over TLS (needs --tls-key).' },
   'tls-key': { type: 'string', arg: 'FILE', description: 'PEM private key for --tls-cert.' },
   'tls-ca': { type: 'string', arg: 'FILE', description: 'PEM CA bundle that client certificates must chain to (with --tls-client-auth).' },
@@ -171,6 +191,7 @@ export function collectConfigFrom(given: OptionValues, tlsPrefix = ''): CollectC
   const format = choiceOption(values, 'format', ['json', 'raw'] as const);
   const syslog = values.syslog === true;
   if (syslog && format !== 'json') throw new InvalidOptionError('--syslog needs --format json: raw journals have no fields');
+  const syslogPort = optionalPort(values, 'syslog-port');
   const relpPort = optionalPort(values, 'relp-port');
   const udpPort = optionalPort(values, 'udp-port');
   let framing: FramingValue = DEFAULT_COLLECTOR_OPTIONS.framing;
@@ -181,8 +202,8 @@ export function collectConfigFrom(given: OptionValues, tlsPrefix = ''): CollectC
     if (values.framing !== undefined && framing !== Framing.LF) {
       throw new InvalidOptionError(`--format raw takes only --framing lf: ${framing} frames may carry LF, which a raw journal cannot hold`);
     }
-    if (relpPort !== null || udpPort !== null) {
-      throw new InvalidOptionError('--format raw cannot take --relp-port or --udp-port: their messages may carry LF; use --format json');
+    if (syslogPort !== null || relpPort !== null || udpPort !== null) {
+      throw new InvalidOptionError('--format raw cannot take --syslog-port, --relp-port or --udp-port: their messages may carry LF; use --format json');
     }
     framing = Framing.LF;
   }
@@ -196,8 +217,10 @@ export function collectConfigFrom(given: OptionValues, tlsPrefix = ''): CollectC
       ack: choiceOption(values, 'ack', ['on', 'off'] as const) === 'on',
       maxBodyMessages: intOption(values, 'max-body-messages', 1, 1_000_000),
       framing,
+      syslogPort,
       relpPort,
       udpPort,
+      udpRecvBuffer: intOption(values, 'udp-recv-buffer', 4096, 1024 * 1024 * 1024),
       tls: collectorTlsFrom(values, tlsPrefix),
     },
     journal: {

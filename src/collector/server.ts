@@ -1,91 +1,72 @@
-// The collector's TCP server: accepts connections within --max-conns, survives EMFILE, shares one batcher with every source, shuts down in order.
-import type net from 'node:net';
-import { once } from 'node:events';
-import { readFileSync } from 'node:fs';
+// The collector: one batcher, the muxd port and the optional syslog, RELP and UDP inputs on one lifecycle, and submit() for HTTP.
 import { ErrorCode, MessageTooLongError } from '../errors.js';
 import type { Closable } from '../lifecycle.js';
 import type { LogFn } from '../logger.js';
 import type { Sink } from '../journal/sink.js';
-import { errorLine } from '../protocol/replies.js';
 import { Batcher } from './batcher.js';
 import type { BatcherLimits, CollectStats } from './caps.js';
-import { Connection } from './connection.js';
+import { StreamListener } from './listener.js';
+import type { InputListener, ListenInfo } from './listener.js';
 import { DEFAULT_COLLECTOR_OPTIONS } from './options.js';
 import type { CollectorOptions } from './options.js';
-import { createStreamServer } from './tls.js';
+import { muxdProtocol, RELP_PROTOCOL, SYSLOG_PROTOCOL } from './reply-policy.js';
+import { UdpListener } from './udp-source.js';
+import type { UdpStats } from './udp-source.js';
 
-/** Where the collector listens, once it does. */
-export interface ListenInfo {
-  host: string;
-  port: number;
-  /** `tcp://HOST:PORT` (`tls://` over TLS, `udp://` for the UDP listener) */
-  url: string;
-}
-
-/** Another listener that feeds this collector's batcher (RELP, UDP): listened, stopped and closed with it. */
-export interface AttachedListener {
-  /** `relp` or `udp`: the kind in the `listening <kind> <url>` line. */
-  readonly kind: string;
-  listen(): Promise<ListenInfo>;
-  readonly closable: Closable;
-}
+export type { ListenInfo } from './listener.js';
 
 /** Counters for metrics and tests: the batcher's, plus connections. */
 export interface CollectorStats extends CollectStats {
+  /** Connections open now, on every stream port. */
   connectionsCurrent: number;
+  /** Connections accepted since the start, on every stream port. */
   connectionsTotal: number;
   /** UDP datagrams dropped because a cap was reached (UDP cannot be paused); 0 without a UDP listener. */
   dropped: number;
-}
-
-/** Listen backlog asked for; the kernel caps it at net.core.somaxconn. */
-const LISTEN_BACKLOG = 65_535;
-
-/** Descriptors kept for the journal, the listener, stdio and Node itself. */
-const FD_RESERVE = 32;
-
-/** The soft open-file limit of this process (Linux), or Infinity when unknown. */
-function openFileLimit(): number {
-  try {
-    const m = /^Max open files\s+(\d+|unlimited)/m.exec(readFileSync('/proc/self/limits', 'utf8'));
-    return m && m[1] !== 'unlimited' ? Number(m[1]) : Infinity;
-  } catch {
-    return Infinity;
-  }
+  /** UDP datagrams the kernel dropped before muxd read them (a full receive buffer); 0 without a UDP listener. */
+  kernelDropped: number;
 }
 
 /**
- * Accepts TCP clients and turns their lines into journal batches through one fair {@link Batcher}.
- * Also the entry point for other sources: `batcher` (the terminal) and `submit()` (HTTP).
+ * The collector: one fair {@link Batcher} in front of the sink, and every input that feeds it through the narrow
+ * {@link Ingest} interface: the muxd port, and (when asked) the syslog port, RELP and UDP. Also the entry point
+ * for the terminal (`batcher`) and HTTP (`submit()`).
  */
 export class CollectorServer {
   readonly opts: CollectorOptions;
   readonly batcher: Batcher;
   readonly closable: Closable;
-  private readonly server: net.Server;
-  private readonly scheme: 'tcp' | 'tls';
-  private readonly attached: AttachedListener[] = [];
-  /** The attached listeners once listening, in attach order. */
+  /** The muxd port. */
+  private readonly main: StreamListener;
+  /** The syslog port, RELP and UDP listeners, in that order. */
+  private readonly others: InputListener[] = [];
+  private readonly udp: UdpListener | null = null;
+  /** The other listeners once listening, in order. */
   readonly listening: Array<{ kind: string; info: ListenInfo }> = [];
-  private dropped = 0;
-  private readonly connections = new Set<Connection>();
-  private connectionsTotal = 0;
   private stopping = false;
-  private lastAcceptError = 0;
-  private acceptErrors = 0;
-  private readonly fdLimit = openFileLimit();
 
   constructor(
     opts: Partial<CollectorOptions> & { limits?: Partial<BatcherLimits> },
     readonly sink: Sink,
-    private readonly log: LogFn,
+    log: LogFn,
   ) {
     this.opts = { ...DEFAULT_COLLECTOR_OPTIONS, ...opts };
+    const o = this.opts;
     this.batcher = new Batcher(sink, opts.limits ?? {}, log);
-    const { server, scheme } = createStreamServer(this.opts.tls, (socket) => this.serverOnConnection(socket), log);
-    this.server = server;
-    this.scheme = scheme;
-    this.server.on('error', (err: NodeJS.ErrnoException) => this.serverOnError(err));
+    const common = { host: o.host, maxConns: o.maxConns, maxMessage: o.maxMessage, idleTimeout: o.idleTimeout };
+    this.main = new StreamListener(muxdProtocol(o.framing, o.ack), { ...common, port: o.port, tls: o.tls }, this.batcher, log);
+    if (o.syslogPort !== null) {
+      const tls = o.tls?.syslog === true ? o.tls : null;
+      this.others.push(new StreamListener(SYSLOG_PROTOCOL, { ...common, port: o.syslogPort, tls }, this.batcher, log));
+    }
+    if (o.relpPort !== null) {
+      const tls = o.tls?.relp === true ? o.tls : null;
+      this.others.push(new StreamListener(RELP_PROTOCOL, { ...common, port: o.relpPort, tls }, this.batcher, log));
+    }
+    if (o.udpPort !== null) {
+      this.udp = new UdpListener(this.batcher, { host: o.host, port: o.udpPort, maxMessage: o.maxMessage, recvBuffer: o.udpRecvBuffer }, log);
+      this.others.push(this.udp);
+    }
     this.closable = {
       name: 'collector',
       stopAccepting: () => this.stopAccepting(),
@@ -96,30 +77,28 @@ export class CollectorServer {
 
   /** Live counters. */
   get stats(): CollectorStats {
-    return { connectionsCurrent: this.connections.size, connectionsTotal: this.connectionsTotal, dropped: this.dropped, ...this.batcher.stats };
+    const listeners = [this.main, ...this.others];
+    let connectionsTotal = 0;
+    for (const l of listeners) if (l instanceof StreamListener) connectionsTotal += l.connectionsTotal;
+    return {
+      connectionsCurrent: listeners.reduce((n, l) => n + l.connections, 0),
+      connectionsTotal,
+      dropped: this.udp?.stats.dropped ?? 0,
+      kernelDropped: this.udp?.stats.kernelDropped ?? 0,
+      ...this.batcher.stats,
+    };
   }
 
-  /** Adds a listener (RELP, UDP) that shares the batcher; `listen()` starts it and the collector's shutdown stops it. */
-  attach(listener: AttachedListener): void {
-    this.attached.push(listener);
+  /** The UDP listener's counters, or null without one. */
+  get udpStats(): UdpStats | null {
+    return this.udp?.stats ?? null;
   }
 
-  /** Counts `n` messages dropped because a cap was reached by a source that cannot be paused (UDP). */
-  countDropped(n = 1): void {
-    this.dropped += n;
-  }
-
-  /** Starts listening with a large backlog so that a burst of connects is not dropped into SYN retries. */
+  /** Starts every listener: the muxd port first (its address is returned), then the others (in `listening`). */
   async listen(): Promise<ListenInfo> {
-    this.server.listen({ host: this.opts.host, port: this.opts.port, backlog: LISTEN_BACKLOG });
-    await once(this.server, 'listening');
-    if (this.opts.maxConns + FD_RESERVE > this.fdLimit) {
-      this.log(`--max-conns ${this.opts.maxConns} is above the open-file limit (${this.fdLimit}); raise it with ulimit -n`);
-    }
-    const addr = this.server.address() as net.AddressInfo;
-    const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
-    for (const l of this.attached) this.listening.push({ kind: l.kind, info: await l.listen() });
-    return { host: addr.address, port: addr.port, url: `${this.scheme}://${host}:${addr.port}` };
+    const info = await this.main.listen();
+    for (const l of this.others) this.listening.push({ kind: l.kind, info: await l.listen() });
+    return info;
   }
 
   /**
@@ -164,67 +143,22 @@ export class CollectorServer {
     });
   }
 
-  private serverOnConnection(socket: net.Socket): void {
-    socket.on('error', () => {});
-    if (this.stopping) {
-      socket.end(errorLine(ErrorCode.SHUTTING_DOWN, 'server is shutting down'));
-      return;
-    }
-    if (this.connections.size >= this.opts.maxConns) {
-      this.batcher.countRejected(ErrorCode.BUSY);
-      socket.end(errorLine(ErrorCode.BUSY, `too many connections (max ${this.opts.maxConns})`));
-      setTimeout(() => socket.destroy(), 2000).unref();
-      return;
-    }
-    this.connectionsTotal++;
-    // libuv sheds connections by itself when accept() hits EMFILE (it never reports it), so warn as the limit nears.
-    if (this.connections.size + FD_RESERVE >= this.fdLimit) this.fdPressure();
-    const conn = new Connection(socket, this.batcher, this.opts, (c) => this.connections.delete(c));
-    this.connections.add(conn);
-  }
-
-  /** EMFILE/ENFILE on accept: libuv keeps listening; log (at most once a second) and keep serving. */
-  private serverOnError(err: NodeJS.ErrnoException): void {
-    if (err.code === 'EMFILE' || err.code === 'ENFILE') return this.fdPressure(err.code);
-    this.log(`listener error: ${err.code ?? err.message}`);
-  }
-
-  /** Out of (or nearly out of) file descriptors: new connections are refused until some close. */
-  private fdPressure(code = 'EMFILE'): void {
-    this.acceptErrors++;
-    const now = Date.now();
-    if (now - this.lastAcceptError < 1000) return;
-    this.log(
-      `${code}: ${this.connections.size} connections, open-file limit ${this.fdLimit}; new connections are dropped ` +
-        `until some close (${this.acceptErrors} since the last report); existing clients are still served`,
-    );
-    this.lastAcceptError = now;
-    this.acceptErrors = 0;
-  }
-
   private stopAccepting(): void {
     if (this.stopping) return;
     this.stopping = true;
-    this.server.close();
-    for (const l of this.attached) l.closable.stopAccepting?.();
+    this.main.closable.stopAccepting?.();
+    for (const l of this.others) l.closable.stopAccepting?.();
   }
 
-  /** Stops reading, journals what was received, writes every pending reply, then ends each connection. */
+  /** Stops reading everywhere, journals what was received, writes every answer owed, then ends each connection. */
   private async drain(deadline: number): Promise<void> {
     this.stopAccepting();
-    for (const c of this.connections) c.stop();
-    const others = this.attached.map((l) => l.closable.drain?.(deadline));
-    await this.batcher.drain();
-    await Promise.all(others);
-    const closing = [...this.connections].map((c) => once(c.socket, 'close').catch(() => {}));
-    await Promise.all(closing);
+    await Promise.all([this.main, ...this.others].map((l) => l.closable.drain?.(deadline)));
   }
 
   private async close(): Promise<void> {
     this.stopAccepting();
-    for (const c of this.connections) c.destroy();
-    this.connections.clear();
-    await Promise.all(this.attached.map((l) => l.closable.close?.()));
+    await Promise.all([this.main, ...this.others].map((l) => l.closable.close?.()));
   }
 }
 

@@ -92,8 +92,21 @@ export class Source {
     private readonly host: SourceHost,
     readonly src: string,
     private readonly handler: SourceHandler,
-    readonly ack: boolean,
+    private answering: boolean,
   ) {}
+
+  /** True while answers are sent (`--ack on`, and not silenced). */
+  get ack(): boolean {
+    return this.answering;
+  }
+
+  /**
+   * From now on nothing is answered (refusals are still counted): the producer turned out to be a sender that
+   * never reads its socket. Called before its first message.
+   */
+  silence(): void {
+    this.answering = false;
+  }
 
   /** Items (messages and error replies) not answered yet. */
   get outstanding(): number {

@@ -1,4 +1,4 @@
-// Assembles the collect pipeline shared by `muxd collect` and `muxd up`: the sink (journal file or NATS JetStream), TCP collector and terminal source on one lifecycle.
+// Assembles the collect pipeline shared by `muxd collect` and `muxd up`: the sink (journal file or NATS JetStream), collector (muxd, syslog, RELP and UDP inputs) and terminal source on one lifecycle.
 import path from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { openJournal } from '../journal/journal.js';
@@ -10,10 +10,8 @@ import { loadCollectorId } from '../nats/collector-id.js';
 import { openNatsSink } from '../nats/sink.js';
 import type { NatsSink } from '../nats/sink.js';
 import type { CollectConfig } from './options.js';
-import { RelpServer } from './relp-server.js';
 import { CollectorServer } from './server.js';
 import { StdinSource } from './stdin-source.js';
-import { UdpListener } from './udp-source.js';
 
 /** The parts of a started collect pipeline. Nothing listens yet: the caller calls `collector.listen()` and `stdin.start()`. */
 export interface CollectStack {
@@ -59,15 +57,12 @@ export async function startCollectStack(
     sink = nats;
   }
   const collector = new CollectorServer(config.collector, sink, logFor('collect'));
-  // RELP and UDP share the collector's batcher, and start and stop with it (collector.listen(), its closable).
-  if (config.collector.relpPort !== null) collector.attach(new RelpServer(collector, config.collector.relpPort, logFor('relp')));
-  if (config.collector.udpPort !== null) collector.attach(new UdpListener(collector, config.collector.udpPort, logFor('udp')));
   lifecycle.register(collector.closable);
   let stdin: StdinSource | null = null;
   if (config.stdin) {
     const input = (terminal?.input ?? process.stdin) as Readable;
     const output = (terminal?.output ?? process.stdout) as Writable;
-    stdin = new StdinSource(collector, input, output, logFor('stdin'));
+    stdin = new StdinSource(collector.batcher, collector.opts, input, output, logFor('stdin'));
     lifecycle.register(stdin.closable);
   }
   return { journal, nats, collector, stdin };

@@ -4,7 +4,7 @@ import type { Closable } from '../lifecycle.js';
 import type { LogFn } from '../logger.js';
 import { LineSource } from './line-source.js';
 import type { LineInput } from './line-source.js';
-import type { CollectorServer } from './server.js';
+import type { Ingest } from './ingest.js';
 
 /** The src of every terminal line. */
 const STDIN_SRC = 'stdin';
@@ -26,16 +26,17 @@ export class StdinSource implements LineInput {
   };
 
   constructor(
-    server: CollectorServer,
+    ingest: Ingest,
+    opts: { maxMessage: number; ack: boolean },
     private readonly input: Readable,
     private readonly output: Writable,
     private readonly log: LogFn,
   ) {
-    this.lines = new LineSource(server.batcher, STDIN_SRC, this, server.opts);
+    this.lines = new LineSource(ingest, STDIN_SRC, this, opts);
     this.closable = {
       name: 'stdin',
       stopAccepting: () => this.stop(),
-      drain: () => server.batcher.drain(),
+      drain: () => ingest.drain(),
       close: async () => {
         this.input.destroy();
       },

@@ -6,7 +6,7 @@ import type { LogFn } from '../logger.js';
 import { readPemOption } from '../options.js';
 import type { OptionValues } from '../options.js';
 
-/** TLS settings of the collector (`--tls-cert`, `--tls-key`, `--tls-ca`, `--tls-client-auth`, `--relp-tls`). */
+/** TLS settings of the collector (`--tls-cert`, `--tls-key`, `--tls-ca`, `--tls-client-auth`, `--relp-tls`, `--syslog-tls`). */
 export interface CollectorTls {
   cert: Buffer;
   key: Buffer;
@@ -16,6 +16,8 @@ export interface CollectorTls {
   clientAuth: boolean;
   /** Serve the RELP port over TLS too, with the same certificate and client rules. */
   relp: boolean;
+  /** Serve the syslog port over TLS too (`--syslog-tls`), with the same certificate and client rules. */
+  syslog: boolean;
 }
 
 /**
@@ -33,10 +35,11 @@ export function collectorTlsFrom(values: OptionValues, prefix = ''): CollectorTl
   const caFile = str('tls-ca');
   const clientAuth = values[flag('tls-client-auth')] === true;
   const relp = values['relp-tls'] === true;
+  const syslog = values['syslog-tls'] === true;
   if ((certFile === undefined) !== (keyFile === undefined)) throw new UsageError(`--${flag('tls-cert')} and --${flag('tls-key')} go together`);
   if (certFile === undefined || keyFile === undefined) {
-    if (caFile !== undefined || clientAuth || relp) {
-      throw new UsageError(`--${flag('tls-ca')}, --${flag('tls-client-auth')} and --relp-tls need --${flag('tls-cert')} and --${flag('tls-key')}`);
+    if (caFile !== undefined || clientAuth || relp || syslog) {
+      throw new UsageError(`--${flag('tls-ca')}, --${flag('tls-client-auth')}, --relp-tls and --syslog-tls need --${flag('tls-cert')} and --${flag('tls-key')}`);
     }
     return null;
   }
@@ -47,6 +50,7 @@ export function collectorTlsFrom(values: OptionValues, prefix = ''): CollectorTl
     ca: caFile === undefined ? null : readPemOption(flag('tls-ca'), caFile),
     clientAuth,
     relp,
+    syslog,
   };
   // Fail at startup, not at the first handshake, when the files do not make a usable pair.
   try {

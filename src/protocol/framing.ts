@@ -1,5 +1,6 @@
-// Pure per-connection framing choice: LF lines or RFC 6587 octet counting, fixed by a flag or detected from the first bytes.
-import { LineDecoder } from './line-decoder.js';
+// Pure per-connection framing choice: LF lines (or syslog's LF/NUL trailers) or RFC 6587 octet counting, fixed by a flag or detected from the first bytes.
+import { Delimiters, LineDecoder } from './line-decoder.js';
+import type { DelimitersValue } from './line-decoder.js';
 import { OctetDecoder } from './octet-decoder.js';
 import type { FrameSink } from './octet-decoder.js';
 
@@ -45,7 +46,22 @@ export class AutoFrameDecoder implements StreamDecoder {
   /** Bytes from earlier chunks that the decision waited for; fed to the inner decoder first. */
   private pending: Buffer = Buffer.alloc(0);
 
-  constructor(readonly maxMessageBytes: number) {}
+  /**
+   * @param delimiters what ends a message when the stream is not octet-counted (`syslog` adds NUL trailers)
+   * @param onDecide told once, when the first bytes have chosen the framing
+   */
+  constructor(
+    readonly maxMessageBytes: number,
+    private readonly delimiters: DelimitersValue = Delimiters.LF,
+    private readonly onDecide?: (framing: 'lf' | 'octet') => void,
+  ) {}
+
+  private decide(kind: 'lf' | 'octet'): StreamDecoder {
+    const inner = kind === Framing.OCTET ? new OctetDecoder(this.maxMessageBytes) : new LineDecoder(this.maxMessageBytes, this.delimiters);
+    this.inner = inner;
+    this.onDecide?.(kind);
+    return inner;
+  }
 
   /** The framing chosen, or null while undecided. */
   get framing(): 'lf' | 'octet' | null {
@@ -55,43 +71,53 @@ export class AutoFrameDecoder implements StreamDecoder {
 
   /** {@inheritDoc StreamDecoder.push} */
   push(chunk: Buffer, sink: FrameSink): number {
-    if (this.inner === null) {
+    let inner = this.inner;
+    if (inner === null) {
       const look = this.pending.length === 0 ? chunk : Buffer.concat([this.pending, chunk.subarray(0, MAX_PREFIX)]);
       const kind = detectFraming(look.subarray(0, MAX_PREFIX));
       if (kind === null) {
         this.pending = Buffer.from(look);
         return chunk.length;
       }
-      this.inner = kind === Framing.OCTET ? new OctetDecoder(this.maxMessageBytes) : new LineDecoder(this.maxMessageBytes);
+      inner = this.decide(kind);
     }
     if (this.pending.length > 0) {
       // Our own copy: spans into it may be kept.
-      const used = this.inner.push(this.pending, sink);
+      const used = inner.push(this.pending, sink);
       this.pending = this.pending.subarray(used);
       if (this.pending.length > 0) return 0;
     }
-    return this.inner.push(chunk, sink);
+    return inner.push(chunk, sink);
   }
 
   /** {@inheritDoc StreamDecoder.end} */
   end(sink: FrameSink): Buffer | null {
-    if (this.inner === null) {
+    let inner = this.inner;
+    if (inner === null) {
       // Too short to tell (a few digits, say): it is the start of a line.
       if (this.pending.length === 0) return null;
-      this.inner = new LineDecoder(this.maxMessageBytes);
+      inner = this.decide(Framing.LF);
     }
     if (this.pending.length > 0) {
       const pending = this.pending;
       this.pending = Buffer.alloc(0);
-      this.inner.push(pending, sink);
+      inner.push(pending, sink);
     }
-    return this.inner.end(sink);
+    return inner.end(sink);
   }
 }
 
-/** The decoder for one connection under `--framing`. */
-export function createFrameDecoder(framing: FramingValue, maxMessageBytes: number): StreamDecoder {
-  if (framing === Framing.OCTET) return new OctetDecoder(maxMessageBytes);
-  if (framing === Framing.LF) return new LineDecoder(maxMessageBytes);
-  return new AutoFrameDecoder(maxMessageBytes);
+/**
+ * The decoder for one connection under `--framing`; `onDecide` hears the framing once it is known (at once
+ * unless `auto`). `delimiters` says what ends a message that is not octet-counted.
+ */
+export function createFrameDecoder(
+  framing: FramingValue,
+  maxMessageBytes: number,
+  delimiters: DelimitersValue = Delimiters.LF,
+  onDecide?: (framing: 'lf' | 'octet') => void,
+): StreamDecoder {
+  if (framing === Framing.AUTO) return new AutoFrameDecoder(maxMessageBytes, delimiters, onDecide);
+  onDecide?.(framing);
+  return framing === Framing.OCTET ? new OctetDecoder(maxMessageBytes) : new LineDecoder(maxMessageBytes, delimiters);
 }

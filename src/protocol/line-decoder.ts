@@ -1,4 +1,4 @@
-// Pure byte-level line framing shared by the collector and the client: LF-terminated, CR stripped, capped length.
+// Pure byte-level line framing shared by the collector and the client: LF-terminated (or NUL, for syslog senders), CR stripped, capped length.
 
 /**
  * Receives framing events. `line` is a view into the input chunk or a fresh copy: keeping it keeps that
@@ -22,6 +22,21 @@ export const DEFAULT_MAX_LINE_BYTES = 65_536;
 
 const LF = 0x0a;
 const CR = 0x0d;
+const NUL = 0x00;
+
+/**
+ * Which bytes end a message. `lf`: LF only (the muxd protocol). `syslog`: the non-transparent framing of RFC 6587
+ * §3.4.2 as syslog senders use it: LF, or NUL as the trailer (Python's SysLogHandler over TCP). A connection whose
+ * first delimiter is a NUL keeps LFs inside its messages from then on (a traceback stays one message); until then,
+ * and for LF senders, both end a message, as rsyslog's imtcp does with `AddtlFrameDelimiter="0"`.
+ */
+export const Delimiters = { LF: 'lf', SYSLOG: 'syslog' } as const;
+/** `lf` or `syslog`. */
+export type DelimitersValue = (typeof Delimiters)[keyof typeof Delimiters];
+
+/** What ends a message right now: LF only, LF or NUL, NUL only. */
+const Mode = { LF: 0, EITHER: 1, NUL: 2 } as const;
+type ModeValue = (typeof Mode)[keyof typeof Mode];
 
 /**
  * Splits a byte stream into lines. Carries at most `maxLineBytes + 1` bytes between chunks: once a
@@ -32,9 +47,41 @@ export class LineDecoder {
   private carryBytes = 0;
   private discarding = false;
   private discarded = 0;
+  private mode: ModeValue;
+  /** Where the next NUL is in the chunk being pushed (its length when none): one scan per chunk, not per line. */
+  private nulAt = -1;
+  /** True until the first delimiter: in syslog mode it decides whether LF still ends a message. */
+  private first = true;
 
-  constructor(readonly maxLineBytes: number = DEFAULT_MAX_LINE_BYTES) {
+  constructor(
+    readonly maxLineBytes: number = DEFAULT_MAX_LINE_BYTES,
+    delimiters: DelimitersValue = Delimiters.LF,
+  ) {
     if (!Number.isInteger(maxLineBytes) || maxLineBytes < 1) throw new RangeError('maxLineBytes must be a positive integer');
+    this.mode = delimiters === Delimiters.SYSLOG ? Mode.EITHER : Mode.LF;
+  }
+
+  /** `nul` once a syslog connection was seen to end its messages with NUL; `lf` otherwise. */
+  get trailer(): 'lf' | 'nul' {
+    return this.mode === Mode.NUL ? 'nul' : 'lf';
+  }
+
+  /** The index of the delimiter that ends the message starting at `start`, or -1. */
+  private nextDelimiter(chunk: Buffer, start: number): number {
+    if (this.mode === Mode.LF) return chunk.indexOf(LF, start);
+    if (this.nulAt < start) {
+      this.nulAt = chunk.indexOf(NUL, start);
+      if (this.nulAt === -1) this.nulAt = chunk.length;
+    }
+    const nul = this.nulAt < chunk.length ? this.nulAt : -1;
+    if (this.mode === Mode.NUL) return nul;
+    const lf = chunk.indexOf(LF, start);
+    const at = lf === -1 ? nul : nul === -1 ? lf : Math.min(lf, nul);
+    if (at !== -1 && this.first) {
+      this.first = false;
+      if (at === nul) this.mode = Mode.NUL;
+    }
+    return at;
   }
 
   /** True while bytes of an unfinished line are held. */
@@ -50,8 +97,9 @@ export class LineDecoder {
   push(chunk: Buffer, sink: LineSink): number {
     let start = 0;
     const end = chunk.length;
+    this.nulAt = -1;
     while (start < end) {
-      const nl = chunk.indexOf(LF, start);
+      const nl = this.nextDelimiter(chunk, start);
       if (nl === -1) {
         this.hold(chunk.subarray(start));
         return end;
@@ -117,8 +165,9 @@ export class LineDecoder {
     this.carryBytes += piece.length;
   }
 
-  /** Reports `buf[start, end)` (its LF already cut) without a trailing CR; empty lines are skipped. */
+  /** Reports `buf[start, end)` (its delimiter already cut) without a trailing CR (LF or CRLF before a NUL); empty lines are skipped. */
   private emit(buf: Buffer, start: number, end: number, sink: LineSink): unknown {
+    if (this.mode === Mode.NUL && end > start && buf[end - 1] === LF) end--;
     if (end > start && buf[end - 1] === CR) end--;
     const len = end - start;
     if (len === 0) return true;

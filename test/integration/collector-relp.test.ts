@@ -4,7 +4,6 @@ import assert from 'node:assert/strict';
 import { EventEmitter, once } from 'node:events';
 import { IoError } from '../../src/errors.js';
 import type { MessageInput, Sink } from '../../src/journal/sink.js';
-import { RelpServer } from '../../src/collector/relp-server.js';
 import { CollectorServer } from '../../src/collector/server.js';
 import type { CollectorOptions } from '../../src/collector/options.js';
 import { silentLog } from '../../src/logger.js';
@@ -37,8 +36,7 @@ class HeldSink extends EventEmitter implements Sink {
 }
 
 async function startRelp(opts: Partial<CollectorOptions> = {}, sink: Sink = Object.assign(new HeldSink(), { auto: true })) {
-  const server = new CollectorServer({ port: 0, ...opts }, sink, silentLog);
-  server.attach(new RelpServer(server, 0, silentLog));
+  const server = new CollectorServer({ port: 0, relpPort: 0, ...opts }, sink, silentLog);
   await server.listen();
   const port = server.listening[0]!.info.port;
   const stop = async (): Promise<void> => {

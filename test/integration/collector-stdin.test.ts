@@ -28,7 +28,7 @@ test('stdin lines are journaled as src "stdin" and answered on the output; EOF l
   output.setEncoding('utf8');
   output.on('data', (d: string) => (out += d));
   const logs: string[] = [];
-  const stdin = new StdinSource(server, input, output, (l) => logs.push(l));
+  const stdin = new StdinSource(server.batcher, server.opts, input, output, (l) => logs.push(l));
   stdin.start();
   input.write('typed line\r\n');
   input.write('\n');

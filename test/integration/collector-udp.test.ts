@@ -8,7 +8,6 @@ import { promisify } from 'node:util';
 import { CollectorServer } from '../../src/collector/server.js';
 import type { BatcherLimits } from '../../src/collector/caps.js';
 import type { CollectorOptions } from '../../src/collector/options.js';
-import { UdpListener } from '../../src/collector/udp-source.js';
 import { openJournal } from '../../src/journal/journal.js';
 import { silentLog } from '../../src/logger.js';
 import { createMetrics } from '../../src/web/metrics.js';
@@ -20,8 +19,7 @@ async function startUdp(opts: Partial<CollectorOptions> & { limits?: Partial<Bat
   const t = await tempDir('muxd-udp-');
   const file = path.join(t.dir, 'j.jsonl');
   const journal = await openJournal({ path: file });
-  const server = new CollectorServer({ port: 0, ...opts }, journal, silentLog);
-  server.attach(new UdpListener(server, 0, silentLog));
+  const server = new CollectorServer({ port: 0, udpPort: 0, ...opts }, journal, silentLog);
   await server.listen();
   const port = server.listening[0]!.info.port;
   after(async () => {

@@ -35,7 +35,7 @@ export async function run(argv: string[]): Promise<void> {
   const { collector: server, stdin } = await startCollectStack(config, lifecycle, createLogger);
   const info = await server.listen();
   announceListening('collect', info.url);
-  for (const l of server.listening) announceListening(l.kind as 'relp' | 'udp', l.info.url);
+  for (const l of server.listening) announceListening(l.kind as 'syslog' | 'relp' | 'udp', l.info.url);
   if (!isLoopbackHost(config.collector.host) && !config.collector.tls?.clientAuth) warnUnauthenticatedCollector(info.url);
   if (stdin) {
     if (process.stdin.isTTY) {

@@ -125,7 +125,7 @@ export async function run(argv: string[]): Promise<void> {
   announceListening(serverOptions.tls ? 'https' : 'http', app.httpUrl);
   if (app.collectUrl !== null && app.collector !== null) {
     announceListening('collect', app.collectUrl);
-    for (const l of app.collector.listening) announceListening(l.kind as 'relp' | 'udp', l.info.url);
+    for (const l of app.collector.listening) announceListening(l.kind as 'syslog' | 'relp' | 'udp', l.info.url);
     if (!isLoopbackHost(config.collector.host) && !config.collector.tls?.clientAuth) warnUnauthenticatedCollector(app.collectUrl);
   }
   if (process.stdout.isTTY) {
