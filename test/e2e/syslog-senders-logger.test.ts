@@ -1,10 +1,11 @@
-// Real-sender matrix, util-linux logger: --tcp (LF), --tcp --octet-count, and -d (UDP), 10,000 RFC 5424 messages each from one file, into `--syslog-port` and `--udp-port`.
+// Real-sender matrix, util-linux logger: --tcp (LF), --tcp --octet-count, and -d (UDP), 10,000 RFC 5424 messages each from one file, into `collect --syslog-port` and `--udp-port`; and `up --syslog-port`.
 import { test } from 'node:test';
 import { execFile } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { tempDir } from '../helpers/collect.js';
+import { spawnUp } from '../helpers/up-process.js';
 import { body, expectEachOnce, expectUdpAccounted, idOf, startSyslogMuxd } from '../helpers/syslog-matrix.js';
 import type { JournalRecord } from '../../src/journal/record.js';
 
@@ -43,3 +44,21 @@ for (const mode of modes) {
     }
   });
 }
+
+test('muxd up --syslog-port: logger --tcp --octet-count, 1,000 messages, each journaled exactly once', { timeout: 60_000 }, async (t) => {
+  const tmp = await tempDir('muxd-logger-up-');
+  const journal = path.join(tmp.dir, 'j.jsonl');
+  const up = await spawnUp(['--port', '0', '--collect-port', '0', '--no-stdin', '--syslog', '--journal', journal, '--syslog-port', '0']);
+  try {
+    const port = Number(/^listening syslog tcp:\/\/[^ ]+:(\d+)$/.exec(await up.waitLine(/^listening syslog /))?.[1]);
+    const n = 1000;
+    const input = path.join(tmp.dir, 'lines.txt');
+    await writeFile(input, Array.from({ length: n }, (_, i) => `${body(i)}\n`).join(''));
+    await run('logger', ['--tcp', '--octet-count', '-n', '127.0.0.1', '-P', String(port), '-t', 'matrix', '-p', 'local1.notice', '-f', input]);
+    const d = await expectEachOnce({ journal, udpPort: 0, proc: up }, n, loggerIdOf);
+    t.diagnostic(`up, logger --octet-count: ${d.tally.describe()}`);
+  } finally {
+    await up.stop();
+    await tmp.cleanup();
+  }
+});

@@ -1,9 +1,10 @@
-// Real-sender matrix, syslog-ng: its syslog() (RFC 5424, octet-counted) and network() (RFC 3164, LF) destinations over TCP and UDP, 10,000 messages each, into `--syslog-port` and `--udp-port`.
+// Real-sender matrix, syslog-ng: its syslog() (RFC 5424, octet-counted) and network() (RFC 3164, LF) destinations over TCP and UDP, and syslog() over TLS, 10,000 messages each, into `--syslog-port` (`--syslog-tls`) and `--udp-port`.
 // Bug it pins (issue 14): syslog-ng treats any byte from a syslog server as a closed connection; muxd's first `ok` made it reconnect after 60 s and lose messages.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { tempDir } from '../helpers/collect.js';
 import { startSyslogNg } from '../helpers/syslog-ng.js';
+import { makeTestPki } from '../helpers/tls-certs.js';
 import { body, expectEachOnce, expectUdpAccounted, feedLines, idOf, startSyslogMuxd } from '../helpers/syslog-matrix.js';
 import type { JournalRecord } from '../../src/journal/record.js';
 
@@ -50,3 +51,26 @@ for (const driver of ['syslog', 'network'] as const) {
     });
   }
 }
+
+test(`syslog-ng syslog() transport("tls") with a client certificate → --syslog-tls --tls-client-auth: ${TOTAL} messages, each journaled exactly once`, { timeout: 90_000 }, async (t) => {
+  const tmp = await tempDir('muxd-syslog-ng-tls-');
+  const pki = await makeTestPki(tmp.dir);
+  const tls = ['--syslog-tls', '--tls-cert', pki.serverCert, '--tls-key', pki.serverKey, '--tls-ca', pki.ca, '--tls-client-auth'];
+  const muxd = await startSyslogMuxd(tmp.dir, { extra: tls });
+  // "localhost": the server certificate names it (syslog-ng checks the name it connected to).
+  const sng = await startSyslogNg(
+    tmp.dir,
+    `syslog("localhost" transport("tls") port(${muxd.syslogPort}) ip-protocol(4) tls(ca-file("${pki.ca}") cert-file("${pki.clientCert}") key-file("${pki.clientKey}") peer-verify(required-trusted)))`,
+  );
+  try {
+    const started = Date.now();
+    await feedLines({ path: sng.socket }, TOTAL, inputLine);
+    assert.equal((await sng.waitWritten(TOTAL, 60_000)).dropped, 0);
+    const d = await expectEachOnce(muxd, TOTAL, syslogNgIdOf, { beforeStop: () => sng.stop() });
+    t.diagnostic(`syslog-ng syslog() tls: ${d.tally.describe()} in ${Date.now() - started} ms`);
+  } finally {
+    await sng.stop();
+    await muxd.proc.stop('SIGKILL');
+    await tmp.cleanup();
+  }
+});

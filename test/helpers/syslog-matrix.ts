@@ -52,13 +52,18 @@ export function omfwdIdOf(rec: JournalRecord): number | null {
   return idOf(rec);
 }
 
-/** A running `muxd collect --syslog-port 0` and where it listens. */
-export interface SyslogMuxd {
-  proc: CollectProcess;
+/** What the checks need of a running muxd (`collect` or `up`): its journal, its UDP port, a stop and its stderr. */
+export interface MuxdChild {
   journal: string;
-  syslogPort: number;
-  /** Set when started with `udp: true`. */
+  /** 0 without a UDP listener. */
   udpPort: number;
+  proc: { stop(signal?: NodeJS.Signals): Promise<number | string | null>; stderr(): string };
+}
+
+/** A running `muxd collect --syslog-port 0` and where it listens. */
+export interface SyslogMuxd extends MuxdChild {
+  proc: CollectProcess;
+  syslogPort: number;
 }
 
 /** Waits for the `listening KIND SCHEME://HOST:PORT` line (any order) and returns PORT. */
@@ -73,14 +78,15 @@ export async function listenPort(proc: CollectProcess, kind: string, scheme: str
 
 /**
  * Spawns `muxd collect --no-stdin --syslog --journal DIR/j.jsonl --syslog-port PORT` (0: a free port), plus
- * `--udp-port 0` with `udp`, plus `extra` flags. `--sync` is left at its default (batch).
+ * `--udp-port 0` with `udp`, plus `extra` flags (with `--syslog-tls` among them, the line says `tls://`). `--sync`
+ * is left at its default (batch).
  */
 export async function startSyslogMuxd(dir: string, opts: { udp?: boolean; syslogPort?: number; extra?: string[] } = {}): Promise<SyslogMuxd> {
   const journal = path.join(dir, 'j.jsonl');
   const args = ['--no-stdin', '--syslog', '--journal', journal, '--syslog-port', String(opts.syslogPort ?? 0)];
   if (opts.udp) args.push('--udp-port', '0');
   const proc = await spawnCollect([...args, ...(opts.extra ?? [])]);
-  const syslogPort = await listenPort(proc, 'syslog', 'tcp');
+  const syslogPort = await listenPort(proc, 'syslog', opts.extra?.includes('--syslog-tls') ? 'tls' : 'tcp');
   const udpPort = opts.udp ? await listenPort(proc, 'udp', 'udp') : 0;
   return { proc, journal, syslogPort, udpPort };
 }
@@ -159,7 +165,7 @@ export interface Delivery {
  * sender), stops muxd with SIGTERM and reads the rest. `idOf` maps a record to its message number, null for a
  * record that is not exactly one sent message.
  */
-async function deliver(muxd: SyslogMuxd, sent: number, idOf: (rec: JournalRecord) => number | null, opts: { waitFor: number; timeoutMs: number; beforeStop?: () => Promise<void> }): Promise<Delivery> {
+async function deliver(muxd: MuxdChild, sent: number, idOf: (rec: JournalRecord) => number | null, opts: { waitFor: number; timeoutMs: number; beforeStop?: () => Promise<void> }): Promise<Delivery> {
   const tally = new Tally(sent, idOf);
   const sources = new Set<string>();
   const follower = new JournalFollower(muxd.journal, (rec) => {
@@ -179,7 +185,7 @@ async function deliver(muxd: SyslogMuxd, sent: number, idOf: (rec: JournalRecord
  * (src `syslog:127.0.0.1:PORT`). Stops muxd; `beforeStop` stops the sender first.
  */
 export async function expectEachOnce(
-  muxd: SyslogMuxd,
+  muxd: MuxdChild,
   sent: number,
   idOf: (rec: JournalRecord) => number | null,
   opts: { timeoutMs?: number; beforeStop?: () => Promise<void> } = {},
@@ -202,7 +208,7 @@ export async function expectEachOnce(
  * and the kernel report make exactly `sent`.
  */
 export async function expectUdpAccounted(
-  muxd: SyslogMuxd,
+  muxd: MuxdChild,
   sent: number,
   idOf: (rec: JournalRecord) => number | null,
   opts: { beforeStop?: () => Promise<void> } = {},
