@@ -123,15 +123,13 @@ export function udpReport(stderr: string): UdpReport {
   return { datagrams: Number(m[1]), droppedByMuxd: Number(m[2]), droppedByKernel: Number(m[3]) };
 }
 
-/** Bytes waiting in the receive queue of the UDP socket bound to `port` (the rx_queue column of /proc/net/udp{,6}). */
+/** Bytes waiting in the receive queue of the UDP socket bound to 127.0.0.1:`port` (rx_queue in /proc/net/udp). */
 async function udpReceiveQueue(port: number): Promise<number | null> {
-  const hexPort = port.toString(16).toUpperCase().padStart(4, '0');
-  for (const file of ['/proc/net/udp', '/proc/net/udp6']) {
-    const text = await readFile(file, 'utf8').catch(() => '');
-    for (const row of text.split('\n').slice(1)) {
-      const cols = row.trim().split(/\s+/);
-      if (cols[1]?.endsWith(`:${hexPort}`)) return parseInt(cols[4]!.split(':')[1]!, 16);
-    }
+  // /proc/net/udp prints 127.0.0.1 little-endian, and the port in hex.
+  const local = `0100007F:${port.toString(16).toUpperCase().padStart(4, '0')}`;
+  for (const row of (await readFile('/proc/net/udp', 'utf8')).split('\n').slice(1)) {
+    const cols = row.trim().split(/\s+/);
+    if (cols[1] === local) return parseInt(cols[4]!.split(':')[1]!, 16);
   }
   return null;
 }
@@ -145,7 +143,7 @@ export async function udpDrained(port: number, timeoutMs = 30_000): Promise<void
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const queued = await udpReceiveQueue(port);
-    if (queued === null) throw new Error(`no UDP socket on port ${port}`);
+    if (queued === null) throw new Error(`no UDP socket on 127.0.0.1:${port}`);
     if (queued === 0) return;
     if (Date.now() > deadline) throw new Error(`UDP port ${port} still has ${queued} bytes queued`);
     // The kernel tells no one when a socket's queue empties: look again shortly.
