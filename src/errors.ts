@@ -11,6 +11,7 @@ export const ErrorCode = {
   IDLE_TIMEOUT: 'ERR_IDLE_TIMEOUT',
   SHUTTING_DOWN: 'ERR_SHUTTING_DOWN',
   JOURNAL_CORRUPT: 'ERR_JOURNAL_CORRUPT',
+  NOT_A_JOURNAL: 'ERR_NOT_A_JOURNAL',
   BAD_PATH: 'ERR_BAD_PATH',
   NOT_FOUND: 'ERR_NOT_FOUND',
   METHOD_NOT_ALLOWED: 'ERR_METHOD_NOT_ALLOWED',
@@ -111,6 +112,13 @@ export class ShuttingDownError extends MuxdError {
 export class JournalCorruptError extends MuxdError {
   constructor(message: string, options?: { cause?: unknown }) {
     super(ErrorCode.JOURNAL_CORRUPT, message, options);
+  }
+}
+
+/** `--journal` names an existing file that holds no muxd records (a typo for `app.log`, say): it is left untouched. */
+export class NotAJournalError extends MuxdError {
+  constructor(file: string, why: string) {
+    super(ErrorCode.NOT_A_JOURNAL, `${file} is not a muxd journal (${why}); refusing to touch it: name a new file with --journal`);
   }
 }
 

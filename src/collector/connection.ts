@@ -39,6 +39,8 @@ export class StreamConnection implements LineInput, ConnectionHost {
   private ending = false;
   /** True while a chunk is being decoded: a protocol that ends the session from inside its decoder must wait. */
   private decoding = false;
+  /** Silenced (an octet-counted sender): nothing is answered. */
+  private muted = false;
 
   constructor(
     readonly socket: Socket,
@@ -51,7 +53,7 @@ export class StreamConnection implements LineInput, ConnectionHost {
     this.policy = protocol.policy;
     const src = `${protocol.srcPrefix}:${socket.remoteAddress ?? '?'}:${socket.remotePort ?? 0}`;
     const session = protocol.open(this, opts.maxMessage);
-    const lineOpts = { maxMessage: opts.maxMessage, ack: session.ack, ...(session.replies ? { replies: session.replies } : {}) };
+    const lineOpts = { maxMessage: opts.maxMessage, ack: session.ack && !this.muted, ...(session.replies ? { replies: session.replies } : {}) };
     this.lines = new LineSource(ingest, src, this, lineOpts, session.decoder);
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.socketOnData(chunk));
@@ -129,7 +131,9 @@ export class StreamConnection implements LineInput, ConnectionHost {
   /** {@inheritDoc ConnectionHost.silence} */
   silence(): void {
     this.policy = SILENT;
-    this.lines.silence();
+    this.muted = true;
+    // A forced `--framing octet` is known inside open(), before the LineSource exists: it is then created silent.
+    (this.lines as LineSource | undefined)?.silence();
   }
 
   /** {@inheritDoc ConnectionHost.countRejected} */

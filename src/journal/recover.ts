@@ -1,6 +1,7 @@
 // Crash recovery at startup: cut a torn last record into FILE.torn and find the last sequence number.
 import { open, readFile } from 'node:fs/promises';
-import { JournalCorruptError } from '../errors.js';
+import type { FileHandle } from 'node:fs/promises';
+import { JournalCorruptError, NotAJournalError } from '../errors.js';
 import type { LogFn } from '../logger.js';
 import { JournalFormat } from './record.js';
 import type { JournalFormatValue } from './record.js';
@@ -29,15 +30,46 @@ async function readSeqBase(file: string): Promise<number> {
   }
 }
 
+/** How every json record starts (see the encoder in record.ts). */
+const RECORD_START = Buffer.from('{"seq":');
+
+/** How much of the first line is read to tell a journal from another file. */
+const FIRST_LINE_PEEK = 64 * 1024;
+
+/** True when `bytes` could be the start of a json record: `{"seq":` or a prefix of it, or only NULs (a crash before the data landed). */
+function couldStartRecord(bytes: Buffer): boolean {
+  if (bytes.every((b) => b === 0)) return true;
+  const n = Math.min(bytes.length, RECORD_START.length);
+  return bytes.subarray(0, n).equals(RECORD_START.subarray(0, n));
+}
+
+/**
+ * Refuses, touching nothing, a json file that is not a journal: its first line must be a record, or (no LF yet)
+ * the start of one. Only then may recovery quarantine a torn last record.
+ */
+async function assertJournal(fh: FileHandle, file: string, size: number): Promise<void> {
+  if (size === 0) return;
+  const head = await readRange(fh, 0, Math.min(size, FIRST_LINE_PEEK));
+  const lf = head.indexOf(0x0a);
+  if (lf === -1) {
+    if (!couldStartRecord(head)) throw new NotAJournalError(file, 'it does not start with a record');
+    return;
+  }
+  const first = head.subarray(0, lf);
+  if (recordSeq(first) === null && !first.every((b) => b === 0)) throw new NotAJournalError(file, 'its first line is not a record');
+}
+
 /**
  * Repairs the current journal file in place and reads its last sequence number. A last record without
  * its LF, or (json) a last line that is not a valid record, is appended to FILE.torn (fsynced) and cut
- * from the journal. Anything worse than a torn last record throws JournalCorruptError.
+ * from the journal. Anything worse than a torn last record throws JournalCorruptError; a json file that is no
+ * journal at all (a typo for `app.log`) throws NotAJournalError and is left as it was.
  */
 export async function recoverJournal(file: string, format: JournalFormatValue, log: LogFn): Promise<RecoveryResult> {
   const fh = await open(file, 'r+');
   try {
     const { size } = await fh.stat();
+    if (format === JournalFormat.JSON) await assertJournal(fh, file, size);
     let cut = size;
     let lastLine: Buffer | null = null;
     const lf = await nthLfBefore(fh, size, 1);
@@ -58,6 +90,9 @@ export async function recoverJournal(file: string, format: JournalFormatValue, l
     const tornBytes = size - cut;
     if (tornBytes > 0) {
       const torn = await readRange(fh, cut, size);
+      if (format === JournalFormat.JSON && !couldStartRecord(torn.subarray(0, RECORD_START.length))) {
+        throw new NotAJournalError(file, 'its last line is not a record, nor the start of one');
+      }
       const tf = await open(tornName(file), 'a');
       try {
         await tf.write(Buffer.concat([torn, Buffer.from('\n')]));

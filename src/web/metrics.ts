@@ -13,6 +13,8 @@ export interface CollectorStatsLike {
   rejected: Record<string, number> | Map<string, number>;
   /** UDP datagrams dropped because a cap was reached (absent: no UDP listener). */
   dropped?: number;
+  /** UDP datagrams the kernel dropped before muxd read them (absent: no UDP listener). */
+  kernelDropped?: number;
 }
 
 /** The journal's counters and its per-batch 'sync' event `(durationMs, batchSize, bytes)`. */
@@ -83,6 +85,7 @@ export function createMetrics(src: MetricsSources): Metrics {
     new Counter({ name: 'muxd_messages_received_total', help: 'Messages received from every source.', registers: [registry], collect() { this.reset(); this.inc(collector().received); } });
     new Counter({ name: 'muxd_messages_acked_total', help: 'Messages acknowledged as durable.', registers: [registry], collect() { this.reset(); this.inc(collector().acked); } });
     new Counter({ name: 'muxd_udp_dropped_total', help: 'UDP datagrams dropped because a cap was reached (UDP cannot be paused).', registers: [registry], collect() { this.reset(); this.inc(collector().dropped ?? 0); } });
+    new Counter({ name: 'muxd_udp_kernel_dropped_total', help: 'UDP datagrams the kernel dropped before muxd read them (a full receive buffer; /proc/net/udp drops).', registers: [registry], collect() { this.reset(); this.inc(collector().kernelDropped ?? 0); } });
     new Counter({
       name: 'muxd_messages_rejected_total',
       help: 'Messages answered with an error, by code.',
