@@ -3,10 +3,11 @@
 // plus 10,000 clients × 3 messages (time to all acked, peak RSS) and fairness (paced clients' p99 next to a flooder).
 // Servers run on CPU 0, load on CPU 1. Needs ../shared/bench/setup.sh run once (private rsyslog in /tmp/muxd-bench).
 //   node bench/collect.mjs [--clients 16] [--messages 20000] [--size 100] [--window 64] [--fair-runs 5]
-//     [--skip rsyslog,ceiling,default,none,ackoff,many,fair]
+//     [--skip rsyslog,ceiling,default,none,ackoff,many,fair,relp,syslog]
 //   node bench/collect.mjs --scenario tiny-flood [--conns 500] [--kib 512]   (issue 7 §5: peak RSS under a flood of "a\n")
-//   node bench/collect.mjs --scenario syslog [--clients 16] [--messages 20000]   (issue 9: octet-counted RFC 5424, ~150 B,
-//     muxd collect --syslog against rsyslog imtcp → omfile writing its parsed fields as a JSON line)
+//   node bench/collect.mjs --scenario syslog [--clients 16] [--messages 20000]   (issues 9, 14: octet-counted RFC 5424, ~150 B,
+//     fire and forget into muxd collect --syslog-port against rsyslog imtcp → omfile writing its parsed fields as a JSON line;
+//     also printed at the end of the default run unless --skip syslog)
 //   RELP row (bench/relp.mjs): rsyslog omrelp → muxd --relp-port against rsyslog omrelp → imrelp, 100,000 messages; --skip relp.
 //   --cli PATH runs another build's dist/cli/main.js (e.g. the code before a change), for before/after numbers.
 import { spawn, execFileSync } from 'node:child_process';
@@ -334,8 +335,12 @@ if (o.scenario === 'tiny-flood') {
 const rsyslogd = which('rsyslogd') ?? `${cache}/rsyslog/usr/sbin/rsyslogd`;
 const modules = ['/usr/lib/x86_64-linux-gnu/rsyslog', `${cache}/rsyslog/usr/lib/x86_64-linux-gnu/rsyslog`].join(':');
 
-if (o.scenario === 'syslog') {
-  // Issue 9: rsyslog parses every message too (pmrfc5424); its template writes the parsed fields as one JSON line, as muxd does.
+/**
+ * The syslog rows (issues 9 and 14): octet-counted RFC 5424 messages of ~150 B, fire and forget, into rsyslog imtcp →
+ * omfile (parsing, its fields written as a JSON line as muxd does) and into muxd's syslog port, which never replies.
+ * Target: the syslog port with --syslog and --sync batch at >= 1.5x rsyslog.
+ */
+async function syslogRows() {
   const conf = [
     'global(workDirectory="{dir}" maxMessageSize="64k")',
     'module(load="imtcp" MaxSessions="20000")',
@@ -346,19 +351,23 @@ if (o.scenario === 'syslog') {
   ].join('\n');
   const rows = [];
   const rsyslog = ['sh', '-c', `printf '%s\\n' "$0" > {dir}/rsyslog.conf && exec ${rsyslogd} -n -M ${modules} -f {dir}/rsyslog.conf -i {dir}/rsyslog.pid`, conf];
+  // The load goes to {port}: the syslog port here; the muxd port takes a free one.
+  const syslogPort = (...extra) => [process.execPath, cli, 'collect', '--port', '0', '--syslog-port', '{port}', '--journal', '{file}', '--no-stdin', ...extra];
   rows.push(await throughput('rsyslog-imtcp', rsyslog, 0, undefined, syslogLoadArgs));
-  rows.push(await throughput('muxd --syslog', muxd('--syslog'), Number(o.window), undefined, syslogLoadArgs));
-  rows.push(await throughput('muxd --syslog none', muxd('--syslog', '--sync', 'none'), Number(o.window), undefined, syslogLoadArgs));
-  rows.push(await throughput('muxd --syslog noack', muxd('--syslog', '--ack', 'off'), 0, undefined, syslogLoadArgs));
-  rows.push(await throughput('muxd (no --syslog)', muxd(), Number(o.window), undefined, syslogLoadArgs));
+  rows.push(await throughput('syslog-port --syslog', syslogPort('--syslog'), 0, undefined, syslogLoadArgs));
+  rows.push(await throughput('syslog-port none', syslogPort('--syslog', '--sync', 'none'), 0, undefined, syslogLoadArgs));
+  rows.push(await throughput('syslog-port raw msg', syslogPort(), 0, undefined, syslogLoadArgs));
   const ref = rows[0].rate;
-  console.log(`\nsyslog: ${o.clients} clients x ${o.messages} octet-counted RFC 5424 messages of ~150 B; window 0 = fire and forget, timed until every message landed`);
-  console.log(['server', 'window', 'msgs/s', 'x_rsyslog', 'p50_ms', 'p99_ms', 'landed', 'target'].map((x, i) => (i ? x.padStart(12) : x.padEnd(20))).join(''));
-  const targets = { 'muxd --syslog': 'x>=1.0 (acks on)' };
+  console.log(`\nsyslog: ${o.clients} clients x ${o.messages} octet-counted RFC 5424 messages of ~150 B, fire and forget, timed until every message landed`);
+  console.log(['server', 'msgs/s', 'x_rsyslog', 'landed', 'target'].map((x, i) => (i ? x.padStart(12) : x.padEnd(22))).join(''));
+  const targets = { 'syslog-port --syslog': 'x>=1.5 (--syslog, --sync batch)' };
   for (const r of rows) {
-    console.log([r.name.padEnd(20), String(r.window).padStart(12), f(r.rate).padStart(12), f(r.rate / ref, 2).padStart(12), f(r.p50, 2).padStart(12), f(r.p99, 2).padStart(12),
-      `${r.landed}/${r.total}`.padStart(16), `  ${targets[r.name] ?? ''}${r.note ? ` (${r.note})` : ''}`].join(''));
+    console.log([r.name.padEnd(22), f(r.rate).padStart(12), f(r.rate / ref, 2).padStart(12), `${r.landed}/${r.total}`.padStart(16), `  ${targets[r.name] ?? ''}${r.note ? ` (${r.note})` : ''}`].join(''));
   }
+}
+
+if (o.scenario === 'syslog') {
+  await syslogRows();
   process.exit(0);
 }
 
@@ -421,3 +430,5 @@ if (!skip.has('relp')) {
   const { relpBench } = await import('./relp.mjs');
   await relpBench({ messages: 100_000, size: 150, cli, cache });
 }
+
+if (!skip.has('syslog')) await syslogRows();

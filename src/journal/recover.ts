@@ -90,9 +90,6 @@ export async function recoverJournal(file: string, format: JournalFormatValue, l
     const tornBytes = size - cut;
     if (tornBytes > 0) {
       const torn = await readRange(fh, cut, size);
-      if (format === JournalFormat.JSON && !couldStartRecord(torn.subarray(0, RECORD_START.length))) {
-        throw new NotAJournalError(file, 'its last line is not a record, nor the start of one');
-      }
       const tf = await open(tornName(file), 'a');
       try {
         await tf.write(Buffer.concat([torn, Buffer.from('\n')]));

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { once } from 'node:events';
 import net from 'node:net';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { cliPath, exchange, readJournal, spawnCollect, tempDir } from '../helpers/collect.js';
@@ -104,4 +105,20 @@ test('out of file descriptors (ulimit -n 64): the shortage is logged, existing c
     for (const s of socks) s.destroy();
     assert.equal(await p.stop(), 0);
   }
+});
+
+test('issue 14: `collect --journal app.log` on a file that is not a journal exits 1 with ERR_NOT_A_JOURNAL and leaves it byte for byte', async () => {
+  const t = await tempDir();
+  after(() => t.cleanup());
+  const file = path.join(t.dir, 'app.log');
+  const content = 'Dec  7 10:00:00 host app[1]: started\nno newline at the end';
+  await writeFile(file, content);
+  const r = await run(process.execPath, [cliPath, 'collect', '--port', '0', '--no-stdin', '--journal', file]).then(
+    () => ({ code: 0, stderr: '' }),
+    (err: { code: number; stderr: string }) => err,
+  );
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /ERR_NOT_A_JOURNAL/);
+  assert.equal(await readFile(file, 'utf8'), content);
+  assert.deepEqual((await readdir(t.dir)).sort(), ['app.log']);
 });

@@ -5,6 +5,7 @@ import { once } from 'node:events';
 import net from 'node:net';
 import { exchange, readJournal, startCollector } from '../helpers/collect.js';
 import type { InProcessCollector } from '../helpers/collect.js';
+import { sendFromNeverReader } from '../helpers/never-read.js';
 
 const frame = (msg: string) => `${Buffer.byteLength(msg)} ${msg}`;
 
@@ -39,16 +40,12 @@ test('octet-counted frames carry LF inside and get no replies; a plain-line conn
   );
 });
 
-test('issue 14: a million octet-counted frames from a sender that never reads all land (replies used to fill both socket buffers and stall it at ~437,000)', { timeout: 120_000 }, async (t) => {
+test('issue 14: a million octet-counted frames from a sender that never reads all land (replies used to fill both socket buffers and stall it at ~437,000)', { timeout: 180_000 }, async (t) => {
   const c = await startCollector();
   t.after(() => c.stop());
   const n = 1_000_000;
-  const parts: string[] = [];
-  for (let i = 0; i < n; i++) parts.push(frame(`<13>m${i}`));
-  const r = await sendNeverRead(c, parts.join(''), n);
-  assert.equal(r.received, 0, 'not one byte written back');
+  assert.equal(await sendFromNeverReader(c.port, n, 'octet', c.journal), 0, 'not one byte written back');
   assert.equal(c.server.stats.acked, n);
-  assert.equal(c.journal.stats.lastSeq, n);
 });
 
 test('an oversized frame is skipped by its length and counted ERR_MESSAGE_TOO_LONG; the connection goes on', async (t) => {

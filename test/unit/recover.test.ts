@@ -105,3 +105,30 @@ test('raw format: torn tail cut, seq continues from FILE.seq plus the lines of t
   assert.equal(await readFile(file, 'utf8'), 'one\ntwo\nthree\n');
   assert.equal(await readFile(`${file}.torn`, 'utf8'), 'thr\n');
 });
+
+test('issue 14: --journal naming a file that is not a journal (a typo for app.log) is refused and left untouched, not moved to FILE.torn', async () => {
+  const d = await dir();
+  for (const [name, content] of [
+    ['app.log', 'Dec  7 10:00:00 host app[1]: started\nDec  7 10:00:01 host app[1]: ready\nno newline at the end'],
+    ['one-line.log', 'a single line without LF'],
+    ['notes.txt', 'first line\n'],
+  ] as const) {
+    const file = path.join(d, name);
+    await writeFile(file, content);
+    await assert.rejects(recoverJournal(file, 'json', silentLog), (err: Error & { code?: string }) => {
+      assert.equal(err.code, 'ERR_NOT_A_JOURNAL');
+      assert.match(err.message, /is not a muxd journal/);
+      return true;
+    });
+    assert.equal(await readFile(file, 'utf8'), content, 'not one byte changed');
+    await assert.rejects(readFile(`${file}.torn`), { code: 'ENOENT' });
+  }
+});
+
+test('a journal torn in its very first record (no LF yet) is still recovered', async () => {
+  const file = path.join(await dir(), 'j.jsonl');
+  await writeFile(file, '{"seq":1,"ts":"2026-01');
+  const r = await recoverJournal(file, 'json', silentLog);
+  assert.equal(r.lastSeq, 0);
+  assert.equal(await readFile(file, 'utf8'), '');
+});
