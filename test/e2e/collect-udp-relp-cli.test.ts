@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { readJournal, spawnCollect, tempDir } from '../helpers/collect.js';
+import { readJournal, readLiveJournal, spawnCollect, tempDir } from '../helpers/collect.js';
 import { spawnUp } from '../helpers/up-process.js';
 import { RelpTestClient } from '../helpers/relp-client.js';
 
@@ -13,7 +13,7 @@ const run = promisify(execFile);
 /** UDP has no acks: poll the journal until `n` records are there. */
 async function journalHas(file: string, n: number): Promise<void> {
   const deadline = Date.now() + 10_000;
-  while ((await readJournal(file)).length < n) {
+  while ((await readLiveJournal(file)).length < n) {
     if (Date.now() > deadline) throw new Error(`journal did not reach ${n} records`);
     await new Promise((r) => setTimeout(r, 20));
   }

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { once } from 'node:events';
 import path from 'node:path';
-import { readJournal, spawnCollect, tempDir } from '../helpers/collect.js';
+import { readLiveJournal, spawnCollect, tempDir } from '../helpers/collect.js';
 import type { CollectProcess } from '../helpers/collect.js';
 import { startRsyslog } from '../helpers/rsyslog-relp.js';
 import { makeTestPki } from '../helpers/tls-certs.js';
@@ -23,7 +23,7 @@ function relpPortOf(proc: CollectProcess): Promise<number> {
 async function markers(file: string): Promise<{ seen: Set<number>; records: number }> {
   const seen = new Set<number>();
   let records = 0;
-  for (const r of await readJournal(file)) {
+  for (const r of await readLiveJournal(file)) {
     const m = /relpmsg-(\d+)$/.exec(String(r.msg));
     if (!m) continue;
     records++;
@@ -32,10 +32,10 @@ async function markers(file: string): Promise<{ seen: Set<number>; records: numb
   return { seen, records };
 }
 
-async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs: number, detail: () => Promise<string> = async () => ''): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; ${await detail()}`);
     // The journal file is the only progress signal shared by three processes: poll it.
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -83,7 +83,13 @@ test('rsyslog omrelp → muxd survives kill -9 of muxd: rsyslog resends, every m
   const [code] = (await loggerDone) as [number | null];
   assert.equal(code, 0, 'logger delivered everything to rsyslog');
 
-  await waitFor('every message', async () => (await markers(journal)).seen.size === TOTAL, 120_000);
+  const progress = async (): Promise<string> => {
+    const { seen, records } = await markers(journal);
+    const missing: number[] = [];
+    for (let i = 1; i <= TOTAL && missing.length < 5; i++) if (!seen.has(i)) missing.push(i);
+    return `${seen.size} of ${TOTAL} in ${records} records, first missing ${missing.join(', ')}; rsyslog: ${rsyslog.output().slice(-2000)}; muxd: ${muxd.stderr()}`;
+  };
+  await waitFor('every message', async () => (await markers(journal)).seen.size === TOTAL, 120_000, progress);
   const { seen, records } = await markers(journal);
   for (let i = 1; i <= TOTAL; i++) assert.ok(seen.has(i), `relpmsg-${i} is in the journal`);
   // Duplicates are allowed (RELP has no message ids: what was on disk but not yet answered is resent), but bounded by the window.

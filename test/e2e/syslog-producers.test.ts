@@ -5,7 +5,7 @@ import { execFile } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { readJournal, spawnCollect, tempDir } from '../helpers/collect.js';
+import { readLiveJournal, spawnCollect, tempDir } from '../helpers/collect.js';
 import type { CollectProcess } from '../helpers/collect.js';
 import { startRsyslog } from '../helpers/rsyslog.js';
 import type { JournalRecord } from '../../src/journal/record.js';
@@ -17,7 +17,7 @@ const LOGGER = '/usr/bin/logger';
 async function records(file: string, n: number, timeoutMs = 20_000): Promise<JournalRecord[]> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const recs = await readJournal(file).catch(() => []);
+    const recs = await readLiveJournal(file);
     if (recs.length >= n) return recs;
     if (Date.now() > deadline) throw new Error(`journal has ${recs.length} of ${n} records`);
     await new Promise((r) => setTimeout(r, 50));
