@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // The muxd executable: dispatches to a subcommand, maps errors to exit codes (2 usage, 1 runtime).
 import { MuxdError, ErrorCode } from '../errors.js';
+import { explainOrigins } from './args.js';
 
 /** The shape of every src/cli/commands/<name>.ts module. */
 export interface CommandModule {
@@ -68,8 +69,10 @@ async function main(argv: string[]): Promise<void> {
 
 main(process.argv.slice(2)).catch((err: unknown) => {
   if (err instanceof MuxdError) {
-    process.stderr.write(`muxd: ${err.message} (${err.code})\n`);
-    process.exitCode = err.code === ErrorCode.USAGE || err.code === ErrorCode.INVALID_OPTION ? 2 : 1;
+    const usage = err.code === ErrorCode.USAGE || err.code === ErrorCode.INVALID_OPTION;
+    // A bad value that came from a variable or the config file is named as such, not as the flag.
+    process.stderr.write(`muxd: ${usage ? explainOrigins(err.message) : err.message} (${err.code})\n`);
+    process.exitCode = usage ? 2 : 1;
   } else {
     process.stderr.write(`muxd: ${err instanceof Error ? err.message : String(err)}\n`);
     process.exitCode = 1;
