@@ -1,6 +1,6 @@
 // Command-line parsing for every subcommand: util.parseArgs (strict), MUXD_* environment fallbacks, one help layout.
 import { parseArgs } from 'node:util';
-import { InvalidOptionError, UsageError } from '../errors.js';
+import { UsageError } from '../errors.js';
 import type { OptionSpec, OptionValues } from '../options.js';
 import { configValues, readConfigFile } from '../config.js';
 import type { ConfigFile, ConfigSectionRead } from '../config.js';
