@@ -1,7 +1,7 @@
 // `--qr`: finds the first LAN URL of a listener and renders it as a terminal QR code (uqr's compact Unicode blocks).
 import os from 'node:os';
 import { renderUnicodeCompact } from 'uqr';
-import { isLoopbackHost } from '../http/host-check.js';
+import { isLoopbackHost } from '../http/core/host-check.js';
 import { urlHost } from './output.js';
 
 /** The network interfaces as `os.networkInterfaces()` returns them (injectable for tests). */

@@ -1,12 +1,12 @@
 // Wires `muxd up --sink nats://…`: the page fed from the JetStream stream (every collector), history by stream position, optionally no collector at all.
-import type { Req, Res } from '../http/types.js';
+import type { Req, Res } from '../http/core/types.js';
 import type { CollectorServer } from '../collector/server.js';
 import { startCollectStack } from '../collector/start.js';
 import type { StdinSource } from '../collector/stdin-source.js';
 import { NotFoundError, UsageError } from '../errors.js';
-import { createHttpServer } from '../http/server.js';
-import type { HttpServerHandle, RequestHandler } from '../http/server.js';
-import { createStaticHandler } from '../http/static-handler.js';
+import { createHttpServer } from '../http/core/server.js';
+import type { HttpServerHandle, RequestHandler } from '../http/core/server.js';
+import { createStaticHandler } from '../http/static/static-handler.js';
 import { createLogger, silentLog } from '../logger.js';
 import type { LogFn } from '../logger.js';
 import { StreamFeed } from '../nats/feed.js';

@@ -5,10 +5,10 @@ import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
-import type { Req, Res } from '../http/types.js';
-import { endBody, writeHead } from '../http/respond.js';
-import { Encoding, parseAcceptEncoding } from '../http/compress.js';
-import { parseEtagList, weakMatch } from '../http/conditional.js';
+import type { Req, Res } from '../http/core/types.js';
+import { endBody, writeHead } from '../http/core/respond.js';
+import { Encoding, parseAcceptEncoding } from '../http/static/compress.js';
+import { parseEtagList, weakMatch } from '../http/static/conditional.js';
 
 /** One page file, ready to send. */
 export interface Asset {

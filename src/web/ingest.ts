@@ -1,10 +1,10 @@
 // POST /_muxd/messages: the HTTP twin of the collector protocol (plain text lines or JSON), journaled via the collector.
-import type { Req, Res } from '../http/types.js';
+import type { Req, Res } from '../http/core/types.js';
 import { BadRequestError, MessageTooLongError, PayloadTooLargeError, UnsupportedMediaTypeError, MuxdError, ErrorCode, codeOf, httpStatusOf } from '../errors.js';
 import { countRejected } from '../collector/caps.js';
 import { DEFAULT_COLLECTOR_OPTIONS } from '../collector/options.js';
 import { LineDecoder } from '../protocol/line-decoder.js';
-import { refuseBody } from '../http/lingering-close.js';
+import { refuseBody } from '../http/core/lingering-close.js';
 import { errorBody, sendError, sendJson } from './reply.js';
 
 import type { SubmitResult } from '../collector/server.js';

@@ -1,6 +1,6 @@
 // Prometheus metrics for /_muxd/metrics on a private prom-client registry; counters are read at scrape time, never on the hot path.
 import type { EventEmitter } from 'node:events';
-import type { Res } from '../http/types.js';
+import type { Res } from '../http/core/types.js';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 /** The collector's counters, as `CollectorServer.stats` exposes them. */

@@ -1,6 +1,6 @@
 // JSON answers for /_muxd/* endpoints: bodies and error bodies `{"error":{"code":CODE,"message":…}}`.
-import type { Res } from '../http/types.js';
-import { endBody, writeHead } from '../http/respond.js';
+import type { Res } from '../http/core/types.js';
+import { endBody, writeHead } from '../http/core/respond.js';
 import { ErrorCode, MuxdError, codeOf, httpStatusOf } from '../errors.js';
 
 /** The one JSON error body shape of every HTTP answer muxd sends: `{"error":{"code":CODE,"message":…}}`. */

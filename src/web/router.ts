@@ -1,7 +1,7 @@
 // The /_muxd/ prefix in front of the static handler: the page, events, history, ingest, metrics, health; files never shadow it.
 import { posix } from 'node:path';
-import type { Handler, Req, Res } from '../http/types.js';
-import { endBody, writeHead } from '../http/respond.js';
+import type { Handler, Req, Res } from '../http/core/types.js';
+import { endBody, writeHead } from '../http/core/respond.js';
 import { BadRequestError, MethodNotAllowedError, NotFoundError } from '../errors.js';
 import { sendAsset } from './assets.js';
 import { healthHttpStatus } from './health.js';
@@ -16,7 +16,7 @@ import { parseLastEventId } from './sse.js';
 import type { SseHub } from './sse.js';
 
 /** A request handler that never throws, on HTTP/1.1 or HTTP/2 (the HTTP layer's one handler type). */
-export type { Handler } from '../http/types.js';
+export type { Handler } from '../http/core/types.js';
 
 /** Everything the router dispatches to. */
 export interface WebRouterOptions {

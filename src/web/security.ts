@@ -1,6 +1,6 @@
 // Access rules for /_muxd/*: open on loopback, a token for writes and the journal elsewhere, same-origin POSTs always.
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import type { Req } from '../http/types.js';
+import type { Req } from '../http/core/types.js';
 import { ForbiddenOriginError, UnauthorizedError } from '../errors.js';
 import type { MuxdError } from '../errors.js';
 

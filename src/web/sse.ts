@@ -1,7 +1,7 @@
 // Server-Sent Events hub for /_muxd/events: one encoding per tick shared by every viewer, gap-free resume, capped buffers.
 import type { EventEmitter } from 'node:events';
-import type { Req, Res } from '../http/types.js';
-import { writeChunk, writeHead } from '../http/respond.js';
+import type { Req, Res } from '../http/core/types.js';
+import { writeChunk, writeHead } from '../http/core/respond.js';
 import type { JournalRecord } from '../journal/record.js';
 import type { Closable } from '../lifecycle.js';
 

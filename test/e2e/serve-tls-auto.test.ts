@@ -12,7 +12,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { makeDocroot } from '../helpers/http-fixtures.js';
 import type { Docroot } from '../helpers/http-fixtures.js';
-import { TLS_AUTO_CERT_FILE, TLS_AUTO_KEY_FILE, TLS_AUTO_RENEW_BEFORE_MS, TLS_AUTO_VALIDITY_DAYS, autoCertDir, loadOrCreateAutoCert } from '../../src/http/tls-auto.js';
+import { TLS_AUTO_CERT_FILE, TLS_AUTO_KEY_FILE, TLS_AUTO_RENEW_BEFORE_MS, TLS_AUTO_VALIDITY_DAYS, autoCertDir, loadOrCreateAutoCert } from '../../src/http/features/tls-auto.js';
 
 const repo = fileURLToPath(new URL('../../../', import.meta.url));
 const cli = path.join(repo, 'dist/cli/main.js');

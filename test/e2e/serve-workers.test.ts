@@ -8,7 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { makeDocroot, request } from '../helpers/http-fixtures.js';
 import type { Docroot } from '../helpers/http-fixtures.js';
-import { parseWorkers } from '../../src/http/workers.js';
+import { parseWorkers } from '../../src/http/features/workers.js';
 
 const repo = fileURLToPath(new URL('../../../', import.meta.url));
 const cli = path.join(repo, 'dist/cli/main.js');

@@ -21,7 +21,7 @@ describe('upload drop zone in chromium', { timeout: 60000 }, () => {
     await mkdir(join(dir, 'site/inbox'), { recursive: true });
     await writeFile(join(dir, 'site/inbox/already.txt'), 'here\n');
     // A strict CSP that allows only the drop zone's script by its hash: the page must still work.
-    const { LISTING_SCRIPT_HASH } = await import('../../src/http/listing.js');
+    const { LISTING_SCRIPT_HASH } = await import('../../src/http/static/listing.js');
     server = await startFeatureServer(join(dir, 'site'), {
       upload: true,
       listing: true,

@@ -2,14 +2,14 @@
 import http from 'node:http';
 import { once } from 'node:events';
 import net from 'node:net';
-import { serveOptionSpecs, resolveServeOptions } from '../../src/http/options.js';
+import { serveOptionSpecs, resolveServeOptions } from '../../src/http/features/options.js';
 import { withDefaults } from '../../src/options.js';
 import type { OptionValues } from '../../src/options.js';
-import { createStaticHandler } from '../../src/http/static-handler.js';
-import { createHttpServer } from '../../src/http/server.js';
-import { composeLayers } from '../../src/http/layers.js';
-import { createFeatureLayers } from '../../src/http/serve-layers.js';
-import type { ServeFeatures } from '../../src/http/options.js';
+import { createStaticHandler } from '../../src/http/static/static-handler.js';
+import { createHttpServer } from '../../src/http/core/server.js';
+import { composeLayers } from '../../src/http/core/layers.js';
+import { createFeatureLayers } from '../../src/http/features/serve-layers.js';
+import type { ServeFeatures } from '../../src/http/features/options.js';
 
 /** A running server and what it was built from. */
 export interface FeatureServer {

@@ -7,10 +7,10 @@ import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { randomBytes } from 'node:crypto';
-import { createStaticHandler } from '../../src/http/static-handler.js';
-import type { StaticOptions } from '../../src/http/static-handler.js';
-import { createHttpServer } from '../../src/http/server.js';
-import type { HttpServerHandle, HttpServerOptions } from '../../src/http/server.js';
+import { createStaticHandler } from '../../src/http/static/static-handler.js';
+import type { StaticOptions } from '../../src/http/static/static-handler.js';
+import { createHttpServer } from '../../src/http/core/server.js';
+import type { HttpServerHandle, HttpServerOptions } from '../../src/http/core/server.js';
 
 /** Bodies written into the docroot, for comparisons. */
 export interface Docroot {

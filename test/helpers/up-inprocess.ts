@@ -1,7 +1,7 @@
 // Starts `up` in-process (real journal, collector and HTTP server on port 0) for integration tests.
 import { join } from 'node:path';
 import { collectConfigFrom } from '../../src/collector/options.js';
-import { resolveServeOptions } from '../../src/http/options.js';
+import { resolveServeOptions } from '../../src/http/features/options.js';
 import { Lifecycle } from '../../src/lifecycle.js';
 import { startUp } from '../../src/web/app.js';
 import type { UpApp } from '../../src/web/app.js';

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { makeDocroot, startServer, request } from '../helpers/http-fixtures.js';
-import { AccessLog } from '../../src/http/access-log.js';
+import { AccessLog } from '../../src/http/core/access-log.js';
 
 class CountingSink extends Writable {
   writes = 0;

@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { basicAuth, rawSend, send, startFeatureServer } from '../helpers/feature-server.js';
 import type { FeatureServer } from '../helpers/feature-server.js';
-import { WWW_AUTHENTICATE } from '../../src/http/auth.js';
+import { WWW_AUTHENTICATE } from '../../src/http/features/auth.js';
 
 let dir: string;
 let server: FeatureServer;

@@ -4,7 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { once } from 'node:events';
-import { lingerSocket } from '../../src/http/lingering-close.js';
+import { lingerSocket } from '../../src/http/core/lingering-close.js';
 
 describe('lingerSocket bounds', { timeout: 20_000 }, () => {
   let server: net.Server;

@@ -10,8 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request, startServer } from '../helpers/http-fixtures.js';
 import type { TestServer } from '../helpers/http-fixtures.js';
-import { FileCache, openChecked } from '../../src/http/file-cache.js';
-import { sendFileRange } from '../../src/http/file-range-stream.js';
+import { FileCache, openChecked } from '../../src/http/static/file-cache.js';
+import { sendFileRange } from '../../src/http/static/file-range-stream.js';
 
 describe('hidden files, listings and opens are judged by real path', { timeout: 30_000 }, () => {
   let dir: string;

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { rawSend, send, startFeatureServer } from '../helpers/feature-server.js';
 import type { FeatureServer } from '../helpers/feature-server.js';
 import { UsageError } from '../../src/errors.js';
-import { resolveServeOptions, serveOptionSpecs } from '../../src/http/options.js';
+import { resolveServeOptions, serveOptionSpecs } from '../../src/http/features/options.js';
 import { withDefaults } from '../../src/options.js';
 import type { OptionValues } from '../../src/options.js';
 

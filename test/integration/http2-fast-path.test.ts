@@ -7,7 +7,7 @@ import { once } from 'node:events';
 import zlib from 'node:zlib';
 import { makeDocroot, startServer } from '../helpers/http-fixtures.js';
 import type { Docroot, TestServer } from '../helpers/http-fixtures.js';
-import { createHostAllowList } from '../../src/http/host-check.js';
+import { createHostAllowList } from '../../src/http/core/host-check.js';
 
 const fixtures = new URL('../../../test/fixtures/http/', import.meta.url);
 let root: Docroot;

@@ -6,7 +6,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { collectConfigFrom, DEFAULT_COLLECTOR_OPTIONS } from '../../src/collector/options.js';
-import { resolveServeOptions } from '../../src/http/options.js';
+import { resolveServeOptions } from '../../src/http/features/options.js';
 import { Lifecycle } from '../../src/lifecycle.js';
 import { startUp } from '../../src/web/app.js';
 import type { UpApp } from '../../src/web/app.js';

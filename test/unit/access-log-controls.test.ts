@@ -3,8 +3,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';
-import { createAccessLog, quoteLogValue } from '../../src/http/access-log.js';
-import type { LogFormatValue } from '../../src/http/access-log.js';
+import { createAccessLog, quoteLogValue } from '../../src/http/core/access-log.js';
+import type { LogFormatValue } from '../../src/http/core/access-log.js';
 
 test('quoted log values escape C1 controls as well as C0 controls and DEL', () => {
   assert.equal(quoteLogValue('a\x9b31mb'), '"a\\x9b31mb"');

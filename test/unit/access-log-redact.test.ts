@@ -1,7 +1,7 @@
 // The access log never prints a `token` query value, whatever the spelling of its name (regression: the page's ?token=).
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
-import { redactSecrets } from '../../src/http/access-log.js';
+import { redactSecrets } from '../../src/http/core/access-log.js';
 
 it('redactSecrets hides every token parameter value and leaves everything else byte for byte', () => {
   const cases: Array<[string | undefined, string | undefined]> = [

@@ -1,8 +1,8 @@
 // Basic auth core: the scrypt hash format, --auth-file parsing, and verification that costs one hash whatever is wrong.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { BasicAuth, decodeBasic, formatHash, hashPassword, parseAuthFile, parseAuthFlag, parseHash, scryptHasher } from '../../src/http/auth.js';
-import type { Hasher } from '../../src/http/auth.js';
+import { BasicAuth, decodeBasic, formatHash, hashPassword, parseAuthFile, parseAuthFlag, parseHash, scryptHasher } from '../../src/http/features/auth.js';
+import type { Hasher } from '../../src/http/features/auth.js';
 import { InvalidOptionError } from '../../src/errors.js';
 
 const basic = (user: string, password: string): string => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;

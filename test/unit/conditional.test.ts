@@ -1,7 +1,7 @@
 // Pins RFC 9110 precondition evaluation: list and weak matching, `*`, dates, order of checks, If-Range.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { evaluatePreconditions, ifRangeHolds, parseEtagList, Precondition, strongMatch, weakMatch } from '../../src/http/conditional.js';
+import { evaluatePreconditions, ifRangeHolds, parseEtagList, Precondition, strongMatch, weakMatch } from '../../src/http/static/conditional.js';
 
 const etag = '"abc-1"';
 const mtimeMs = Date.parse('Wed, 21 Oct 2015 07:28:00 GMT') + 456; // sub-second part must be ignored

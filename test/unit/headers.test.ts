@@ -1,7 +1,7 @@
 // Header rules: the glob matcher (`*`, `**`, `?`), header validation at startup, and which rule wins.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { globToRegExp, headersFor, parseHeaderFlag, parseHeaderRules, validateHeader } from '../../src/http/headers.js';
+import { globToRegExp, headersFor, parseHeaderFlag, parseHeaderRules, validateHeader } from '../../src/http/features/headers.js';
 import { InvalidOptionError } from '../../src/errors.js';
 
 test('globs: * stays in one segment, ** crosses segments (a trailing /** matches the folder too), ? is one character', () => {

@@ -2,7 +2,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { InvalidOptionError } from '../../src/errors.js';
-import { createHostAllowList, hostGuard, hostOfAuthority, isHostAllowed, isLoopbackHost, parseAllowedHosts } from '../../src/http/host-check.js';
+import { createHostAllowList, hostGuard, hostOfAuthority, isHostAllowed, isLoopbackHost, parseAllowedHosts } from '../../src/http/core/host-check.js';
 
 describe('host check (DNS rebinding)', () => {
   it('isLoopbackHost: loopback literals, localhost and *.localhost only', () => {

@@ -1,11 +1,11 @@
 // Pins the small pure helpers of the HTTP server: Accept-Encoding negotiation, CORS policy, mime types, log quoting.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseAcceptEncoding, negotiateEncoding } from '../../src/http/compress.js';
-import { createCorsPolicy, corsHeadersFor, preflight, staticCorsHeaders } from '../../src/http/cors.js';
-import { contentTypeFor, isCompressible } from '../../src/http/mime.js';
-import { quoteLogValue } from '../../src/http/access-log.js';
-import { escapeHtml, wantsJson } from '../../src/http/listing.js';
+import { parseAcceptEncoding, negotiateEncoding } from '../../src/http/static/compress.js';
+import { createCorsPolicy, corsHeadersFor, preflight, staticCorsHeaders } from '../../src/http/features/cors.js';
+import { contentTypeFor, isCompressible } from '../../src/http/static/mime.js';
+import { quoteLogValue } from '../../src/http/core/access-log.js';
+import { escapeHtml, wantsJson } from '../../src/http/static/listing.js';
 
 test('Accept-Encoding: br preferred, q-values honoured, q=0 refuses, * counts', () => {
   assert.equal(parseAcceptEncoding('gzip, deflate, br'), 'br');

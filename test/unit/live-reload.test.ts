@@ -1,7 +1,7 @@
 // Live reload's pure parts: where the script goes, which nonce it carries, which changes count and what they trigger.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { changeKind, documentNonce, ignoredChange, injectReloadScript } from '../../src/http/live-reload.js';
+import { changeKind, documentNonce, ignoredChange, injectReloadScript } from '../../src/http/features/live-reload.js';
 
 const TAG = '<script src="/_muxd/reload.js"></script>';
 const inject = (s: string): string => injectReloadScript(Buffer.from(s)).toString();

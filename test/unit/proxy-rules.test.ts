@@ -1,7 +1,7 @@
 // The proxy's pure core: --proxy rule parsing, longest-prefix matching with path rewriting, hop-by-hop filtering.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { downstreamResponseHeaders, headersObject, matchProxy, parseProxyRule, parseProxyRules, upstreamRequestHeaders } from '../../src/http/proxy-rules.js';
+import { downstreamResponseHeaders, headersObject, matchProxy, parseProxyRule, parseProxyRules, upstreamRequestHeaders } from '../../src/http/features/proxy-rules.js';
 import { ErrorCode } from '../../src/errors.js';
 
 test('parses PREFIX=URL, defaulting the port to 80 and keeping an IPv6 host bracketed only in Host', () => {

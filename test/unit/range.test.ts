@@ -1,7 +1,7 @@
 // Pins Range parsing: single, open-ended, suffix, multiple (merged), unsatisfiable, invalid, and the range cap.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseRange, contentRange } from '../../src/http/range.js';
+import { parseRange, contentRange } from '../../src/http/static/range.js';
 
 const size = 1000;
 

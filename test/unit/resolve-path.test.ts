@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { resolvePath, MAX_PATH_LENGTH } from '../../src/http/resolve-path.js';
+import { resolvePath, MAX_PATH_LENGTH } from '../../src/http/static/resolve-path.js';
 
 const deny = { dotfiles: 'deny' } as const;
 const allow = { dotfiles: 'allow' } as const;

@@ -5,7 +5,7 @@ import { createLogger } from '../../logger.js';
 import { parseOrHelp } from '../args.js';
 import type { CommandSpec } from '../args.js';
 import { createProcessLifecycle } from '../exit.js';
-import { isLoopbackHost } from '../../http/host-check.js';
+import { isLoopbackHost } from '../../http/core/host-check.js';
 import { announceListening, warnUnauthenticatedCollector } from '../output.js';
 
 /** Flags, help and examples of `muxd collect`. */

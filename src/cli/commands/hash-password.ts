@@ -1,6 +1,6 @@
 // `muxd hash-password`: reads a password (TTY prompt without echo, or stdin) and prints its scrypt hash for --auth-file.
 import { InvalidOptionError, UsageError } from '../../errors.js';
-import { hashPassword } from '../../http/auth.js';
+import { hashPassword } from '../../http/features/auth.js';
 import { parseOrHelp, stringOption } from '../args.js';
 import type { CommandSpec } from '../args.js';
 

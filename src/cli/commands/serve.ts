@@ -7,16 +7,16 @@ import { createProcessLifecycle } from '../exit.js';
 import { lanUrl, renderQr } from '../qr.js';
 import { openInBrowser } from '../open.js';
 import { createLogger } from '../../logger.js';
-import { serveOptionSpecs, resolveServeOptions } from '../../http/options.js';
-import type { ServeExtras } from '../../http/options.js';
-import { createStaticHandler } from '../../http/static-handler.js';
-import { createHttpServer } from '../../http/server.js';
-import { composeLayers } from '../../http/layers.js';
-import type { Layer } from '../../http/layers.js';
-import { createProxy } from '../../http/proxy.js';
-import { createLiveReload } from '../../http/live-reload.js';
-import { createFeatureLayers } from '../../http/serve-layers.js';
-import { WorkerPool, announceWorkerListening, flushToPrimary, onShutdownRequest, parseWorkers, primaryLogStream } from '../../http/workers.js';
+import { serveOptionSpecs, resolveServeOptions } from '../../http/features/options.js';
+import type { ServeExtras } from '../../http/features/options.js';
+import { createStaticHandler } from '../../http/static/static-handler.js';
+import { createHttpServer } from '../../http/core/server.js';
+import { composeLayers } from '../../http/core/layers.js';
+import type { Layer } from '../../http/core/layers.js';
+import { createProxy } from '../../http/features/proxy.js';
+import { createLiveReload } from '../../http/features/live-reload.js';
+import { createFeatureLayers } from '../../http/features/serve-layers.js';
+import { WorkerPool, announceWorkerListening, flushToPrimary, onShutdownRequest, parseWorkers, primaryLogStream } from '../../http/features/workers.js';
 
 /** Flags, usage and examples of `muxd serve`. */
 export const spec: CommandSpec = {

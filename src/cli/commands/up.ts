@@ -2,10 +2,10 @@
 import { readFile } from 'node:fs/promises';
 import { UsageError } from '../../errors.js';
 import { collectConfigFrom, collectFlags } from '../../collector/options.js';
-import { resolveServeOptions, serveOptionSpecs, SERVE_ONLY_FLAGS } from '../../http/options.js';
+import { resolveServeOptions, serveOptionSpecs, SERVE_ONLY_FLAGS } from '../../http/features/options.js';
 import { startUp } from '../../web/app.js';
 import { startUpOnStream } from '../../web/app-stream.js';
-import { isLoopbackHost } from '../../http/host-check.js';
+import { isLoopbackHost } from '../../http/core/host-check.js';
 import { DEFAULT_LIVE_RATE } from '../../web/sse.js';
 import { boolOption, intOption, parseOrHelp, stringOption } from '../args.js';
 import type { CommandSpec, OptionSpec } from '../args.js';

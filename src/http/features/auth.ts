@@ -1,10 +1,10 @@
 // HTTP basic auth: scrypt password hashes, constant-cost verification (unknown users too), a bounded cache of good headers.
 import { randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
 import type { ServerResponse, IncomingMessage } from 'node:http';
-import { ErrorCode, InvalidOptionError } from '../errors.js';
-import type { Layer } from './layers.js';
-import { refuseBody, requestHasBody } from './lingering-close.js';
-import { sendErrorPage } from './respond.js';
+import { ErrorCode, InvalidOptionError } from '../../errors.js';
+import type { Layer } from '../core/layers.js';
+import { refuseBody, requestHasBody } from '../core/lingering-close.js';
+import { sendErrorPage } from '../core/respond.js';
 
 /** The challenge sent with every 401. */
 export const WWW_AUTHENTICATE = 'Basic realm="muxd", charset="UTF-8"';

@@ -4,7 +4,7 @@ import { link, lstat, open, realpath, rename, stat, unlink } from 'node:fs/promi
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
-import { BadPathError, FileExistsError, IoError, NotFoundError } from '../errors.js';
+import { BadPathError, FileExistsError, IoError, NotFoundError } from '../../errors.js';
 
 /** An upload written to its temp file and fsynced, not yet in place. */
 export interface StagedFile {

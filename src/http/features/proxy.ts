@@ -5,12 +5,12 @@ import type { Http2SecureServer } from 'node:http2';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { finished, pipeline } from 'node:stream';
-import { BadGatewayError, BadPathError, GatewayTimeoutError } from '../errors.js';
-import type { MuxdError } from '../errors.js';
-import type { Closable } from '../lifecycle.js';
-import { requestHasBody } from './lingering-close.js';
-import type { Layer } from './layers.js';
-import type { Req, Res } from './respond.js';
+import { BadGatewayError, BadPathError, GatewayTimeoutError } from '../../errors.js';
+import type { MuxdError } from '../../errors.js';
+import type { Closable } from '../../lifecycle.js';
+import { requestHasBody } from '../core/lingering-close.js';
+import type { Layer } from '../core/layers.js';
+import type { Req, Res } from '../core/respond.js';
 import { downstreamResponseHeaders, headersObject, matchProxy, upstreamRequestHeaders } from './proxy-rules.js';
 import type { ProxyRule } from './proxy-rules.js';
 

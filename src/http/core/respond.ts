@@ -1,7 +1,7 @@
 // Response helpers shared by the static handler: header writing for HTTP/1.1 and HTTP/2, canned status pages.
 import { ServerResponse } from 'node:http';
-import { ErrorCode, httpStatusOf } from '../errors.js';
-import type { ErrorCodeValue } from '../errors.js';
+import { ErrorCode, httpStatusOf } from '../../errors.js';
+import type { ErrorCodeValue } from '../../errors.js';
 import { kBodyBytes } from './access-log.js';
 import type { Req, Res } from './types.js';
 

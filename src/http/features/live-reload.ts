@@ -6,14 +6,14 @@ import { readFile, realpath } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
 import { createHash } from 'node:crypto';
-import { ErrorCode, IoError } from '../errors.js';
-import type { Closable } from '../lifecycle.js';
-import { createLogger } from '../logger.js';
-import type { LogFn } from '../logger.js';
-import { SseHub, parseLastEventId } from '../web/sse.js';
-import { assetsDir } from '../web/assets.js';
-import type { Layer } from './layers.js';
-import { endWith, sendErrorPage, writeHead } from './respond.js';
+import { ErrorCode, IoError } from '../../errors.js';
+import type { Closable } from '../../lifecycle.js';
+import { createLogger } from '../../logger.js';
+import type { LogFn } from '../../logger.js';
+import { SseHub, parseLastEventId } from '../../web/sse.js';
+import { assetsDir } from '../../web/assets.js';
+import type { Layer } from '../core/layers.js';
+import { endWith, sendErrorPage, writeHead } from '../core/respond.js';
 
 /** The event stream the injected script listens on. */
 export const RELOAD_EVENTS_PATH = '/_muxd/reload';

@@ -1,7 +1,7 @@
 // In-memory cache of file metadata, small file bodies, compressed variants and precomputed response headers.
 import { open, lstat } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
-import { NotFoundError } from '../errors.js';
+import { NotFoundError } from '../../errors.js';
 import type { Stats } from 'node:fs';
 import path from 'node:path';
 import { contentTypeFor, isCompressible } from './mime.js';

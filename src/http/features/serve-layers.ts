@@ -3,7 +3,7 @@ import { realpath } from 'node:fs/promises';
 import path from 'node:path';
 import { authLayer } from './auth.js';
 import { headersLayer } from './headers.js';
-import type { Layer } from './layers.js';
+import type { Layer } from '../core/layers.js';
 import type { ServeFeatures } from './options.js';
 import { uploadLayer } from './upload.js';
 

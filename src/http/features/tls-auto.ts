@@ -5,7 +5,7 @@ import { isIP } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { generate } from 'selfsigned';
-import { IoError } from '../errors.js';
+import { IoError } from '../../errors.js';
 
 /** A fresh certificate is valid this long. */
 export const TLS_AUTO_VALIDITY_DAYS = 365;

@@ -2,18 +2,18 @@
 import { realpath, stat } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
 import path from 'node:path';
-import { ErrorCode, InvalidOptionError, NotFoundError } from '../errors.js';
+import { ErrorCode, InvalidOptionError, NotFoundError } from '../../errors.js';
 import { resolvePath } from './resolve-path.js';
 import type { ResolvedPath } from './resolve-path.js';
 import { FileCache } from './file-cache.js';
 import type { FileEntry } from './file-cache.js';
 import { negotiateEncoding } from './compress.js';
 import { DEFAULT_MAX_RANGES } from './range.js';
-import { createCorsPolicy, corsHeadersFor, preflight, staticCorsHeaders, variesByOrigin, CORS_METHODS } from './cors.js';
+import { createCorsPolicy, corsHeadersFor, preflight, staticCorsHeaders, variesByOrigin, CORS_METHODS } from '../features/cors.js';
 import { readListing, renderListingHtml, wantsJson } from './listing.js';
 import { sendFile } from './file-response.js';
-import { encodePath, endWith, failResponse, sendErrorPage, sendStatus, writeHead } from './respond.js';
-import type { FastAnswer, FastLookup, Handler, Req, Res } from './types.js';
+import { encodePath, endWith, failResponse, sendErrorPage, sendStatus, writeHead } from '../core/respond.js';
+import type { FastAnswer, FastLookup, Handler, Req, Res } from '../core/types.js';
 import type { IncomingHttpHeaders } from 'node:http';
 
 /** How the static handler serves a folder. */

@@ -1,7 +1,7 @@
 // Custom response headers: `--header 'Name: value'` on every response, and rules by URL path glob from the config file.
-import { InvalidOptionError } from '../errors.js';
-import type { Layer } from './layers.js';
-import type { Res } from './respond.js';
+import { InvalidOptionError } from '../../errors.js';
+import type { Layer } from '../core/layers.js';
+import type { Res } from '../core/respond.js';
 
 /** One header to add: name as given, value validated. */
 export type HeaderPair = readonly [name: string, value: string];

@@ -2,14 +2,14 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { pipeline } from 'node:stream/promises';
 import busboy from 'busboy';
-import { BadPathError, BadRequestError, ErrorCode, ForbiddenOriginError, MuxdError, NotFoundError, PayloadTooLargeError, UnsupportedMediaTypeError, httpStatusOf } from '../errors.js';
-import { isSameOrigin } from '../web/security.js';
-import type { Layer } from './layers.js';
-import { refuseBody } from './lingering-close.js';
-import { resolvePath } from './resolve-path.js';
-import type { ResolvedPath } from './resolve-path.js';
-import { encodePath, endWith, writeHead } from './respond.js';
-import type { Req, Res } from './respond.js';
+import { BadPathError, BadRequestError, ErrorCode, ForbiddenOriginError, MuxdError, NotFoundError, PayloadTooLargeError, UnsupportedMediaTypeError, httpStatusOf } from '../../errors.js';
+import { isSameOrigin } from '../../web/security.js';
+import type { Layer } from '../core/layers.js';
+import { refuseBody } from '../core/lingering-close.js';
+import { resolvePath } from '../static/resolve-path.js';
+import type { ResolvedPath } from '../static/resolve-path.js';
+import { encodePath, endWith, writeHead } from '../core/respond.js';
+import type { Req, Res } from '../core/respond.js';
 import { UploadStore } from './upload-store.js';
 import type { StagedFile } from './upload-store.js';
 

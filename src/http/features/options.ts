@@ -1,19 +1,19 @@
 // The flags of `muxd serve` (reused by `muxd up`) and their translation into StaticOptions + HttpServerOptions.
 import { readFile } from 'node:fs/promises';
-import { InvalidOptionError, UsageError } from '../errors.js';
-import type { StaticOptions } from './static-handler.js';
-import type { HttpServerOptions } from './server.js';
-import { LogFormat } from './access-log.js';
-import type { LogFormatValue } from './access-log.js';
-import { DEFAULT_MAX_RANGES } from './range.js';
-import { createHostAllowList, isLoopbackHost, parseAllowedHosts } from './host-check.js';
-import { choiceOption, intOption, listOption, readPemOption, stringOption, withDefaults } from '../options.js';
+import { InvalidOptionError, UsageError } from '../../errors.js';
+import type { StaticOptions } from '../static/static-handler.js';
+import type { HttpServerOptions } from '../core/server.js';
+import { LogFormat } from '../core/access-log.js';
+import type { LogFormatValue } from '../core/access-log.js';
+import { DEFAULT_MAX_RANGES } from '../static/range.js';
+import { createHostAllowList, isLoopbackHost, parseAllowedHosts } from '../core/host-check.js';
+import { choiceOption, intOption, listOption, readPemOption, stringOption, withDefaults } from '../../options.js';
 import { DEFAULT_PROXY_TIMEOUT_MS } from './proxy.js';
 import { parseProxyRules } from './proxy-rules.js';
 import type { ProxyRule } from './proxy-rules.js';
 import { loadOrCreateAutoCert } from './tls-auto.js';
 import type { AutoCert } from './tls-auto.js';
-import type { OptionSpec, OptionValues } from '../options.js';
+import type { OptionSpec, OptionValues } from '../../options.js';
 
 import { parseHeaderRules } from './headers.js';
 import type { HeaderRules } from './headers.js';
@@ -32,7 +32,7 @@ export interface ServeFeatures {
 /** The flag spec type, shared with the CLI. */
 export type ServeOptionSpec = OptionSpec;
 
-export type { OptionValues } from '../options.js';
+export type { OptionValues } from '../../options.js';
 
 /** Defaults of every limit, in one place. */
 export const SERVE_DEFAULTS = {

@@ -1,6 +1,6 @@
 // DNS-rebinding guard: on a loopback bind, answer only requests whose Host / :authority names this machine or an allowed name.
 import { isIP } from 'node:net';
-import { InvalidOptionError } from '../errors.js';
+import { InvalidOptionError } from '../../errors.js';
 
 /** `--allowed-hosts` value that turns the check off. */
 export const ALLOW_ALL_HOSTS = 'all';

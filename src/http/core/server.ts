@@ -3,19 +3,19 @@ import { ServerResponse } from 'node:http';
 import type http from 'node:http';
 import type http2 from 'node:http2';
 import { once } from 'node:events';
-import { HostNotAllowedError, IoError } from '../errors.js';
-import type { Closable } from '../lifecycle.js';
+import { HostNotAllowedError, IoError } from '../../errors.js';
+import type { Closable } from '../../lifecycle.js';
 import { createAccessLog } from './access-log.js';
 import type { AccessLog, LogFormatValue } from './access-log.js';
 import { DrainTracker } from './drain.js';
 import { buildHttp1Server } from './http1-server.js';
 import { buildHttp2Server } from './http2-server.js';
 import { endBody, writeHead } from './respond.js';
-import type { StaticHandler } from './static-handler.js';
+import type { StaticHandler } from '../static/static-handler.js';
 import type { Handler, Req, Res } from './types.js';
 import { hostGuard } from './host-check.js';
 import type { HostAllowList } from './host-check.js';
-import { toOriginForm } from './resolve-path.js';
+import { toOriginForm } from '../static/resolve-path.js';
 
 /** Listener, limits and logging of one HTTP server. */
 export interface HttpServerOptions {

@@ -3,7 +3,7 @@ import http from 'node:http';
 import type { Server } from 'node:net';
 import type { Socket } from 'node:net';
 import type { ServerHttp2Session } from 'node:http2';
-import type { Closable } from '../lifecycle.js';
+import type { Closable } from '../../lifecycle.js';
 import type { AccessLog } from './access-log.js';
 import type { Req, Res } from './types.js';
 

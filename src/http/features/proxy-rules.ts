@@ -1,5 +1,5 @@
 // The reverse proxy's pure core: `--proxy PREFIX=URL` rules, longest-prefix matching, hop-by-hop header filtering.
-import { InvalidOptionError } from '../errors.js';
+import { InvalidOptionError } from '../../errors.js';
 
 /** One `--proxy PREFIX=URL` rule. */
 export interface ProxyRule {

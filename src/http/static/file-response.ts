@@ -10,12 +10,12 @@ import { createCompressor, parseAcceptEncoding } from './compress.js';
 import type { EncodingValue } from './compress.js';
 import { etagOf, openChecked } from './file-cache.js';
 import type { FileCache, FileEntry } from './file-cache.js';
-import { endWith, sendErrorPage, writeHead } from './respond.js';
-import { ErrorCode } from '../errors.js';
-import type { Req, Res } from './types.js';
-import { kBodyBytes } from './access-log.js';
+import { endWith, sendErrorPage, writeHead } from '../core/respond.js';
+import { ErrorCode } from '../../errors.js';
+import type { Req, Res } from '../core/types.js';
+import { kBodyBytes } from '../core/access-log.js';
 import { ServerResponse } from 'node:http';
-import { h2Headers } from './http2-server.js';
+import { h2Headers } from '../core/http2-server.js';
 
 /** Per-request settings for {@link sendFile}. */
 export interface SendFileOptions {

@@ -1,6 +1,6 @@
 // Buffered access log (common, combined, json): one string append per request, flushed in big writes with backpressure.
 import type { Req, Res } from './types.js';
-import type { Closable } from '../lifecycle.js';
+import type { Closable } from '../../lifecycle.js';
 
 /** Access log formats. */
 export const LogFormat = {

@@ -3,9 +3,9 @@ import cluster from 'node:cluster';
 import type { Worker } from 'node:cluster';
 import os from 'node:os';
 import { Writable } from 'node:stream';
-import { InvalidOptionError, IoError } from '../errors.js';
-import type { Closable } from '../lifecycle.js';
-import type { LogFn } from '../logger.js';
+import { InvalidOptionError, IoError } from '../../errors.js';
+import type { Closable } from '../../lifecycle.js';
+import type { LogFn } from '../../logger.js';
 
 /** First restart delay after a crash; doubled per crash in a row, up to {@link RESTART_MAX_MS}. */
 export const RESTART_BASE_MS = 100;

@@ -1,7 +1,7 @@
 // Answers what node:http refuses before any handler runs (408, 431, 400) with muxd's JSON error body, then closes.
 import type { Socket } from 'node:net';
-import { ErrorCode, HeadersTooLargeError, RequestTimeoutError, httpStatusOf } from '../errors.js';
-import type { ErrorCodeValue } from '../errors.js';
+import { ErrorCode, HeadersTooLargeError, RequestTimeoutError, httpStatusOf } from '../../errors.js';
+import type { ErrorCodeValue } from '../../errors.js';
 import { lingerSocket } from './lingering-close.js';
 import { REASONS } from './respond.js';
 
