@@ -1,18 +1,12 @@
 // The real binary with MUXD_* variables and config files: a variable for one command never breaks another, errors name their source, the config file in use is announced.
 import { test, after } from 'node:test';
-import { once } from 'node:events';
 import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { runCli } from '../helpers/cli-run.js';
 import { spawnCollect, tempDir } from '../helpers/collect.js';
 import { spawnUp } from '../helpers/up-process.js';
-import type { UpProcess } from '../helpers/up-process.js';
-
-/** Resolves once the child's stderr holds `text` (stderr and stdout are separate pipes: either may arrive first). */
-async function stderrIncludes(p: UpProcess, text: string): Promise<void> {
-  while (!p.stderr().includes(text)) await once(p.child.stderr, 'data');
-}
+import { waitStderrLine } from '../helpers/stderr-wait.js';
 
 test('issue 15: MUXD_TLS=auto, exported for serve, made `muxd send` exit 2; send now ignores it', async () => {
   const t = await tempDir();
@@ -59,10 +53,10 @@ test('issue 15: a muxd.json in the working directory applied silently; it is ann
   const config = path.join(t.dir, 'muxd.json');
   const named = await spawnUp(['--port', '0', '--collect-port', '0', '--no-stdin', '--journal', path.join(t.dir, 'j.jsonl'), '--config', config]);
   after(() => named.stop());
-  await stderrIncludes(named, `muxd up: settings from ${config} (named by --config)`);
+  assert.equal(await waitStderrLine(named.child, named.stderr, /settings from/), `muxd up: settings from ${config} (named by --config)`);
   assert.ok(named.lines.every((l) => !l.includes('settings from')), 'the announcement stays off stdout');
   await writeFile(config, JSON.stringify({ serve: { listing: true } }));
   const found = await spawnUp(['--port', '0', '--collect-port', '0', '--no-stdin', '--journal', path.join(t.dir, 'j2.jsonl')], 15_000, { cwd: t.dir });
   after(() => found.stop());
-  await stderrIncludes(found, `muxd up: settings from ${config} (found in the working directory)`);
+  assert.equal(await waitStderrLine(found.child, found.stderr, /settings from/), `muxd up: settings from ${config} (found in the working directory)`);
 });
