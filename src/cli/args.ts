@@ -130,6 +130,8 @@ export function parseCommand(spec: CommandSpec, argv: string[], env: NodeJS.Proc
       origins[name] = { kind: 'default' };
     }
   }
+  // The file in use, by absolute path: uploads never write it.
+  if (config !== null) values.config = config.path;
   if (!help && parsed.positionals.length > spec.maxPositionals) {
     throw new UsageError(`unexpected argument ${JSON.stringify(parsed.positionals[spec.maxPositionals])}`);
   }

@@ -1,5 +1,6 @@
 // The flags of `muxd serve` (reused by `muxd up`) and their translation into StaticOptions + HttpServerOptions.
-import { readFile } from 'node:fs/promises';
+import { readFile, realpath } from 'node:fs/promises';
+import path from 'node:path';
 import { InvalidOptionError, UsageError } from '../../errors.js';
 import type { StaticOptions } from '../static/static-handler.js';
 import type { HttpServerOptions } from '../core/server.js';
@@ -175,7 +176,9 @@ async function resolveFeatures(values: OptionValues, host: string, tls: boolean,
   }
   // Callers that build values by hand (library users, tests) may leave the new flags out: the default then holds.
   const maxBytes = values['max-upload'] === undefined ? DEFAULT_MAX_UPLOAD : intOption(values, 'max-upload', 1, Number.MAX_SAFE_INTEGER);
-  const upload = values.upload === true ? { maxBytes, overwrite: values.overwrite === true } : null;
+  const config = stringOption(values, 'config');
+  const protect = config === undefined ? [] : [path.resolve(config), await realpath(config).catch(() => path.resolve(config))];
+  const upload = values.upload === true ? { maxBytes, overwrite: values.overwrite === true, protect } : null;
   if (upload !== null && auth === null && !isLoopbackHost(host)) {
     throw new UsageError(`--upload at --host ${host} lets anyone who can reach it write files: add --auth or --auth-file, or bind loopback`);
   }

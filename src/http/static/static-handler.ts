@@ -231,10 +231,11 @@ class StaticServer {
     }
   }
 
-  /** True when a real path is inside the root, not hidden (by its real path, with `dotfiles: 'deny'`), not denied. */
+  /** True when a real path is inside the root, not an upload's temp file, not hidden (by its real path, with `dotfiles: 'deny'`), not denied. */
   private servable(real: string): boolean {
     if (real === this.root) return true;
     if (!real.startsWith(this.rootPrefix)) return false;
+    if (path.basename(real).startsWith(UPLOAD_TEMP_PREFIX)) return false;
     if (this.o.dotfiles === 'deny' && hiddenRelative(real.slice(this.rootPrefix.length))) return false;
     return this.o.deny === undefined || !this.o.deny(real);
   }
@@ -348,6 +349,12 @@ function cachedAnswer(entry: FileEntry, acceptEncoding: string | undefined): Fas
   // Only entries with a body in memory reach the fast map, so this is always a whole-body answer.
   return entry.body === null ? null : (entry as FastAnswer);
 }
+
+/**
+ * The name prefix of an upload's temp file (a partial upload until it is renamed into place): never served nor
+ * listed, whatever `--dotfiles` says, so nobody reads a file half written or one a failed upload left behind.
+ */
+export const UPLOAD_TEMP_PREFIX = '.muxd-upload-';
 
 /** True when a path relative to the root has a segment starting with `.` (a leading `.well-known` excepted). */
 function hiddenRelative(rel: string): boolean {
