@@ -1,7 +1,7 @@
 // --proxy and an upstream that answers 101 Switching Protocols to a request that asked for no upgrade.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import http from 'node:http';
+import type http from 'node:http';
 import net from 'node:net';
 import { once } from 'node:events';
 import { createStaticHandler } from '../../src/http/static/static-handler.js';
