@@ -50,8 +50,11 @@ export const DISCOVERED_FILE_KEYS = {
   up: ['live-rate'],
 } as const satisfies Record<(typeof CONFIG_SECTION_NAMES)[number], readonly string[]>;
 
-/** Response headers a discovered file may not add: CORS would let any web page read what the server answers. */
-const DISCOVERED_FORBIDDEN_HEADER = /^access-control-/i;
+/**
+ * Response headers a discovered file may not add: CORS would let any web page read what the server answers, and a
+ * Content-Security-Policy would replace the sandbox of uploaded pages.
+ */
+const DISCOVERED_FORBIDDEN_HEADER = /^(access-control-|content-security-policy$)/i;
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);

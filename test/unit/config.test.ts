@@ -58,6 +58,7 @@ test('issue 15: a muxd.json nobody named turned a loopback serve into one any we
     [{ serve: { proxy: '/x=http://169.254.169.254' } }, /serve\.proxy/],
     [{ serve: { header: 'Access-Control-Allow-Origin: *' } }, /serve\.header may not set Access-Control-Allow-Origin/],
     [{ serve: { headers: { '/**': { 'access-control-allow-origin': '*' } } } }, /serve\.headers may not set access-control-allow-origin/],
+    [{ serve: { header: ['X-A: 1', 'Content-Security-Policy: default-src *'] } }, /serve\.header may not set Content-Security-Policy/],
     [{ collect: { journal: '/home/x/.bashrc' } }, /collect\.journal/],
     [{ collect: { sink: 'nats://evil.example:4222' } }, /collect\.sink/],
     [{ up: { token: 'known' } }, /up\.token/],
