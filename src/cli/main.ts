@@ -20,6 +20,7 @@ const commands: Record<string, { summary: string; load: () => Promise<CommandMod
   up: { summary: 'Files, collector, terminal and a live journal page on one loop.', load: () => loadCommand('up') },
   bench: { summary: 'Load-test a running collector.', load: () => loadCommand('bench') },
   'hash-password': { summary: 'Print the scrypt hash of a password, for serve --auth-file.', load: () => loadCommand('hash-password') },
+  check: { summary: 'Show the settings a command would run with, and where each came from; check its files and ports.', load: () => loadCommand('check') },
 };
 
 function topHelp(): string {
