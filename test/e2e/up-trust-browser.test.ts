@@ -2,24 +2,13 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import net from 'node:net';
-import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { launchChromium } from '../helpers/browser.js';
 import { spawnUp } from '../helpers/up-process.js';
+import { sendLine } from '../helpers/line-client.js';
 
 const TOKEN = 'tr0st-t0ken-91ab';
-
-async function sendTcp(port: number, line: string): Promise<string> {
-  const sock = net.connect(port, '127.0.0.1');
-  await once(sock, 'connect');
-  sock.end(`${line}\n`);
-  let text = '';
-  sock.setEncoding('utf8');
-  for await (const chunk of sock) text += chunk as string;
-  return text.trim();
-}
 
 async function tempDir(): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'muxd-trust-'));
@@ -41,7 +30,7 @@ test('issue 15: `up --auth … --token …`: the page\'s POST /_muxd/session wit
   const page = context.pages()[0] ?? (await context.newPage());
   await page.goto(`${up.httpUrl}/_muxd/#token=${TOKEN}`);
   await page.locator('#status[data-state="live"]').waitFor({ timeout: 10_000 });
-  assert.match(await sendTcp(up.collectPort, 'behind a password and a token'), /^ok \d+$/);
+  assert.match(await sendLine(up.collectPort, 'behind a password and a token'), /^ok \d+$/);
   await page.locator('.row', { hasText: 'behind a password and a token' }).waitFor({ timeout: 5000 });
 });
 
@@ -51,7 +40,7 @@ test('issue 15: an uploaded page, opened in the tab that holds the live page, re
   await mkdir(site);
   const up = await spawnUp([site, '--port', '0', '--collect-port', '0', '--no-stdin', '--journal', join(dir, 'j.jsonl'), '--token', TOKEN, '--upload']);
   after(() => up.stop());
-  assert.match(await sendTcp(up.collectPort, 'a secret record'), /^ok 1$/);
+  assert.match(await sendLine(up.collectPort, 'a secret record'), /^ok 1$/);
   // What a third party uploads: a page that tries every way to the token, the cookie and the records.
   const evil = `<!doctype html><title>evil</title><pre id="out"></pre><script>
     const report = {};
