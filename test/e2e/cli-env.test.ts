@@ -37,6 +37,10 @@ test('issue 15: an error caused by a variable named --port; it now names the var
   assert.equal(fromEnv.code, 2);
   assert.match(fromEnv.stderr, /muxd: MUXD_SERVE_PORT must be a whole number, not "eighty" \(ERR_INVALID_OPTION\)/);
   assert.doesNotMatch(fromEnv.stderr, /--port/);
+  // up's collector port is MUXD_COLLECT_PORT (its --collect-port), never its HTTP --port.
+  const up = await runCli(['up', '--no-stdin', '--journal', path.join(t.dir, 'j.jsonl')], { env: { MUXD_COLLECT_PORT: 'sixty' }, cwd: t.dir });
+  assert.equal(up.code, 2);
+  assert.match(up.stderr, /muxd: MUXD_COLLECT_PORT must be a whole number, not "sixty"/);
   await writeFile(path.join(t.dir, 'muxd.json'), JSON.stringify({ serve: { cache: 'forever' } }));
   const fromFile = await runCli(['serve', '.'], { cwd: t.dir });
   assert.equal(fromFile.code, 2);

@@ -138,8 +138,8 @@ async function checkServe(problems: Problem[], parsed: ParsedCommand, dir: strin
 
 /** collect's (and up's collector's) side: flags, the journal, the certificate, the ports. `prefix` is up's `collect-`. */
 async function checkCollect(problems: Problem[], parsed: ParsedCommand, prefix: string): Promise<void> {
+  const config: CollectConfig | null = await attempt(problems, parsed.origins, () => collectConfigFrom(parsed.values, prefix));
   const values = prefix === '' ? parsed.values : { ...parsed.values, host: parsed.values[`${prefix}host`], port: parsed.values[`${prefix}port`] };
-  const config: CollectConfig | null = await attempt(problems, parsed.origins, () => collectConfigFrom(values, prefix));
   const flag = (name: string): string => explainOrigins(`--${name}`, parsed.origins);
   const tls = config?.collector.tls;
   if (tls) checkCertificate(problems, flag(`${prefix}tls-cert`), tls.cert, tls.key);
