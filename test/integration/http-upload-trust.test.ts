@@ -6,6 +6,9 @@ import { setTimeout as delay } from 'node:timers/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { rawSend, send, startFeatureServer } from '../helpers/feature-server.js';
+import { UsageError } from '../../src/errors.js';
+import { resolveServeOptions, serveOptionSpecs } from '../../src/http/features/options.js';
+import { withDefaults } from '../../src/options.js';
 
 let dir: string;
 before(async () => {
@@ -52,4 +55,11 @@ test('issue 15: `--dotfiles allow` listed and served the partial temp file of an
   assert.ok(!names.some((n) => n.startsWith('.muxd-upload-')), names.join(' '));
   assert.equal((await send(server.port, 'GET', `/${temp}`)).status, 404);
   assert.ok(!(await send(server.port, 'GET', '/', { Accept: 'text/html' })).body.includes('.muxd-upload-'));
+});
+
+test('--watch with --upload is refused with its reason: sandboxed pages cannot reach the reload stream', async () => {
+  await assert.rejects(
+    resolveServeOptions(withDefaults(serveOptionSpecs, { upload: true, watch: true }), dir),
+    (e: Error) => e instanceof UsageError && /--watch and --upload do not combine/.test(e.message),
+  );
 });

@@ -239,5 +239,8 @@ export async function resolveServeOptions(
   if (tls !== undefined) serverOptions.tls = tls;
   const features = await resolveFeatures(values, serverOptions.host, tls !== undefined, structured);
   if (features.upload !== null) staticOptions.upload = true;
-  return { staticOptions, serverOptions, features, extras: resolveExtras(values, staticOptions.cacheSeconds), ...(tlsAuto !== undefined ? { tlsAuto } : {}) };
+  const extras = resolveExtras(values, staticOptions.cacheSeconds);
+  // Uploads sandbox every file (an opaque origin), and a sandboxed page cannot open the same-origin reload stream.
+  if (extras.watch && features.upload !== null) throw new UsageError('--watch and --upload do not combine: with uploads every page runs sandboxed, where live reload cannot reach it');
+  return { staticOptions, serverOptions, features, extras, ...(tlsAuto !== undefined ? { tlsAuto } : {}) };
 }
