@@ -58,9 +58,8 @@ test('issue 15: an upstream answering 101 to a plain request left the client han
     const started = Date.now();
     const r = await request(port, path, { headers: { Host: 'localhost' } });
     assert.equal(r.status, 502, path);
-    const { error } = JSON.parse(r.body.toString()) as { error: { code: string; message: string } };
+    const { error } = JSON.parse(r.body.toString()) as { error: { code: string } };
     assert.equal(error.code, 'ERR_BAD_GATEWAY');
-    assert.match(error.message, /switched protocols/);
     assert.ok(Date.now() - started < PROXY_TIMEOUT_MS / 2, `${path}: answered long before the timeout`);
   }
 });

@@ -112,14 +112,14 @@ export function createProxy(opts: ProxyOptions): Proxy {
       answered = true;
       (req as IncomingMessage).unpipe(upReq);
       if (err instanceof GatewayTimeoutError) sendJsonError(req, res, err, 504);
-      else sendJsonError(req, res, err instanceof BadGatewayError ? err : new BadGatewayError(undefined, { cause: err }), 502);
+      else sendJsonError(req, res, new BadGatewayError(undefined, { cause: err }), 502);
     };
     upReq.on('error', fail);
     // A 101 to a request that asked for no upgrade breaks HTTP, and node:http then closes the upstream request with no
     // error and no response: answer 502 at once rather than leave the client waiting past --proxy-timeout.
-    const switched = (): void => fail(new BadGatewayError('the upstream switched protocols on a request that asked for no upgrade'));
+    const switched = (): void => fail(new Error('the upstream switched protocols on a request that asked for no upgrade'));
     upReq.on('close', () => {
-      if (!answered) fail(new BadGatewayError('the upstream closed the connection without an answer'));
+      if (!answered) fail(new Error('the upstream closed the connection without an answer'));
     });
     // The client went away first: abandon the upstream request (its socket is not reused).
     res.once('close', () => {
