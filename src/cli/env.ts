@@ -27,6 +27,8 @@ export const SHORT_NAME_COMMANDS: Readonly<Record<string, readonly string[]>> = 
   'tls-key': ['serve', 'up'],
   // serve's `--tls auto`; send's `--tls` is a switch (MUXD_SEND_TLS).
   tls: ['serve', 'up'],
+  // Only serve runs workers (up refuses --workers: its journal needs one writer), so MUXD_WORKERS never stops up.
+  workers: ['serve'],
   // The same meaning wherever it appears: a cap on this command's own listeners, or a client's window and reply timeout.
   'max-conns': ['serve', 'collect', 'up'],
   window: ['send', 'bench'],
