@@ -24,10 +24,37 @@ export interface ConfigSectionRead {
 
 /** A parsed config file. */
 export interface ConfigFile {
-  /** The path it was read from (for messages). */
+  /** The path as given, or `muxd.json` (for messages). */
   file: string;
+  /** The absolute path it was read from (announced at startup). */
+  path: string;
+  /** True when found in the working directory rather than named by `--config`/`MUXD_CONFIG`: see {@link DISCOVERED_FILE_KEYS}. */
+  discovered: boolean;
   data: Record<string, unknown>;
 }
+
+/**
+ * The keys a file found by discovery may set: how files are presented, and limits. Anyone who can write into
+ * the working directory (an upload, a cloned repository, an unpacked archive) can leave a muxd.json there, so such a
+ * file may not choose where muxd listens or who may reach it (host, ports, TLS, allowed-hosts, CORS, proxy),
+ * credentials (auth, auth-file, token, allow-insecure-auth), what is exposed or written (dotfiles, upload,
+ * overwrite) or where records go and how long they last (journal, sink, sync, rotation). Naming the file with
+ * `--config` trusts it with every key, as vercel's serve.json can never change the listen address.
+ */
+export const DISCOVERED_FILE_KEYS = {
+  serve: [
+    'listing', 'spa', 'cache', 'index', 'no-compress', 'max-ranges', 'max-header-size', 'headers-timeout', 'request-timeout',
+    'keep-alive-timeout', 'proxy-timeout', 'max-conns', 'max-upload', 'log', 'watch', 'qr', 'open', 'workers', 'header', 'headers',
+  ],
+  collect: ['format', 'max-message', 'framing', 'syslog', 'max-conns', 'idle-timeout', 'max-body-messages', 'no-stdin'],
+  up: ['live-rate'],
+} as const satisfies Record<(typeof CONFIG_SECTION_NAMES)[number], readonly string[]>;
+
+/**
+ * Response headers a discovered file may not add: CORS would let any web page read what the server answers, and a
+ * Content-Security-Policy would replace the sandbox of uploaded pages.
+ */
+const DISCOVERED_FORBIDDEN_HEADER = /^(access-control-|content-security-policy$)/i;
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -62,7 +89,25 @@ export function readConfigFile(explicit: string | undefined, cwd: string = proce
     }
     if (key !== '$schema' && !isObject(data[key])) throw new InvalidOptionError(`${shown}: ${key} must be an object`);
   }
-  return { file: shown, data };
+  return { file: shown, path: file, discovered: explicit === undefined, data };
+}
+
+/** Refuses a key, or a CORS header rule, that a discovered file may not set (see {@link DISCOVERED_FILE_KEYS}). */
+function checkDiscovered(config: ConfigFile, section: (typeof CONFIG_SECTION_NAMES)[number], key: string, v: unknown): void {
+  const trust = `name it with --config ${config.file} to trust it with that`;
+  if (!(DISCOVERED_FILE_KEYS[section] as readonly string[]).includes(key)) {
+    throw new InvalidOptionError(`${config.file} was found in the working directory, not named by --config: it may not set ${section}.${key}; ${trust}`);
+  }
+  const names =
+    key === 'header'
+      ? (Array.isArray(v) ? v : [v]).map((h) => (typeof h === 'string' ? h.split(':')[0]!.trim() : ''))
+      : key === 'headers' && isObject(v)
+        ? Object.values(v).flatMap((rule) => (isObject(rule) ? Object.keys(rule) : []))
+        : [];
+  const cors = names.find((n) => DISCOVERED_FORBIDDEN_HEADER.test(n));
+  if (cors !== undefined) {
+    throw new InvalidOptionError(`${config.file} was found in the working directory, not named by --config: its ${section}.${key} may not set ${cors}; ${trust}`);
+  }
 }
 
 /** Converts one JSON value to a flag value by the flag's type, or throws naming the key. */
@@ -86,26 +131,32 @@ function flagValue(where: string, spec: OptionSpec, v: unknown): string | boolea
  * The flag values (and structured settings) a command takes from the file: each listed section in order, later
  * ones winning. A key that is no flag of its section (nor one of its {@link STRUCTURED_KEYS}) throws, naming it.
  */
-export function configValues(config: ConfigFile, sections: readonly ConfigSectionRead[]): { values: OptionValues; structured: Record<string, unknown> } {
+export function configValues(
+  config: ConfigFile,
+  sections: readonly ConfigSectionRead[],
+): { values: OptionValues; structured: Record<string, unknown>; keys: Record<string, string> } {
   const values: OptionValues = {};
   const structured: Record<string, unknown> = {};
+  const keys: Record<string, string> = {};
   for (const section of sections) {
     const data = config.data[section.name];
     if (data === undefined) continue;
     for (const [key, v] of Object.entries(data as Record<string, unknown>)) {
       const where = `${config.file}: ${section.name}.${key}`;
-      if ((STRUCTURED_KEYS[section.name] as readonly string[]).includes(key)) {
+      const isStructured = (STRUCTURED_KEYS[section.name] as readonly string[]).includes(key);
+      if (!isStructured && section.specs[key] === undefined) throw new InvalidOptionError(`${config.file}: unknown key ${JSON.stringify(key)} in ${section.name}`);
+      if (config.discovered) checkDiscovered(config, section.name, key, v);
+      if (isStructured) {
         structured[key] = v;
         continue;
       }
-      const spec = section.specs[key];
-      if (spec === undefined) throw new InvalidOptionError(`${config.file}: unknown key ${JSON.stringify(key)} in ${section.name}`);
       const target = section.rename && key in section.rename ? section.rename[key] : key;
       if (target === null || target === undefined) continue;
-      values[target] = flagValue(where, spec, v);
+      values[target] = flagValue(where, section.specs[key]!, v);
+      keys[target] = `${section.name}.${key}`;
     }
   }
-  return { values, structured };
+  return { values, structured, keys };
 }
 
 /** JSON Schema of one flag. */

@@ -1,12 +1,14 @@
 // Command-line parsing for every subcommand: util.parseArgs (strict), MUXD_* environment fallbacks, one help layout.
 import { parseArgs } from 'node:util';
-import { InvalidOptionError, UsageError } from '../errors.js';
+import { UsageError } from '../errors.js';
 import type { OptionSpec, OptionValues } from '../options.js';
 import { configValues, readConfigFile } from '../config.js';
-import type { ConfigSectionRead } from '../config.js';
+import type { ConfigFile, ConfigSectionRead } from '../config.js';
 import { configureDiagnostics } from '../logger.js';
 import type { DiagnosticsSettings } from '../logger.js';
 import { diagnosticFlags, diagnosticsFrom } from './diag-flags.js';
+import { envName, envNamesFor, envValue, shortNameApplies } from './env.js';
+import type { EnvScope } from './env.js';
 
 export type { OptionSpec } from '../options.js';
 export { intOption, choiceOption, stringOption, boolOption, listOption } from '../options.js';
@@ -32,8 +34,12 @@ export interface ParsedCommand {
   help: boolean;
   /** Structured settings from the config file that are no flag (`headers`), by key. */
   structured: Record<string, unknown>;
-  /** The config file read, or null. */
+  /** The config file read (as named in messages), or null. */
   configFile: string | null;
+  /** The config file read, or null. */
+  config: ConfigFile | null;
+  /** Where each flag's value came from. */
+  origins: Record<string, Origin>;
   /** `--log-level` and `--diag-format` (every command takes them). */
   diagnostics: DiagnosticsSettings;
 }
@@ -52,28 +58,34 @@ function allOptions(spec: CommandSpec): Record<string, OptionSpec> {
   return spec.config ? { ...spec.options, config: configOption, ...diagnosticFlags, help: helpOption } : { ...spec.options, ...diagnosticFlags, help: helpOption };
 }
 
-/** `max-conns` → `MUXD_MAX_CONNS`. */
-export function envName(flag: string): string {
-  return `MUXD_${flag.toUpperCase().replaceAll('-', '_')}`;
+/** Where a parsed value came from: a flag, a variable (named), the config file (its path and `section.key`) or the default. */
+export type Origin =
+  | { kind: 'flag' }
+  | { kind: 'env'; name: string }
+  | { kind: 'file'; file: string; key: string }
+  | { kind: 'default' };
+
+/** How a value's origin is named in messages: `--port`, `MUXD_SERVE_PORT` or `muxd.json: serve.port`. */
+export function originLabel(flag: string, origin: Origin | undefined): string {
+  if (origin?.kind === 'env') return origin.name;
+  if (origin?.kind === 'file') return `${origin.file}: ${origin.key}`;
+  return `--${flag}`;
 }
 
-function parseEnvBoolean(name: string, raw: string): boolean {
-  const v = raw.trim().toLowerCase();
-  if (['1', 'true', 'yes', 'on'].includes(v)) return true;
-  if (['0', 'false', 'no', 'off', ''].includes(v)) return false;
-  throw new InvalidOptionError(`${name} must be true or false, not ${JSON.stringify(raw)}`);
+/** The variable scopes of a command: its config sections (MUXD_SERVE_*, …), or just its own name (MUXD_SEND_*). */
+function envScopes(spec: CommandSpec): readonly EnvScope[] {
+  return spec.config ?? [{ name: spec.name, specs: spec.options }];
 }
 
-/** Reads one flag's `MUXD_<FLAG>` variable; a repeatable flag takes one value per line. */
-function envValue(name: string, o: OptionSpec, raw: string): string | boolean | string[] {
-  if (o.type === 'boolean') return parseEnvBoolean(envName(name), raw);
-  if (o.multiple) return raw.split(/\r?\n/).filter((l) => l.trim() !== '');
-  return raw;
+/** The variables that set `--config`: the command's own, then the short one. */
+function configVariables(spec: CommandSpec): string[] {
+  return [envName('config', spec.name), envName('config')];
 }
 
 /**
- * Parses argv for one command. Precedence: flag, then `MUXD_<FLAG>` environment variable, then the config file
- * (when the command reads one), then default. A `--no-<flag>` form is accepted for boolean flags that default to true.
+ * Parses argv for one command. Precedence: flag, then environment variable (see {@link envNamesFor}: the
+ * command's scoped `MUXD_<COMMAND>_<FLAG>` before the short `MUXD_<FLAG>`), then the config file (when the command
+ * reads one), then default. A `--no-<flag>` form is accepted for boolean flags that default to true.
  */
 export function parseCommand(spec: CommandSpec, argv: string[], env: NodeJS.ProcessEnv = process.env, cwd: string = process.cwd()): ParsedCommand {
   const options: Record<string, { type: 'string' | 'boolean'; short?: string; multiple?: boolean }> = {};
@@ -93,29 +105,56 @@ export function parseCommand(spec: CommandSpec, argv: string[], env: NodeJS.Proc
   const flags = parsed.values as Record<string, string | boolean | string[] | undefined>;
   const help = flags.help === true;
   let fromConfig: OptionValues = {};
+  let configKeys: Record<string, string> = {};
   let structured: Record<string, unknown> = {};
-  let configFile: string | null = null;
+  let config: ConfigFile | null = null;
+  const origins: Record<string, Origin> = {};
   if (spec.config && !help) {
-    const explicit = typeof flags.config === 'string' ? flags.config : env[envName('config')] || undefined;
-    const file = readConfigFile(explicit, cwd);
-    if (file !== null) {
-      ({ values: fromConfig, structured } = configValues(file, spec.config));
-      configFile = file.file;
-    }
+    const variable = configVariables(spec).find((v) => env[v]);
+    const explicit = typeof flags.config === 'string' ? flags.config : variable !== undefined ? env[variable] : undefined;
+    config = readConfigFile(explicit, cwd);
+    if (config !== null) origins.config = typeof flags.config === 'string' ? { kind: 'flag' } : variable !== undefined ? { kind: 'env', name: variable } : { kind: 'default' };
+    if (config !== null) ({ values: fromConfig, structured, keys: configKeys } = configValues(config, spec.config));
   }
   const values: OptionValues = {};
+  const scopes = envScopes(spec);
   for (const [name, o] of Object.entries(spec.options)) {
     const fromFlag = flags[name];
-    const fromEnv = env[envName(name)];
-    if (fromFlag !== undefined) values[name] = fromFlag;
-    else if (fromEnv !== undefined) values[name] = envValue(name, o, fromEnv);
-    else if (fromConfig[name] !== undefined) values[name] = fromConfig[name];
-    else values[name] = o.default;
+    const variable = envNamesFor(spec.name, scopes, name).find((v) => env[v] !== undefined);
+    if (fromFlag !== undefined) {
+      values[name] = fromFlag;
+      origins[name] = { kind: 'flag' };
+    } else if (variable !== undefined) {
+      values[name] = envValue(variable, o, env[variable] as string);
+      origins[name] = { kind: 'env', name: variable };
+    } else if (fromConfig[name] !== undefined && config !== null) {
+      values[name] = fromConfig[name];
+      origins[name] = { kind: 'file', file: config.file, key: configKeys[name] ?? name };
+    } else {
+      values[name] = o.default;
+      origins[name] = { kind: 'default' };
+    }
   }
+  // The file in use, by absolute path: uploads never write it.
+  if (config !== null) values.config = config.path;
   if (!help && parsed.positionals.length > spec.maxPositionals) {
     throw new UsageError(`unexpected argument ${JSON.stringify(parsed.positionals[spec.maxPositionals])}`);
   }
-  return { values, positionals: parsed.positionals, help, structured, configFile, diagnostics: diagnosticsFrom(flags, env) };
+  return { values, positionals: parsed.positionals, help, structured, configFile: config?.file ?? null, config, origins, diagnostics: diagnosticsFrom(flags, env) };
+}
+
+/** The help's paragraph on environment variables: the scoped names, the short ones, and which flags lack a short one. */
+function envHelp(spec: CommandSpec): string {
+  const flags = Object.keys(spec.options);
+  const example = flags.find((n) => shortNameApplies(spec.name, n)) ?? flags[0] ?? 'help';
+  const scopedOnly = flags.filter((n) => !shortNameApplies(spec.name, n));
+  const others = (spec.config ?? []).filter((s) => s.name !== spec.name).map((s) => envName('*', s.name));
+  return [
+    `Environment: every option can be set as ${envName('<flag>', spec.name)} (--${example} is ${envName(example, spec.name)}), which wins over the short ${envName(example)}`,
+    scopedOnly.length > 0 ? `; ${scopedOnly.map((n) => `--${n}`).join(', ')} ${scopedOnly.length === 1 ? 'has' : 'have'} only the long name (the short one belongs to other commands)` : '',
+    others.length > 0 ? `; ${others.join(' and ')} apply too, below ${envName('', spec.name)}*` : '',
+    spec.config ? `. The config file's "${spec.name}" section sets them too; flags and variables win over it.` : '.',
+  ].join('');
 }
 
 /** Renders the one help layout: Usage / Options / Examples. */
@@ -134,7 +173,7 @@ export function renderHelp(spec: CommandSpec): string {
     'Options:',
     ...rows.map(([f, d]) => `  ${f.padEnd(width)}${f.length >= width ? `\n  ${' '.repeat(width)}` : ''}${d}`),
     '',
-    `Every option can also be set as an environment variable: --max-conns is ${envName('max-conns')}${spec.config ? `, and in the "${spec.name}" section of the config file` : ''}.`,
+    envHelp(spec),
     '',
     'Examples:',
     ...spec.examples.map((e) => `  ${e}`),
@@ -151,11 +190,35 @@ export function parseHostPort(raw: string, defaultHost = '127.0.0.1'): { host: s
   return { host: m[1] ?? m[2] ?? defaultHost, port };
 }
 
-/** Parses argv; on `--help` prints the command's help and returns null (the caller just returns). */
+/** The origins of the command being run, so that an error about a value names where it came from. */
+let runningOrigins: Record<string, Origin> = {};
+
+/**
+ * Rewrites each `--flag` in an option error's message into where that flag's value came from, when that was a
+ * variable or the config file: `--port must be…` becomes `MUXD_SERVE_PORT must be…`.
+ */
+export function explainOrigins(message: string, origins: Record<string, Origin> = runningOrigins): string {
+  return message.replace(/(?<![\w-])--([a-z][a-z0-9-]*)/g, (whole, flag: string) => {
+    const origin = origins[flag];
+    return origin?.kind === 'env' || origin?.kind === 'file' ? originLabel(flag, origin) : whole;
+  });
+}
+
+/**
+ * Parses argv; on `--help` prints the command's help and returns null (the caller just returns). Says on stderr
+ * which config file it read, so a file nobody announced never applies silently.
+ */
 export function parseOrHelp(spec: CommandSpec, argv: string[], env: NodeJS.ProcessEnv = process.env): ParsedCommand | null {
   const parsed = parseCommand(spec, argv, env);
   configureDiagnostics(parsed.diagnostics);
-  if (!parsed.help) return parsed;
-  process.stdout.write(renderHelp(spec));
-  return null;
+  runningOrigins = parsed.origins;
+  if (parsed.help) {
+    process.stdout.write(renderHelp(spec));
+    return null;
+  }
+  if (parsed.config !== null) {
+    const how = parsed.config.discovered ? 'found in the working directory' : `named by ${originLabel('config', parsed.origins.config)}`;
+    process.stderr.write(`muxd ${spec.name}: settings from ${parsed.config.path} (${how})\n`);
+  }
+  return parsed;
 }

@@ -2,6 +2,7 @@
 // The muxd executable: dispatches to a subcommand, maps errors to exit codes (2 usage, 1 runtime).
 import { MuxdError, ErrorCode } from '../errors.js';
 import { formatFatal } from '../logger.js';
+import { explainOrigins } from './args.js';
 
 /** The shape of every src/cli/commands/<name>.ts module. */
 export interface CommandModule {
@@ -20,6 +21,7 @@ const commands: Record<string, { summary: string; load: () => Promise<CommandMod
   up: { summary: 'Files, collector, terminal and a live journal page on one loop.', load: () => loadCommand('up') },
   bench: { summary: 'Load-test a running collector.', load: () => loadCommand('bench') },
   'hash-password': { summary: 'Print the scrypt hash of a password, for serve --auth-file.', load: () => loadCommand('hash-password') },
+  check: { summary: 'Show the settings a command would run with, and where each came from; check its files and ports.', load: () => loadCommand('check') },
 };
 
 function topHelp(): string {
@@ -69,8 +71,10 @@ async function main(argv: string[]): Promise<void> {
 
 main(process.argv.slice(2)).catch((err: unknown) => {
   if (err instanceof MuxdError) {
-    process.stderr.write(formatFatal(`${err.message} (${err.code})`));
-    process.exitCode = err.code === ErrorCode.USAGE || err.code === ErrorCode.INVALID_OPTION ? 2 : 1;
+    const usage = err.code === ErrorCode.USAGE || err.code === ErrorCode.INVALID_OPTION;
+    // A bad value that came from a variable or the config file is named as such, not as the flag.
+    process.stderr.write(formatFatal(`${usage ? explainOrigins(err.message) : err.message} (${err.code})`));
+    process.exitCode = usage ? 2 : 1;
   } else {
     process.stderr.write(formatFatal(err instanceof Error ? err.message : String(err)));
     process.exitCode = 1;

@@ -211,12 +211,13 @@ function optionalPort(values: OptionValues, name: string): number | null {
 
 /**
  * Turns parsed flag values (missing ones take the defaults) into validated options; throws InvalidOptionError.
- * `tlsPrefix` names the TLS flags (`muxd up` says `--collect-tls-cert`, since its `--tls-cert` is the HTTPS one).
+ * `tlsPrefix` names the listener's flags: `muxd up` reads and names `--collect-host`, `--collect-port` and
+ * `--collect-tls-*`, since its `--host`, `--port` and `--tls-*` are the HTTP server's.
  */
 export function collectConfigFrom(given: OptionValues, tlsPrefix = ''): CollectConfig {
-  const values = withDefaults(collectFlags, given);
+  const values = withDefaults(collectFlags, tlsPrefix === '' ? given : { ...given, host: given[`${tlsPrefix}host`], port: given[`${tlsPrefix}port`] });
   const host = values.host;
-  if (typeof host !== 'string' || host === '') throw new InvalidOptionError('--host must not be empty');
+  if (typeof host !== 'string' || host === '') throw new InvalidOptionError(`--${tlsPrefix}host must not be empty`);
   const journal = values.journal;
   if (typeof journal !== 'string' || journal === '') throw new InvalidOptionError('--journal must not be empty');
   const rotateSize = intOption(values, 'rotate-size', 0, Number.MAX_SAFE_INTEGER);
@@ -243,7 +244,7 @@ export function collectConfigFrom(given: OptionValues, tlsPrefix = ''): CollectC
   return {
     collector: {
       host,
-      port: intOption(values, 'port', 0, 65_535),
+      port: intOption({ [`${tlsPrefix}port`]: values.port }, `${tlsPrefix}port`, 0, 65_535),
       maxMessage: intOption(values, 'max-message', 1, 16 * 1024 * 1024),
       maxConns: intOption(values, 'max-conns', 1, 1_000_000),
       idleTimeout: intOption(values, 'idle-timeout', 0, 365 * 24 * 3600),

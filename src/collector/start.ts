@@ -25,7 +25,7 @@ export interface CollectStack {
   stdin: StdinSource | null;
 }
 
-/** Where the terminal source reads and answers (default process.stdin / process.stdout). */
+/** Where the terminal source reads and answers (default process.stdin / process.stderr: stdout carries only data). */
 export interface TerminalStreams {
   input: NodeJS.ReadableStream;
   output: NodeJS.WritableStream;
@@ -63,7 +63,7 @@ export async function startCollectStack(
   let stdin: StdinSource | null = null;
   if (config.stdin) {
     const input = (terminal?.input ?? process.stdin) as Readable;
-    const output = (terminal?.output ?? process.stdout) as Writable;
+    const output = (terminal?.output ?? process.stderr) as Writable;
     stdin = new StdinSource(collector.batcher, collector.opts, input, output, logFor('stdin'));
     lifecycle.register(stdin.closable);
   }

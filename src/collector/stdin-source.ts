@@ -1,4 +1,4 @@
-// The terminal as a source: lines typed or piped into stdin are journaled as src "stdin" and answered on stdout.
+// The terminal as a source: lines typed or piped into stdin are journaled as src "stdin" and answered on its output (stderr).
 import type { Readable, Writable } from 'node:stream';
 import type { Closable } from '../lifecycle.js';
 import type { LogFn } from '../logger.js';

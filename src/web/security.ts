@@ -39,8 +39,13 @@ function sameSecret(given: string, expected: Buffer): boolean {
   return timingSafeEqual(g, expected);
 }
 
-/** Extracts the token from `Authorization: Bearer …` or the `token` query parameter. */
+/**
+ * Extracts the token from `X-Muxd-Token`, `Authorization: Bearer …` or the `token` query parameter. The page sends
+ * `X-Muxd-Token`, leaving `Authorization` to the browser's basic auth credentials (`up --auth … --token …`).
+ */
 export function requestToken(req: Req, url: URL): string | null {
+  const own = req.headers['x-muxd-token'];
+  if (typeof own === 'string' && own !== '') return own.trim();
   const auth = req.headers.authorization;
   if (typeof auth === 'string') {
     const m = /^Bearer\s+(\S+)\s*$/i.exec(auth);

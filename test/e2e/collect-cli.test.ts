@@ -8,18 +8,20 @@ import { readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { cliPath, exchange, readJournal, spawnCollect, tempDir } from '../helpers/collect.js';
+import { waitStderrLine } from '../helpers/stderr-wait.js';
 
 const run = promisify(execFile);
 
-test('stdin piped: lines are journaled as src "stdin" with "ok <seq>" on stdout; EOF keeps the server up; SIGTERM exits 0', async () => {
+test('stdin piped: lines are journaled as src "stdin" with "ok <seq>" on stderr; EOF keeps the server up; SIGTERM exits 0', async () => {
   const t = await tempDir();
   after(() => t.cleanup());
   const file = path.join(t.dir, 'sub', 'journal.jsonl');
   const p = await spawnCollect(['--journal', file]);
   p.child.stdin.write('from the terminal\n');
   p.child.stdin.end('second\n');
-  const lines = await p.waitLines(3);
-  assert.deepEqual(lines.slice(1), ['ok 1', 'ok 2']);
+  await waitStderrLine(p.child, p.stderr, /^ok 2$/);
+  assert.deepEqual(p.stderr().split('\n').filter((l) => l.startsWith('ok ')), ['ok 1', 'ok 2']);
+  assert.deepEqual(p.lines, [p.lines[0]], 'stdout holds only the listening line');
   assert.deepEqual((await exchange(p.port, 'over tcp\n', { halfClose: true })).replies, ['ok 3']);
   assert.equal(await p.stop('SIGTERM'), 0);
   const records = await readJournal(file);

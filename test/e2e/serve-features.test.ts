@@ -72,7 +72,7 @@ test('refusals at startup exit 2 with a clear message: auth or uploads on a publ
   assert.match(header.err, /control character/);
 });
 
-test('hash-password reads stdin and prints a user:hash line that --auth-file takes; muxd.json sets headers and uploads', async () => {
+test('hash-password reads stdin and prints a user:hash line that --auth-file takes; muxd.json (named by --config: it sets credentials) sets headers and uploads', async () => {
   const top = await run(['--help']);
   assert.match(top.out, /hash-password +Print the scrypt hash/);
   const help = await run(['hash-password', '--help']);
@@ -87,7 +87,7 @@ test('hash-password reads stdin and prints a user:hash line that --auth-file tak
     path.join(dir, 'muxd.json'),
     JSON.stringify({ $schema: './muxd.schema.json', serve: { 'auth-file': 'users.txt', upload: true, port: 0, log: 'off', headers: { '/assets/**': { 'Cache-Control': 'max-age=31536000, immutable' } } } }),
   );
-  const s = await serve(['site', '--header', 'X-Frame-Options: DENY']);
+  const s = await serve(['site', '--config', 'muxd.json', '--header', 'X-Frame-Options: DENY']);
   try {
     const creds = { Authorization: basicAuth('alice', 'open sesame') };
     assert.equal((await send(s.port, 'GET', '/assets/app.js')).status, 401);

@@ -10,19 +10,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { launchChromium } from '../helpers/browser.js';
 import { spawnUp } from '../helpers/up-process.js';
+import { sendLine } from '../helpers/line-client.js';
 import type { UpProcess } from '../helpers/up-process.js';
 
 const TOKEN = 'tok3n-s3cret-5f2c';
-
-async function sendTcp(port: number, line: string): Promise<string> {
-  const sock = net.connect(port, '127.0.0.1');
-  await once(sock, 'connect');
-  sock.end(`${line}\n`);
-  let text = '';
-  sock.setEncoding('utf8');
-  for await (const chunk of sock) text += chunk as string;
-  return text.trim();
-}
 
 /** Reads the first bytes of an SSE response, then aborts it. */
 async function sseStatus(url: string, headers: Record<string, string>): Promise<number> {
@@ -93,7 +84,7 @@ for (const format of ['common', 'combined', 'json'] as const) {
         await page.goto(`${up.httpUrl}/_muxd/#token=${TOKEN}`);
         await page.locator('#status[data-state="live"]').waitFor({ timeout: 10_000 });
         assert.equal(new URL(page.url()).hash, '', 'the token left the address bar');
-        const reply = await sendTcp(up.collectPort, 'seen through the cookie stream');
+        const reply = await sendLine(up.collectPort, 'seen through the cookie stream');
         assert.match(reply, /^ok \d+$/);
         await page.locator('.row', { hasText: 'seen through the cookie stream' }).waitFor({ timeout: 5000 });
         await page.reload();
@@ -122,7 +113,7 @@ describe('up --host 0.0.0.0 keeps the collector on loopback', { timeout: 30_000 
       assert.match(loud.lines.find((l) => l.startsWith('listening collect')) ?? '', /^listening collect tcp:\/\/0\.0\.0\.0:\d+$/);
       const warning = /warning: the collector at tcp:\/\/0\.0\.0\.0:\d+ is unauthenticated/;
       while (!warning.test(loud.stderr())) await once(loud.child.stderr, 'data');
-      assert.match(await sendTcp(quiet.collectPort, 'local line'), /^ok 1$/);
+      assert.match(await sendLine(quiet.collectPort, 'local line'), /^ok 1$/);
     } finally {
       await Promise.all([quiet.stop(), loud.stop()]);
       await rm(dir, { recursive: true, force: true });

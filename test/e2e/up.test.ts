@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { readEvents } from '../helpers/web-fakes.js';
 import { cliPath, repoRoot, spawnUp } from '../helpers/up-process.js';
 import type { UpProcess } from '../helpers/up-process.js';
+import { waitStderrLine } from '../helpers/stderr-wait.js';
 
 describe('muxd up (npm start command)', { timeout: 20000 }, () => {
   let dir: string;
@@ -47,7 +48,7 @@ describe('muxd up (npm start command)', { timeout: 20000 }, () => {
     assert.match(reply.toString(), /^ok \d+\n$/);
     sock.end();
     up.child.stdin.write('typed at the terminal\n');
-    const okLine = await up.waitLine(/^ok \d+$/);
+    const okLine = await waitStderrLine(up.child, up.stderr, /^ok \d+$/);
     const got = (await events).map((e) => JSON.parse(e.data) as { src: string; msg: string; seq: number });
     assert.deepEqual(got.map((r) => r.msg), ['hello from tcp', 'typed at the terminal']);
     assert.equal(got[1]?.src, 'stdin');

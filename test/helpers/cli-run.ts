@@ -10,9 +10,17 @@ export interface CliRun {
   stderr: string;
 }
 
-/** Spawns `node dist/cli/main.js …args` with no stdin and NO_COLOR, and resolves when it has closed. */
-export async function runCli(args: string[]): Promise<CliRun> {
-  const child = spawn(process.execPath, [cliPath, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
+/**
+ * Spawns `node dist/cli/main.js …args` with NO_COLOR (plus `env`, in `cwd`) and an empty stdin, or `input`,
+ * and resolves when it has closed.
+ */
+export async function runCli(args: string[], o: { env?: NodeJS.ProcessEnv; cwd?: string; input?: string } = {}): Promise<CliRun> {
+  const child = spawn(process.execPath, [cliPath, ...args], {
+    stdio: ['pipe', 'pipe', 'pipe'],
+    env: { ...process.env, NO_COLOR: '1', ...o.env },
+    ...(o.cwd !== undefined ? { cwd: o.cwd } : {}),
+  });
+  child.stdin.end(o.input ?? '');
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));

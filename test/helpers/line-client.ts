@@ -94,3 +94,14 @@ export function windowedSender(
     done,
   };
 }
+
+/** Sends one line on a fresh connection, half-closes, and resolves with everything the collector answered, trimmed. */
+export async function sendLine(port: number, line: string): Promise<string> {
+  const sock = net.connect(port, '127.0.0.1');
+  await once(sock, 'connect');
+  sock.end(`${line}\n`);
+  let text = '';
+  sock.setEncoding('utf8');
+  for await (const chunk of sock) text += chunk as string;
+  return text.trim();
+}

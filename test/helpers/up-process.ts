@@ -27,9 +27,9 @@ export interface UpProcess {
  * Spawns `node dist/cli/main.js up …args` (behind `wrap`, e.g. fiu-run) and waits for `listening http` and `listening collect`
  * (only the first with `noCollect`, for `up --no-collect`; collectPort is then 0).
  */
-export async function spawnUp(args: string[], timeoutMs = 15_000, o: { wrap?: string[]; env?: Record<string, string>; noCollect?: boolean } = {}): Promise<UpProcess> {
+export async function spawnUp(args: string[], timeoutMs = 15_000, o: { wrap?: string[]; env?: Record<string, string>; noCollect?: boolean; cwd?: string } = {}): Promise<UpProcess> {
   const argv = [...(o.wrap ?? []), process.execPath, cliPath, 'up', ...args];
-  const child = spawn(argv[0]!, argv.slice(1), { cwd: repoRoot, stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1', ...o.env } });
+  const child = spawn(argv[0]!, argv.slice(1), { cwd: o.cwd ?? repoRoot, stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1', ...o.env } });
   const lines: string[] = [];
   let err = '';
   let carry = '';

@@ -24,23 +24,57 @@ async function withConfig(name: string, value: unknown): Promise<string> {
 }
 
 test('precedence: flag, then MUXD_* variable, then muxd.json in the working directory, then the default', async () => {
-  await withConfig('muxd.json', { serve: { port: 9001, log: 'json', cache: '60', listing: true, header: ['X-A: file'] } });
+  await withConfig('muxd.json', { serve: { log: 'json', cache: '60', listing: true, header: ['X-A: file'] } });
   const fromFile = parseCommand(serve, [], {}, dir);
   assert.equal(fromFile.configFile, 'muxd.json');
-  assert.equal(fromFile.values.port, '9001');
+  assert.equal(fromFile.config?.discovered, true);
+  assert.equal(fromFile.config?.path, path.join(dir, 'muxd.json'));
   assert.equal(fromFile.values.log, 'json');
+  assert.deepEqual(fromFile.origins.log, { kind: 'file', file: 'muxd.json', key: 'serve.log' });
   assert.equal(fromFile.values.listing, true);
   assert.deepEqual(fromFile.values.header, ['X-A: file']);
   assert.equal(fromFile.values['max-conns'], '10000', 'untouched keys keep their default');
-  const fromEnv = parseCommand(serve, [], { MUXD_PORT: '9002', MUXD_HEADER: 'X-A: env\nX-B: env' }, dir);
-  assert.equal(fromEnv.values.port, '9002');
+  const fromEnv = parseCommand(serve, [], { MUXD_LOG: 'off', MUXD_HEADER: 'X-A: env\nX-B: env' }, dir);
+  assert.equal(fromEnv.values.log, 'off');
   assert.deepEqual(fromEnv.values.header, ['X-A: env', 'X-B: env'], 'a repeatable flag takes one value per line of its variable');
   assert.equal(fromEnv.values.cache, '60');
-  const fromFlag = parseCommand(serve, ['--port', '9003', '--header', 'X-A: 1', '--header', 'X-B: 2'], { MUXD_PORT: '9002' }, dir);
-  assert.equal(fromFlag.values.port, '9003');
+  const fromFlag = parseCommand(serve, ['--log', 'common', '--header', 'X-A: 1', '--header', 'X-B: 2'], { MUXD_LOG: 'off' }, dir);
+  assert.equal(fromFlag.values.log, 'common');
   assert.deepEqual(fromFlag.values.header, ['X-A: 1', 'X-B: 2']);
   await rm(path.join(dir, 'muxd.json'));
   assert.equal(parseCommand(serve, [], {}, dir).configFile, null, 'no muxd.json: no config, no error');
+});
+
+test('issue 15: a muxd.json nobody named turned a loopback serve into one any web page could read .env from; a discovered file may set presentation and limits only', async () => {
+  const refused: [unknown, RegExp][] = [
+    [{ serve: { 'allowed-hosts': 'all' } }, /may not set serve\.allowed-hosts; name it with --config muxd\.json/],
+    [{ serve: { cors: '*' } }, /serve\.cors/],
+    [{ serve: { dotfiles: 'allow' } }, /serve\.dotfiles/],
+    [{ serve: { host: '0.0.0.0' } }, /serve\.host/],
+    [{ serve: { port: 8080 } }, /serve\.port/],
+    [{ serve: { tls: 'auto' } }, /serve\.tls/],
+    [{ serve: { auth: 'a:b' } }, /serve\.auth/],
+    [{ serve: { upload: true } }, /serve\.upload/],
+    [{ serve: { proxy: '/x=http://169.254.169.254' } }, /serve\.proxy/],
+    [{ serve: { header: 'Access-Control-Allow-Origin: *' } }, /serve\.header may not set Access-Control-Allow-Origin/],
+    [{ serve: { headers: { '/**': { 'access-control-allow-origin': '*' } } } }, /serve\.headers may not set access-control-allow-origin/],
+    [{ serve: { header: ['X-A: 1', 'Content-Security-Policy: default-src *'] } }, /serve\.header may not set Content-Security-Policy/],
+    [{ collect: { journal: '/home/x/.bashrc' } }, /collect\.journal/],
+    [{ collect: { sink: 'nats://evil.example:4222' } }, /collect\.sink/],
+    [{ up: { token: 'known' } }, /up\.token/],
+  ];
+  for (const [content, message] of refused) {
+    await withConfig('muxd.json', content);
+    const spec = 'collect' in (content as object) ? collect : 'up' in (content as object) ? up : serve;
+    assert.throws(() => parseCommand(spec, [], {}, dir), (e: Error) => e instanceof InvalidOptionError && message.test(e.message), String(message));
+    // Named with --config (or MUXD_CONFIG), the same file is trusted with every key.
+    assert.doesNotThrow(() => parseCommand(spec, ['--config', 'muxd.json'], {}, dir), String(message));
+    assert.doesNotThrow(() => parseCommand(spec, [], { MUXD_CONFIG: path.join(dir, 'muxd.json') }, dir), String(message));
+  }
+  await withConfig('muxd.json', { serve: { listing: true, cache: 60, header: 'X-Frame-Options: DENY', headers: { '/a/**': { 'Cache-Control': 'no-store' } } }, collect: { syslog: true } });
+  assert.equal(parseCommand(serve, [], {}, dir).values.listing, true);
+  assert.equal(parseCommand(collect, [], {}, dir).values.syslog, true);
+  await rm(path.join(dir, 'muxd.json'));
 });
 
 test('--config FILE (or MUXD_CONFIG) names the file, which must then exist', async () => {

@@ -32,6 +32,9 @@ for (const [name, spec] of Object.entries({ 'tls-cert': collectTlsCert, 'tls-key
   if (spec) collectTlsFlags[`collect-${name}`] = { ...spec, description: `Collector: ${spec.description.replace(/--tls-/g, '--collect-tls-')}` };
 }
 
+/** Collect's TLS keys (config file, MUXD_COLLECT_TLS_*) are up's collector ones, never its HTTPS ones. */
+const collectTlsRename = Object.fromEntries(Object.keys(collectTlsFlags).map((name) => [name.slice('collect-'.length), name]));
+
 /** Every flag of serve and collect; collect's `--port` is `--collect-port`, `--host` and `--max-conns` are shared. */
 const options: Record<string, OptionSpec> = {
   ...serveOptionSpecs,
@@ -87,7 +90,7 @@ export const spec: CommandSpec = {
   maxPositionals: 1,
   // The file's collect and serve sections apply too (collect's host and port are up's --collect-host/--collect-port); up's own wins.
   config: [
-    { name: 'collect', specs: collectFlags, rename: { host: 'collect-host', port: 'collect-port', 'max-conns': null } },
+    { name: 'collect', specs: collectFlags, rename: { host: 'collect-host', port: 'collect-port', 'max-conns': null, ...collectTlsRename } },
     { name: 'serve', specs: serveOptionSpecs },
     { name: 'up', specs: options },
   ],

@@ -1,10 +1,11 @@
 // HTTP basic auth: scrypt password hashes, constant-cost verification (unknown users too), a bounded cache of good headers.
 import { randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
 import type { ServerResponse, IncomingMessage } from 'node:http';
-import { ErrorCode, InvalidOptionError } from '../../errors.js';
+import { BusyError, ErrorCode, InvalidOptionError } from '../../errors.js';
 import type { Layer } from '../core/layers.js';
 import { refuseBody, requestHasBody } from '../core/lingering-close.js';
 import { sendErrorPage } from '../core/respond.js';
+import { clientKey, FairGate } from './fair-gate.js';
 
 /** The challenge sent with every 401. */
 export const WWW_AUTHENTICATE = 'Basic realm="muxd", charset="UTF-8"';
@@ -85,8 +86,10 @@ export interface BasicAuthOptions {
   hasher?: Hasher;
   /** Most distinct good `Authorization` values remembered (default 1024). */
   cacheSize?: number;
-  /** Most verifications running at once; past it requests get 503 (default 64). */
+  /** Most verifications running at once (default 64); the others wait, one queue per client address, served in turn. */
   maxPending?: number;
+  /** Most verifications of one client address waiting for a slot; past it that client gets 503 (default 16). */
+  maxQueuedPerClient?: number;
 }
 
 /** Verifies `Authorization: Basic …` values. */
@@ -99,15 +102,17 @@ export class BasicAuth {
   private readonly inflight = new Map<string, Promise<string | null>>();
   private readonly cacheSize: number;
   private readonly dummy: PasswordHash;
-  /** Verifications in flight. */
-  pending = 0;
-  readonly maxPending: number;
+  /**
+   * Slots for hashing, shared fairly by client address: a flood of bad credentials from one address fills only that
+   * address's queue, so a valid login from elsewhere waits for one slot and is never locked out.
+   */
+  private readonly gate: FairGate;
 
   constructor(o: BasicAuthOptions) {
     this.users = o.users;
     this.hasher = o.hasher ?? scryptHasher;
     this.cacheSize = o.cacheSize ?? 1024;
-    this.maxPending = o.maxPending ?? 64;
+    this.gate = new FairGate({ slots: o.maxPending ?? 64, queuePerClient: o.maxQueuedPerClient ?? 16, clients: 1024 });
     // Unknown users are checked against this, with the cost parameters of a real user, so both failures cost one scrypt.
     const model = o.users.values().next().value ?? { N: SCRYPT_DEFAULTS.N, r: SCRYPT_DEFAULTS.r, p: SCRYPT_DEFAULTS.p, salt: Buffer.alloc(16), hash: Buffer.alloc(32) };
     this.dummy = { ...model, salt: randomBytes(model.salt.length), hash: randomBytes(model.hash.length) };
@@ -118,15 +123,26 @@ export class BasicAuth {
     return this.good.get(header);
   }
 
+  /** Verifications hashing now. */
+  get pending(): number {
+    return this.gate.active;
+  }
+
+  /** Verifications waiting for a hashing slot. */
+  get queued(): number {
+    return this.gate.queued;
+  }
+
   /**
-   * Verifies a header value: the user name, or null. Runs exactly one hash whatever is wrong with the credentials;
-   * requests carrying the same value at the same time share it (50 connections opening at once cost one scrypt, not 50).
+   * Verifies a header value sent from `address`: the user name, or null. Runs exactly one hash whatever is wrong with
+   * the credentials; requests carrying the same value at the same time share it (50 connections opening at once cost
+   * one scrypt, not 50). Rejects with BusyError when that address already has its most verifications waiting.
    */
-  verify(header: string | undefined): Promise<string | null> {
-    if (header === undefined) return this.verifyOnce(undefined);
+  verify(header: string | undefined, address?: string): Promise<string | null> {
+    if (header === undefined) return this.verifyOnce(undefined, clientKey(address));
     let p = this.inflight.get(header);
     if (p === undefined) {
-      p = this.verifyOnce(header);
+      p = this.verifyOnce(header, clientKey(address));
       this.inflight.set(header, p);
       const forget = (): void => void this.inflight.delete(header);
       p.then(forget, forget);
@@ -134,16 +150,18 @@ export class BasicAuth {
     return p;
   }
 
-  private async verifyOnce(header: string | undefined): Promise<string | null> {
+  private async verifyOnce(header: string | undefined, client: string): Promise<string | null> {
     const creds = decodeBasic(header);
     const stored = creds === null ? undefined : this.users.get(creds.user);
     const h = stored ?? this.dummy;
-    this.pending++;
+    const slot = this.gate.acquire(client);
+    if (slot === null) throw new BusyError('too many password checks from this address, try again later');
+    await slot;
     let key: Buffer;
     try {
       key = await this.hasher(creds?.password ?? Buffer.alloc(0), h, h.hash.length);
     } finally {
-      this.pending--;
+      this.gate.release();
     }
     const match = key.length === h.hash.length && timingSafeEqual(key, h.hash);
     if (!match || stored === undefined || creds === null) return null;
@@ -174,10 +192,9 @@ export function authLayer(auth: BasicAuth): Layer {
   return function authOnRequest(req, res, next) {
     const header = req.headers.authorization;
     if (header !== undefined && auth.cached(header) !== undefined) return next();
-    if (auth.pending >= auth.maxPending) return deny(req, res, ErrorCode.BUSY);
-    auth.verify(header).then(
+    auth.verify(header, req.socket.remoteAddress).then(
       (user) => (user === null ? deny(req, res, ErrorCode.AUTH_FAILED) : next()),
-      () => deny(req, res, ErrorCode.AUTH_FAILED),
+      (err: unknown) => deny(req, res, err instanceof BusyError ? ErrorCode.BUSY : ErrorCode.AUTH_FAILED),
     );
   };
 }

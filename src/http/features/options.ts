@@ -1,7 +1,7 @@
 // The flags of `muxd serve` (reused by `muxd up`) and their translation into StaticOptions + HttpServerOptions.
+import { readFile, realpath } from 'node:fs/promises';
 import path from 'node:path';
 import { adminFlag } from '../../admin/address.js';
-import { readFile } from 'node:fs/promises';
 import { InvalidOptionError, UsageError } from '../../errors.js';
 import type { StaticOptions } from '../static/static-handler.js';
 import type { HttpServerOptions } from '../core/server.js';
@@ -180,7 +180,9 @@ async function resolveFeatures(values: OptionValues, host: string, tls: boolean,
   }
   // Callers that build values by hand (library users, tests) may leave the new flags out: the default then holds.
   const maxBytes = values['max-upload'] === undefined ? DEFAULT_MAX_UPLOAD : intOption(values, 'max-upload', 1, Number.MAX_SAFE_INTEGER);
-  const upload = values.upload === true ? { maxBytes, overwrite: values.overwrite === true } : null;
+  const config = stringOption(values, 'config');
+  const protect = config === undefined ? [] : [path.resolve(config), await realpath(config).catch(() => path.resolve(config))];
+  const upload = values.upload === true ? { maxBytes, overwrite: values.overwrite === true, protect } : null;
   if (upload !== null && auth === null && !isLoopbackHost(host)) {
     throw new UsageError(`--upload at --host ${host} lets anyone who can reach it write files: add --auth or --auth-file, or bind loopback`);
   }
@@ -243,5 +245,8 @@ export async function resolveServeOptions(
   if (accessLogFile !== undefined) serverOptions.accessLogFile = path.resolve(accessLogFile);
   const features = await resolveFeatures(values, serverOptions.host, tls !== undefined, structured);
   if (features.upload !== null) staticOptions.upload = true;
-  return { staticOptions, serverOptions, features, extras: resolveExtras(values, staticOptions.cacheSeconds), ...(tlsAuto !== undefined ? { tlsAuto } : {}) };
+  const extras = resolveExtras(values, staticOptions.cacheSeconds);
+  // Uploads sandbox every file (an opaque origin), and a sandboxed page cannot open the same-origin reload stream.
+  if (extras.watch && features.upload !== null) throw new UsageError('--watch and --upload do not combine: with uploads every page runs sandboxed, where live reload cannot reach it');
+  return { staticOptions, serverOptions, features, extras, ...(tlsAuto !== undefined ? { tlsAuto } : {}) };
 }

@@ -104,6 +104,12 @@ export function createProxy(opts: ProxyOptions): Proxy {
       else answerError(res, new BadGatewayError(undefined, { cause: err }));
     };
     upReq.on('error', fail);
+    // A 101 to a request that asked for no upgrade breaks HTTP, and node:http then closes the upstream request with no
+    // error and no response: answer 502 at once rather than leave the client waiting past --proxy-timeout.
+    const switched = (): void => fail(new Error('the upstream switched protocols on a request that asked for no upgrade'));
+    upReq.on('close', () => {
+      if (!answered) fail(new Error('the upstream closed the connection without an answer'));
+    });
     // The client went away first: abandon the upstream request (its socket is not reused).
     res.once('close', () => {
       clearTimeout(timer);
@@ -112,6 +118,10 @@ export function createProxy(opts: ProxyOptions): Proxy {
     upReq.on('response', (upRes: IncomingMessage) => {
       clearTimeout(timer);
       if (answered) return upRes.destroy();
+      if (upRes.statusCode === 101) {
+        upRes.destroy();
+        return switched();
+      }
       answered = true;
       writeUpstreamHead(req, res, upRes);
       upRes.on('data', (chunk: Buffer) => countBody(res, chunk.length));
@@ -128,6 +138,10 @@ export function createProxy(opts: ProxyOptions): Proxy {
       upReq.end();
       return;
     }
+    upReq.on('upgrade', (_upRes: IncomingMessage, upSocket: Duplex) => {
+      upSocket.destroy();
+      switched();
+    });
     if (!requestHasBody(req)) {
       upReq.end();
       return;

@@ -5,6 +5,8 @@ import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
 import { BadPathError, FileExistsError, IoError, NotFoundError } from '../../errors.js';
+import { CONFIG_FILE_NAME } from '../../config.js';
+import { UPLOAD_TEMP_PREFIX } from '../static/static-handler.js';
 
 /** An upload written to its temp file and fsynced, not yet in place. */
 export interface StagedFile {
@@ -18,8 +20,8 @@ export interface StagedFile {
 /** Longest file name accepted, in bytes (the usual file system limit). */
 const MAX_NAME_BYTES = 255;
 
-/** Temp files are dotfiles in the target's folder: never listed nor served (with `--dotfiles deny`), same file system as the target. */
-const TEMP_PREFIX = '.muxd-upload-';
+/** Temp files are dotfiles in the target's folder (same file system as the target), which the static handler never lists nor serves. */
+const TEMP_PREFIX = UPLOAD_TEMP_PREFIX;
 
 /**
  * Validates one file name from a request (a URL segment or a multipart filename): non-empty, no `/` or `\`, no
@@ -39,11 +41,13 @@ export class UploadStore {
   /**
    * @param root the served folder's real path
    * @param deny real paths never written (`up`'s journal files)
+   * @param protect the config file in use (as named and by real path), never written
    */
   constructor(
     readonly root: string,
     private readonly overwrite: boolean,
     private readonly deny?: (realPath: string) => boolean,
+    private readonly protect: readonly string[] = [],
   ) {
     this.rootPrefix = root.endsWith(path.sep) ? root : root + path.sep;
   }
@@ -69,6 +73,8 @@ export class UploadStore {
   /** Checks that `name` may be written in `dir` (a real path from {@link folder}): FileExistsError when taken (without overwrite) or a folder. */
   async check(dir: string, name: string): Promise<string> {
     const target = path.join(dir, checkFileName(name));
+    // muxd.json anywhere (muxd run in that folder would read it), and the config file of this run, wherever it is named.
+    if (name.toLowerCase() === CONFIG_FILE_NAME || this.protect.includes(target)) throw new BadPathError(`${name} is muxd configuration: uploads never write it`);
     if (this.deny?.(target)) throw new NotFoundError();
     try {
       const st = await lstat(target);

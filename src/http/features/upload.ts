@@ -25,6 +25,8 @@ export interface UploadOptions {
   maxBytes: number;
   /** Replace existing files (409 otherwise). */
   overwrite: boolean;
+  /** Paths of the config file in use (as named and its real path): never written. */
+  protect?: readonly string[];
 }
 
 /** The body bytes of a request, through an iterator that leaves the request intact when stopped (so a 413 can still be read by the client). */
@@ -49,7 +51,7 @@ function fail(req: Req, res: Res, err: unknown, bodyLeft: boolean): void {
 
 /** Creates the upload layer for a served root (a real path); PUT and POST are handled here, everything else passes on. */
 export function uploadLayer(root: string, o: UploadOptions, deny?: (realPath: string) => boolean): Layer {
-  const store = new UploadStore(root, o.overwrite, deny);
+  const store = new UploadStore(root, o.overwrite, deny, o.protect);
   return function uploadOnRequest(req, res, next) {
     const method = req.method;
     if (method !== 'PUT' && method !== 'POST') return next();

@@ -52,7 +52,7 @@ export interface StaticOptions {
    * on a change (`onChange`), so the reload that follows sees the new file at once.
    */
   liveReload?: { inject(html: Buffer): Buffer; onChange(listener: () => void): void };
-  /** Uploads are on (`--upload`): HTML listings carry the upload form and drop zone. */
+  /** Uploads are on (`--upload`): HTML listings carry the upload form and drop zone, and files are sandboxed ({@link UPLOAD_SANDBOX_CSP}). */
   upload?: boolean;
 }
 
@@ -114,6 +114,7 @@ class StaticServer {
       'Cache-Control', `public, max-age=${o.cacheSeconds}`,
       'X-Content-Type-Options', 'nosniff',
       ...staticCorsHeaders(this.cors),
+      ...(o.upload === true ? ['Content-Security-Policy', UPLOAD_SANDBOX_CSP] : []),
     ];
     this.listingHeaders = ['Cache-Control', 'no-cache', 'X-Content-Type-Options', 'nosniff', ...staticCorsHeaders(this.cors)];
     this.cache = new FileCache({
@@ -231,10 +232,11 @@ class StaticServer {
     }
   }
 
-  /** True when a real path is inside the root, not hidden (by its real path, with `dotfiles: 'deny'`), not denied. */
+  /** True when a real path is inside the root, not an upload's temp file, not hidden (by its real path, with `dotfiles: 'deny'`), not denied. */
   private servable(real: string): boolean {
     if (real === this.root) return true;
     if (!real.startsWith(this.rootPrefix)) return false;
+    if (path.basename(real).startsWith(UPLOAD_TEMP_PREFIX)) return false;
     if (this.o.dotfiles === 'deny' && hiddenRelative(real.slice(this.rootPrefix.length))) return false;
     return this.o.deny === undefined || !this.o.deny(real);
   }
@@ -348,6 +350,20 @@ function cachedAnswer(entry: FileEntry, acceptEncoding: string | undefined): Fas
   // Only entries with a body in memory reach the fast map, so this is always a whole-body answer.
   return entry.body === null ? null : (entry as FastAnswer);
 }
+
+/**
+ * The policy on every file served while uploads are on. Anyone allowed to upload can put a page here, and nothing
+ * tells an uploaded page from the site's own, so every file runs in an opaque origin, as Jupyter serves untrusted
+ * files: its scripts run, but read no storage or cookie of this origin and fetch nothing of it with the visitor's
+ * credentials (`up`'s token and session, basic auth). Listings, which muxd writes, are not sandboxed.
+ */
+export const UPLOAD_SANDBOX_CSP = 'sandbox allow-scripts allow-forms allow-popups allow-modals allow-downloads';
+
+/**
+ * The name prefix of an upload's temp file (a partial upload until it is renamed into place): never served nor
+ * listed, whatever `--dotfiles` says, so nobody reads a file half written or one a failed upload left behind.
+ */
+export const UPLOAD_TEMP_PREFIX = '.muxd-upload-';
 
 /** True when a path relative to the root has a segment starting with `.` (a leading `.well-known` excepted). */
 function hiddenRelative(rel: string): boolean {

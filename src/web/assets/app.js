@@ -11,7 +11,8 @@ const $ = (id) => document.getElementById(id);
 const list = $('messages');
 const scroller = $('scroller');
 const token = takeToken();
-const authHeaders = token ? { Authorization: `Bearer ${token}` } : {};
+// Not `Authorization`: that header is the browser's, which sends basic auth credentials in it when up has --auth.
+const authHeaders = token ? { 'X-Muxd-Token': token } : {};
 
 // The token arrives as #token=… (or a legacy ?token=…). It is kept for this tab in sessionStorage, removed from the
 // address bar at once, and sent only as a header; the event stream gets an HttpOnly cookie instead (see startSession).
