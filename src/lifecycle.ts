@@ -10,6 +10,8 @@ export interface Closable {
   drain?(deadline: number): Promise<void>;
   /** Release resources after draining (destroy sockets, fsync and close files). Called in reverse registration order. */
   close?(): Promise<void>;
+  /** SIGHUP: re-read what may change on disk (TLS certificates, log files) without dropping a connection; logs, never throws. */
+  reload?(): void;
 }
 
 /** Options for {@link Lifecycle}. */
@@ -53,6 +55,19 @@ export class Lifecycle {
     this.components.push(component);
   }
 
+  /** Asks every component to reload (SIGHUP); ignored once shutdown has begun. */
+  reload(): void {
+    if (this.stopping) return;
+    this.log('SIGHUP: reloading certificates and log files');
+    for (const c of this.components) {
+      try {
+        c.reload?.();
+      } catch (err) {
+        this.log(`${c.name}: reload failed: ${String(err)}`);
+      }
+    }
+  }
+
   /** Installs SIGINT/SIGTERM handlers: the first starts shutdown, a second forces the exit through `onForce`. */
   handleSignals(signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM']): void {
     const handler = (signal: NodeJS.Signals): void => {
@@ -66,6 +81,8 @@ export class Lifecycle {
     };
     this.signalHandler = handler;
     for (const s of signals) process.on(s, handler);
+    // SIGHUP reloads, as nginx and Caddy do on certificate renewal (and no longer ends the process).
+    process.on('SIGHUP', () => this.reload());
   }
 
   /** Runs the shutdown sequence once. */

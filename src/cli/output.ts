@@ -31,6 +31,15 @@ export function warnUnauthenticatedCollector(url: string): void {
   );
 }
 
+/** Says on stderr which descriptors systemd passed that no listener took (a FileDescriptorName= muxd does not know, or a flag not given). */
+export function warnUnusedListenFds(unused: string[]): void {
+  if (unused.length === 0) return;
+  process.stderr.write(
+    `muxd: warning: socket activation passed ${unused.join(', ')}, which no listener took; name each socket ` +
+      'FileDescriptorName=http|collect|syslog|relp|udp and give the matching --*-port flag\n',
+  );
+}
+
 /** Formats a host for a URL (brackets around IPv6). */
 export function urlHost(host: string): string {
   return host.includes(':') ? `[${host}]` : host;

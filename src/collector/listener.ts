@@ -8,7 +8,7 @@ import type { LogFn } from '../logger.js';
 import { LINGER_MS, StreamConnection } from './connection.js';
 import type { Ingest } from './ingest.js';
 import type { StreamProtocol } from './reply-policy.js';
-import { createStreamServer } from './tls.js';
+import { createStreamServer, reloadServerTls } from './tls.js';
 import type { CollectorTls } from './tls.js';
 
 /** Where a listener listens, once it does. */
@@ -41,6 +41,8 @@ export interface StreamListenerOptions {
   idleTimeout: number;
   /** TLS settings, or null for plain TCP. */
   tls: CollectorTls | null;
+  /** A listening socket passed by systemd (socket activation) to use instead of binding `host:port`; null: bind. */
+  fd: number | null;
 }
 
 /** Listen backlog asked for; the kernel caps it at net.core.somaxconn. */
@@ -91,7 +93,13 @@ export class StreamListener implements InputListener {
       stopAccepting: () => this.stopAccepting(),
       drain: () => this.drain(),
       close: async () => this.close(),
+      reload: () => this.reload(),
     };
+  }
+
+  /** SIGHUP: new handshakes get the certificate files as they are now; open connections keep theirs. */
+  private reload(): void {
+    if (this.opts.tls !== null) this.opts.tls = reloadServerTls(this.server, this.opts.tls, (line) => this.log(`${this.kind} port: ${line}`));
   }
 
   /** {@inheritDoc InputListener.connections} */
@@ -106,8 +114,10 @@ export class StreamListener implements InputListener {
 
   /** Starts listening with a large backlog so that a burst of connects is not dropped into SYN retries. */
   async listen(): Promise<ListenInfo> {
-    this.server.listen({ host: this.opts.host, port: this.opts.port, backlog: LISTEN_BACKLOG });
-    await once(this.server, 'listening');
+    const listening = once(this.server, 'listening');
+    if (this.opts.fd !== null) this.server.listen({ fd: this.opts.fd });
+    else this.server.listen({ host: this.opts.host, port: this.opts.port, backlog: LISTEN_BACKLOG });
+    await listening;
     if (this.opts.maxConns + FD_RESERVE > this.fdLimit) {
       this.log(`--max-conns ${this.opts.maxConns} is above the open-file limit (${this.fdLimit}); raise it with ulimit -n`);
     }

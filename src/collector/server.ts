@@ -11,6 +11,7 @@ import { DEFAULT_COLLECTOR_OPTIONS } from './options.js';
 import type { CollectorOptions } from './options.js';
 import { muxdProtocol, RELP_PROTOCOL, SYSLOG_PROTOCOL } from './reply-policy.js';
 import { UdpListener } from './udp-source.js';
+import { FdName, ListenFds } from '../systemd/listen-fds.js';
 import type { UdpStats } from './udp-source.js';
 
 export type { ListenInfo } from './listener.js';
@@ -49,22 +50,23 @@ export class CollectorServer {
     opts: Partial<CollectorOptions> & { limits?: Partial<BatcherLimits> },
     readonly sink: Sink,
     log: LogFn,
+    fds: ListenFds = new ListenFds(new Map()),
   ) {
     this.opts = { ...DEFAULT_COLLECTOR_OPTIONS, ...opts };
     const o = this.opts;
     this.batcher = new Batcher(sink, opts.limits ?? {}, log);
     const common = { host: o.host, maxConns: o.maxConns, maxMessage: o.maxMessage, idleTimeout: o.idleTimeout };
-    this.main = new StreamListener(muxdProtocol(o.framing, o.ack), { ...common, port: o.port, tls: o.tls }, this.batcher, log);
+    this.main = new StreamListener(muxdProtocol(o.framing, o.ack), { ...common, port: o.port, tls: o.tls, fd: fds.take(FdName.COLLECT) }, this.batcher, log);
     if (o.syslogPort !== null) {
       const tls = o.tls?.syslog === true ? o.tls : null;
-      this.others.push(new StreamListener(SYSLOG_PROTOCOL, { ...common, port: o.syslogPort, tls }, this.batcher, log));
+      this.others.push(new StreamListener(SYSLOG_PROTOCOL, { ...common, port: o.syslogPort, tls, fd: fds.take(FdName.SYSLOG) }, this.batcher, log));
     }
     if (o.relpPort !== null) {
       const tls = o.tls?.relp === true ? o.tls : null;
-      this.others.push(new StreamListener(RELP_PROTOCOL, { ...common, port: o.relpPort, tls }, this.batcher, log));
+      this.others.push(new StreamListener(RELP_PROTOCOL, { ...common, port: o.relpPort, tls, fd: fds.take(FdName.RELP) }, this.batcher, log));
     }
     if (o.udpPort !== null) {
-      this.udp = new UdpListener(this.batcher, { host: o.host, port: o.udpPort, maxMessage: o.maxMessage, recvBuffer: o.udpRecvBuffer }, log);
+      this.udp = new UdpListener(this.batcher, { host: o.host, port: o.udpPort, maxMessage: o.maxMessage, recvBuffer: o.udpRecvBuffer, fd: fds.take(FdName.UDP) }, log);
       this.others.push(this.udp);
     }
     this.closable = {
@@ -72,6 +74,9 @@ export class CollectorServer {
       stopAccepting: () => this.stopAccepting(),
       drain: (deadline) => this.drain(deadline),
       close: () => this.close(),
+      reload: () => {
+        for (const l of [this.main, ...this.others]) l.closable.reload?.();
+      },
     };
   }
 

@@ -11,6 +11,7 @@ import { openNatsSink } from '../nats/sink.js';
 import type { NatsSink } from '../nats/sink.js';
 import type { CollectConfig } from './options.js';
 import { CollectorServer } from './server.js';
+import { processListenFds } from '../systemd/listen-fds.js';
 import { StdinSource } from './stdin-source.js';
 
 /** The parts of a started collect pipeline. Nothing listens yet: the caller calls `collector.listen()` and `stdin.start()`. */
@@ -56,7 +57,8 @@ export async function startCollectStack(
     lifecycle.register(nats);
     sink = nats;
   }
-  const collector = new CollectorServer(config.collector, sink, logFor('collect'));
+  // Socket activation: each listener takes the descriptor systemd passed under its FileDescriptorName=, if any.
+  const collector = new CollectorServer(config.collector, sink, logFor('collect'), processListenFds());
   lifecycle.register(collector.closable);
   let stdin: StdinSource | null = null;
   if (config.stdin) {

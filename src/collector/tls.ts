@@ -18,6 +18,8 @@ export interface CollectorTls {
   relp: boolean;
   /** Serve the syslog port over TLS too (`--syslog-tls`), with the same certificate and client rules. */
   syslog: boolean;
+  /** Where cert, key and CA were read from, to read them again on SIGHUP; `flag` names them in errors. */
+  files: { cert: string; key: string; ca: string | null; flag: (name: string) => string };
 }
 
 /**
@@ -44,21 +46,50 @@ export function collectorTlsFrom(values: OptionValues, prefix = ''): CollectorTl
     return null;
   }
   if (clientAuth && caFile === undefined) throw new UsageError(`--${flag('tls-client-auth')} needs --${flag('tls-ca')} (the CA that signs client certificates)`);
+  return readCollectorTls({ clientAuth, relp, syslog, files: { cert: certFile, key: keyFile, ca: caFile ?? null, flag } });
+}
+
+/**
+ * Reads (or, on SIGHUP, reads again) the certificate, key and CA named in `settings.files`, and checks that they make
+ * a usable context: at startup, not at the first handshake. Throws InvalidOptionError naming the flag.
+ */
+export function readCollectorTls(settings: Pick<CollectorTls, 'clientAuth' | 'relp' | 'syslog' | 'files'>): CollectorTls {
+  const { files } = settings;
   const out: CollectorTls = {
-    cert: readPemOption(flag('tls-cert'), certFile),
-    key: readPemOption(flag('tls-key'), keyFile),
-    ca: caFile === undefined ? null : readPemOption(flag('tls-ca'), caFile),
-    clientAuth,
-    relp,
-    syslog,
+    ...settings,
+    cert: readPemOption(files.flag('tls-cert'), files.cert),
+    key: readPemOption(files.flag('tls-key'), files.key),
+    ca: files.ca === null ? null : readPemOption(files.flag('tls-ca'), files.ca),
   };
-  // Fail at startup, not at the first handshake, when the files do not make a usable pair.
   try {
-    tls.createSecureContext({ cert: out.cert, key: out.key, ...(out.ca ? { ca: out.ca } : {}) });
+    tls.createSecureContext(secureContextOptions(out));
   } catch (err) {
-    throw new InvalidOptionError(`--${flag('tls-cert')} / --${flag('tls-key')}: ${(err as Error).message}`);
+    throw new InvalidOptionError(`--${files.flag('tls-cert')} / --${files.flag('tls-key')}: ${(err as Error).message}`);
   }
   return out;
+}
+
+/** The certificate part of a TLS server's options. */
+function secureContextOptions(settings: CollectorTls): tls.SecureContextOptions {
+  return { cert: settings.cert, key: settings.key, ...(settings.ca ? { ca: settings.ca } : {}) };
+}
+
+/**
+ * SIGHUP: reads the certificate files again and puts them under `server` for new handshakes; connections already
+ * open keep theirs. A file that is missing or does not make a usable pair keeps the old certificate, and says why.
+ * Returns the settings now in force.
+ */
+export function reloadServerTls(server: net.Server, settings: CollectorTls, log: LogFn): CollectorTls {
+  let next: CollectorTls;
+  try {
+    next = readCollectorTls(settings);
+  } catch (err) {
+    log(`kept the old TLS certificate: ${(err as Error).message}`);
+    return settings;
+  }
+  (server as tls.Server).setSecureContext(secureContextOptions(next));
+  log(`reloaded the TLS certificate from ${settings.files.cert}`);
+  return next;
 }
 
 /** A listening socket server for one collector port. */
@@ -79,9 +110,7 @@ export function createStreamServer(settings: CollectorTls | null, onSocket: (soc
   }
   const server = tls.createServer(
     {
-      cert: settings.cert,
-      key: settings.key,
-      ...(settings.ca ? { ca: settings.ca } : {}),
+      ...secureContextOptions(settings),
       requestCert: settings.clientAuth,
       rejectUnauthorized: settings.clientAuth,
       allowHalfOpen: true,

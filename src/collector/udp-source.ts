@@ -25,6 +25,8 @@ export interface UdpListenerOptions {
   maxMessage: number;
   /** SO_RCVBUF asked for, in bytes. */
   recvBuffer: number;
+  /** A bound datagram socket passed by systemd to use instead of binding `host:port`; null: bind. */
+  fd: number | null;
 }
 
 /** The UDP listener's counters. */
@@ -148,13 +150,17 @@ export class UdpListener implements InputListener {
 
   /** {@inheritDoc InputListener.listen} */
   async listen(): Promise<ListenInfo> {
-    const { host, port, recvBuffer } = this.opts;
+    const { host, port, recvBuffer, fd } = this.opts;
+    // A passed socket's family is unknown here; udp4 binds it either way (libuv takes the descriptor as it is).
     const socket = dgram.createSocket({ type: isIPv6(host) ? 'udp6' : 'udp4', recvBufferSize: recvBuffer });
     this.socket = socket;
     socket.on('message', (msg: Buffer, rinfo: dgram.RemoteInfo) => this.socketOnMessage(msg, rinfo));
     socket.on('error', (err: NodeJS.ErrnoException) => this.log(`UDP listener error: ${err.code ?? err.message}`));
-    socket.bind({ address: host, port });
-    await once(socket, 'listening');
+    // Bound before the call: with a passed descriptor, 'listening' is emitted inside bind() itself.
+    const listening = once(socket, 'listening');
+    if (fd !== null) socket.bind({ fd });
+    else socket.bind({ address: host, port });
+    await listening;
     const addr = socket.address();
     this.bound = { address: addr.address, port: addr.port, family: addr.family };
     const granted = socket.getRecvBufferSize();

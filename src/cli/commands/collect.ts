@@ -6,7 +6,8 @@ import { parseOrHelp } from '../args.js';
 import type { CommandSpec } from '../args.js';
 import { createProcessLifecycle } from '../exit.js';
 import { isLoopbackHost } from '../../http/host-check.js';
-import { announceListening, warnUnauthenticatedCollector } from '../output.js';
+import { announceListening, warnUnauthenticatedCollector, warnUnusedListenFds } from '../output.js';
+import { processListenFds } from '../../systemd/listen-fds.js';
 
 /** Flags, help and examples of `muxd collect`. */
 export const spec: CommandSpec = {
@@ -36,6 +37,7 @@ export async function run(argv: string[]): Promise<void> {
   const info = await server.listen();
   announceListening('collect', info.url);
   for (const l of server.listening) announceListening(l.kind as 'syslog' | 'relp' | 'udp', l.info.url);
+  warnUnusedListenFds(processListenFds().unused());
   if (!isLoopbackHost(config.collector.host) && !config.collector.tls?.clientAuth) warnUnauthenticatedCollector(info.url);
   if (stdin) {
     if (process.stdin.isTTY) {
