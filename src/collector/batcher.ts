@@ -98,9 +98,9 @@ export class Batcher implements SourceHost, Ingest {
     this.pausedSources.delete(source);
   }
 
-  /** A new source; `ack: false` drops reply lines (the `--ack off` mode). */
-  createSource(src: string, handler: SourceHandler, ack = true): Source {
-    return new Source(this, src, handler, ack);
+  /** A new source; `ack: false` drops reply lines (the `--ack off` mode); `capped: false` drops the per-source caps (see Ingest). */
+  createSource(src: string, handler: SourceHandler, ack = true, capped = true): Source {
+    return new Source(this, src, handler, ack, capped);
   }
 
   /** Schedules a batch after the current I/O callbacks, so that one poll's reads share it. */

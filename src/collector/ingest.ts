@@ -7,8 +7,12 @@ import type { Source, SourceHandler } from './source.js';
  * no input reaches the collector's options or internals.
  */
 export interface Ingest {
-  /** A new producer queue; `ack: false` answers nothing (the caller gets `settled` only). */
-  createSource(src: string, handler: SourceHandler, ack?: boolean): Source;
+  /**
+   * A new producer queue; `ack: false` answers nothing (the caller gets `settled` only). `capped: false` lifts the
+   * per-source caps for a producer that cannot be paused (a UDP sender: pausing it only drops its datagrams); the
+   * global byte cap and the per-batch budget (fairness) still apply.
+   */
+  createSource(src: string, handler: SourceHandler, ack?: boolean, capped?: boolean): Source;
   /** Schedules a batch after the current I/O callbacks; call after a run of pushes. */
   kick(): void;
   /** Counts `n` refusals with `code` in the stats and metrics. */

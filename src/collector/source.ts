@@ -93,6 +93,7 @@ export class Source {
     readonly src: string,
     private readonly handler: SourceHandler,
     private answering: boolean,
+    private readonly capped = true,
   ) {}
 
   /** True while answers are sent (`--ack on`, and not silenced). */
@@ -183,7 +184,7 @@ export class Source {
     }
     if (this.paused) return false;
     const l = host.limits;
-    if (this.tail - this.head < l.maxSourceMessages && this.bytes < l.maxSourceBytes && !host.full) return true;
+    if ((!this.capped || (this.tail - this.head < l.maxSourceMessages && this.bytes < l.maxSourceBytes)) && !host.full) return true;
     this.paused = true;
     host.park(this);
     this.handler.pause();
@@ -194,7 +195,8 @@ export class Source {
   maybeResume(): boolean {
     if (!this.paused) return true;
     const l = this.host.limits;
-    if (this.tail - this.head > l.maxSourceMessages / 2 || this.bytes > l.maxSourceBytes / 2 || !this.host.belowHalf) return false;
+    if (this.capped && (this.tail - this.head > l.maxSourceMessages / 2 || this.bytes > l.maxSourceBytes / 2)) return false;
+    if (!this.host.belowHalf) return false;
     this.paused = false;
     this.host.unpark(this);
     // The handler may push again right away (held input), and pause again.

@@ -96,7 +96,8 @@ class Peer implements SourceHandler {
     readonly key: string,
     ingest: Ingest,
   ) {
-    this.source = ingest.createSource(`udp:${key}`, this, false);
+    // A datagram cannot wait: per-source caps would only drop a burst that the global cap has room for.
+    this.source = ingest.createSource(`udp:${key}`, this, false, false);
   }
 
   ok(): void {}

@@ -69,8 +69,8 @@ test('udp: a trailing LF is cut, an empty datagram is ignored, one over --max-me
   assert.equal(u.server.stats.rejected.ERR_MESSAGE_TOO_LONG, 1);
 });
 
-test('udp: a flood past the per-sender cap is dropped and counted in stats and in muxd_udp_dropped_total', async () => {
-  const u = await startUdp({ limits: { maxSourceMessages: 4 } });
+test('udp: a flood past the global cap is dropped and counted in stats and in muxd_udp_dropped_total', async () => {
+  const u = await startUdp({ limits: { maxPendingBytes: 4096 } });
   const sock = dgram.createSocket('udp4');
   after(() => sock.close());
   const SENT = 3000;
@@ -89,4 +89,20 @@ test('udp: a flood past the per-sender cap is dropped and counted in stats and i
   const { body } = await metrics.render();
   assert.match(body, new RegExp(`^muxd_udp_dropped_total ${dropped}$`, 'm'));
   metrics.close();
+});
+
+test('issue 14: a burst from one UDP sender is not cut by the per-source cap (it lost up to 89 % of 10,000 datagrams to it); only the global cap drops', async () => {
+  const u = await startUdp({ limits: { maxSourceMessages: 4, maxSourceBytes: 1024 } });
+  const sock = dgram.createSocket('udp4');
+  after(() => sock.close());
+  const SENT = 3000;
+  let sentDone = 0;
+  await new Promise<void>((resolve) => {
+    for (let i = 0; i < SENT; i++) sock.send(`burst-${i}`, u.port, '127.0.0.1', () => ++sentDone === SENT && resolve());
+  });
+  await until('every datagram accounted for', () => u.server.stats.received + u.server.stats.dropped + u.server.stats.kernelDropped >= SENT);
+  await u.server.batcher.drain();
+  assert.equal(u.server.stats.dropped, 0, 'muxd dropped none');
+  const journaled = (await readJournal(u.file)).length;
+  assert.equal(journaled + u.server.stats.kernelDropped, SENT, 'what is not journaled, the kernel dropped and muxd counted');
 });
