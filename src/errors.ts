@@ -73,13 +73,6 @@ export class MessageTooLongError extends MuxdError {
   }
 }
 
-/** An octet-counted (RFC 6587) frame header that is not `LEN SP`: the stream cannot be resynchronised. */
-export class BadFrameError extends MuxdError {
-  constructor(reason: string) {
-    super(ErrorCode.BAD_FRAME, reason);
-  }
-}
-
 /** A write, fsync or read that failed on disk (EIO, ENOSPC, …). */
 export class IoError extends MuxdError {
   constructor(message: string, options?: { cause?: unknown }) {
@@ -98,13 +91,6 @@ export class BusyError extends MuxdError {
 export class IdleTimeoutError extends MuxdError {
   constructor(seconds: number) {
     super(ErrorCode.IDLE_TIMEOUT, `idle for ${seconds}s`);
-  }
-}
-
-/** Work refused because the process is shutting down. */
-export class ShuttingDownError extends MuxdError {
-  constructor() {
-    super(ErrorCode.SHUTTING_DOWN, 'server is shutting down');
   }
 }
 
@@ -140,20 +126,6 @@ export class NotFoundError extends MuxdError {
 export class MethodNotAllowedError extends MuxdError {
   constructor(readonly allow: string) {
     super(ErrorCode.METHOD_NOT_ALLOWED, 'method not allowed');
-  }
-}
-
-/** `If-Match` / `If-Unmodified-Since` failed. HTTP 412. */
-export class PreconditionFailedError extends MuxdError {
-  constructor() {
-    super(ErrorCode.PRECONDITION_FAILED, 'precondition failed');
-  }
-}
-
-/** A `Range` header that selects no byte of the file. HTTP 416. */
-export class RangeNotSatisfiableError extends MuxdError {
-  constructor(readonly size: number) {
-    super(ErrorCode.RANGE_NOT_SATISFIABLE, 'range not satisfiable');
   }
 }
 
@@ -196,13 +168,6 @@ export class BadRequestError extends MuxdError {
 export class UnauthorizedError extends MuxdError {
   constructor() {
     super(ErrorCode.UNAUTHORIZED, 'missing or wrong token');
-  }
-}
-
-/** Basic auth (`--auth`, `--auth-file`) is on and the request carries no credentials, or wrong ones. HTTP 401. */
-export class AuthFailedError extends MuxdError {
-  constructor() {
-    super(ErrorCode.AUTH_FAILED, 'authentication required');
   }
 }
 
@@ -277,13 +242,6 @@ export class RelpFrameError extends MuxdError {
     readonly txnr: number | null = null,
   ) {
     super(ErrorCode.RELP_FRAME, message);
-  }
-}
-
-/** An unexpected exception (a bug, not a disk or client failure). HTTP 500; the message never carries its details. */
-export class InternalError extends MuxdError {
-  constructor(message = 'internal error', options?: { cause?: unknown }) {
-    super(ErrorCode.INTERNAL, message, options);
   }
 }
 
