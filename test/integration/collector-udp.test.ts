@@ -33,6 +33,16 @@ async function startUdp(opts: Partial<CollectorOptions> & { limits?: Partial<Bat
 }
 
 /** UDP has no acks: the only sign of progress is the collector's counters, so poll them. */
+/** Sends `n` datagrams `PREFIX-i` from one socket as fast as it can; resolves once all are handed to the kernel. */
+async function sendBurst(port: number, n: number, prefix: string): Promise<void> {
+  const sock = dgram.createSocket('udp4');
+  after(() => sock.close());
+  let sent = 0;
+  await new Promise<void>((resolve) => {
+    for (let i = 0; i < n; i++) sock.send(`${prefix}-${i}`, port, '127.0.0.1', () => ++sent === n && resolve());
+  });
+}
+
 async function until(what: string, cond: () => boolean, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!cond()) {
@@ -71,13 +81,8 @@ test('udp: a trailing LF is cut, an empty datagram is ignored, one over --max-me
 
 test('udp: a flood past the global cap is dropped and counted in stats and in muxd_udp_dropped_total', async () => {
   const u = await startUdp({ limits: { maxPendingBytes: 4096 } });
-  const sock = dgram.createSocket('udp4');
-  after(() => sock.close());
   const SENT = 3000;
-  let sentDone = 0;
-  await new Promise<void>((resolve) => {
-    for (let i = 0; i < SENT; i++) sock.send(`flood-${i}`, u.port, '127.0.0.1', () => ++sentDone === SENT && resolve());
-  });
+  await sendBurst(u.port, SENT, 'flood');
   // Every datagram is either queued for the journal or counted as dropped (loopback does not lose them at this size).
   await until('every datagram accounted for', () => u.server.stats.received + u.server.stats.dropped === SENT);
   await u.server.batcher.drain();
@@ -93,13 +98,8 @@ test('udp: a flood past the global cap is dropped and counted in stats and in mu
 
 test('issue 14: a burst from one UDP sender is not cut by the per-source cap (it lost up to 89 % of 10,000 datagrams to it); only the global cap drops', async () => {
   const u = await startUdp({ limits: { maxSourceMessages: 4, maxSourceBytes: 1024 } });
-  const sock = dgram.createSocket('udp4');
-  after(() => sock.close());
   const SENT = 3000;
-  let sentDone = 0;
-  await new Promise<void>((resolve) => {
-    for (let i = 0; i < SENT; i++) sock.send(`burst-${i}`, u.port, '127.0.0.1', () => ++sentDone === SENT && resolve());
-  });
+  await sendBurst(u.port, SENT, 'burst');
   await until('every datagram accounted for', () => u.server.stats.received + u.server.stats.dropped + u.server.stats.kernelDropped >= SENT);
   await u.server.batcher.drain();
   assert.equal(u.server.stats.dropped, 0, 'muxd dropped none');
