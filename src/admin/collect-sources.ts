@@ -1,4 +1,5 @@
 // What `--admin` reports for a collect stack: the metrics of every input, the journal or the NATS sink, and health by up's rules.
+import { stackInputs } from '../collector/start.js';
 import type { CollectStack } from '../collector/start.js';
 import { healthBody } from '../web/health.js';
 import { createMetrics } from '../web/metrics.js';
@@ -10,10 +11,10 @@ import { packageVersion } from '../version.js';
  * NATS sink is down, `stopping` during shutdown, `ok` otherwise: the rules of `up`'s `/_muxd/health`.
  */
 export function collectAdminSources(stack: CollectStack, stopping: () => boolean): AdminSources {
-  const { collector, journal, nats, stdin } = stack;
+  const { collector, journal, nats } = stack;
   const metrics = createMetrics({
     collector: () => collector.stats,
-    inputs: () => [...collector.stats.inputs, ...(stdin ? [stdin.stats] : [])],
+    inputs: () => stackInputs(stack),
     ...(journal ? { journal } : {}),
     ...(nats ? { sink: nats } : {}),
   });
@@ -24,7 +25,7 @@ export function collectAdminSources(stack: CollectStack, stopping: () => boolean
       version,
       startedAt,
       lastSeq: () => (journal ?? nats)?.stats.lastSeq ?? 0,
-      connections: () => collector.stats.connectionsCurrent,
+      connections: () => collector.connectionsCurrent,
       stopping,
       failing: () => (journal ? !journal.healthy : !(nats?.healthy ?? true)),
     });

@@ -90,13 +90,20 @@ export class CollectorServer {
     let connectionsTotal = 0;
     for (const l of listeners) if (l instanceof StreamListener) connectionsTotal += l.connectionsTotal;
     return {
-      connectionsCurrent: listeners.reduce((n, l) => n + l.connections, 0),
+      connectionsCurrent: this.connectionsCurrent,
       connectionsTotal,
       dropped: udp?.dropped ?? 0,
       kernelDropped: udp?.kernelDropped ?? 0,
       inputs: listeners.map((l) => l.stats),
       ...this.batcher.stats,
     };
+  }
+
+  /** Connections open now on every stream port (cheap: no snapshot, no /proc read). */
+  get connectionsCurrent(): number {
+    let n = this.main.connections;
+    for (const l of this.others) n += l.connections;
+    return n;
   }
 
   /** The UDP listener's counters, or null without one. */

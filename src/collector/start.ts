@@ -13,6 +13,7 @@ import type { CollectConfig } from './options.js';
 import { CollectorServer } from './server.js';
 import { processListenFds } from '../systemd/listen-fds.js';
 import { StdinSource } from './stdin-source.js';
+import type { InputStats } from './input-counters.js';
 
 /** The parts of a started collect pipeline. Nothing listens yet: the caller calls `collector.listen()` and `stdin.start()`. */
 export interface CollectStack {
@@ -68,4 +69,10 @@ export async function startCollectStack(
     lifecycle.register(stdin.closable);
   }
   return { journal, nats, collector, stdin };
+}
+
+/** Every input's counters of a running stack: the collector's listeners, then the terminal (for `--admin` and `up`'s metrics). */
+export function stackInputs(stack: Pick<CollectStack, 'collector' | 'stdin'>): InputStats[] {
+  const inputs = stack.collector.stats.inputs;
+  return stack.stdin ? [...inputs, stack.stdin.stats] : inputs;
 }

@@ -3,7 +3,7 @@ import { realpath } from 'node:fs/promises';
 import path from 'node:path';
 import type { CollectorServer } from '../collector/server.js';
 import type { CollectConfig } from '../collector/options.js';
-import { startCollectStack } from '../collector/start.js';
+import { stackInputs, startCollectStack } from '../collector/start.js';
 import type { StdinSource } from '../collector/stdin-source.js';
 import { NotFoundError } from '../errors.js';
 import { createHttpServer } from '../http/core/server.js';
@@ -109,7 +109,7 @@ export async function startUp(o: UpOptions): Promise<UpApp> {
         : createIngestHandler({ submitter: collector, maxMessageBytes: o.collect.collector.maxMessage, maxBodyMessages: o.collect.collector.maxBodyMessages });
     const httpCounter = new HttpStatusCounter();
     const metrics = createMetrics({
-      ...(collector ? { collector: () => collector.stats, inputs: () => [...collector.stats.inputs, ...(stack?.stdin ? [stack.stdin.stats] : [])] } : {}),
+      ...(stack ? { collector: () => stack.collector.stats, inputs: () => stackInputs(stack) } : {}),
       ...(ingester ? { rejectedElsewhere: () => ingester.stats.rejected } : {}),
       ...source.metrics,
       sseClients: () => hub.clientCount,
@@ -125,7 +125,7 @@ export async function startUp(o: UpOptions): Promise<UpApp> {
         startedAt,
         lastSeq: source.lastSeq,
         sseClients: () => hub.clientCount,
-        ...(collector ? { connections: () => collector.stats.connectionsCurrent } : {}),
+        ...(collector ? { connections: () => collector.connectionsCurrent } : {}),
         stopping: () => lifecycle.stopping,
         failing: source.failing,
       });
