@@ -99,20 +99,45 @@ export async function startNats(): Promise<NatsCluster> {
   return { nodes: [n], url: `nats://${n.hostPort}`, stop: async () => stopAll([n], dir) };
 }
 
-/** Starts a 3-node JetStream cluster and waits until JetStream answers (a meta leader is elected). */
+/** `n` distinct free ports: every listener is held open until all are picked, so none is handed out twice. */
+async function freePorts(n: number): Promise<number[]> {
+  const servers = Array.from({ length: n }, () => net.createServer().listen(0, '127.0.0.1'));
+  await Promise.all(servers.map((s) => once(s, 'listening')));
+  const ports = servers.map((s) => (s.address() as net.AddressInfo).port);
+  await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))));
+  return ports;
+}
+
+/**
+ * Starts a 3-node JetStream cluster and waits until JetStream answers (a meta leader is elected). A port taken
+ * between its pick and the servers' bind (another test file running beside this one) makes a node exit at once:
+ * then the whole cluster is started again on new ports, at most three times.
+ */
 export async function startNatsCluster(size = 3): Promise<NatsCluster> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'muxd-nats-'));
-  const clientPorts: number[] = [];
-  const routePorts: number[] = [];
-  for (let i = 0; i < size; i++) {
-    clientPorts.push(await freePort());
-    routePorts.push(await freePort());
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startClusterOnce(size);
+    } catch (err) {
+      if (attempt >= 3 || !/exited/.test(String(err))) throw err;
+    }
   }
+}
+
+async function startClusterOnce(size: number): Promise<NatsCluster> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'muxd-nats-'));
+  const ports = await freePorts(2 * size);
+  const clientPorts = ports.slice(0, size);
+  const routePorts = ports.slice(size);
   const routes = routePorts.map((p) => `nats://127.0.0.1:${p}`).join(',');
   const nodes = clientPorts.map((p, i) =>
     node(`n${i + 1}`, p, ['-js', '-sd', path.join(dir, `n${i + 1}`), '--cluster_name', 'muxdtest', '--cluster', `nats://127.0.0.1:${routePorts[i]}`, '--routes', routes]),
   );
-  await Promise.all(nodes.map((n) => n.start()));
+  try {
+    await Promise.all(nodes.map((n) => n.start()));
+  } catch (err) {
+    await stopAll(nodes, dir);
+    throw err;
+  }
   const url = `nats://${nodes.map((n) => n.hostPort).join(',')}`;
   await waitForJetStream(nodes.map((n) => n.hostPort));
   return { nodes, url, stop: async () => stopAll(nodes, dir) };
