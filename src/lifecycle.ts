@@ -29,6 +29,13 @@ export interface LifecycleOptions {
 export const DEFAULT_DRAIN_TIMEOUT_MS = 10_000;
 
 /**
+ * Longest a connection we are closing (a refusal, a shutdown, an HTTP error answered early) stays open after our
+ * FIN for the peer to read the last words and finish sending, before it is destroyed: the collector's sockets and
+ * HTTP's lingering close both take it (nginx's lingering_timeout is 5 s too).
+ */
+export const LINGER_MS = 5_000;
+
+/**
  * Owns the ordered shutdown of every registered component. `shutdown()` is safe to call any number
  * of times; every call returns the same promise.
  */

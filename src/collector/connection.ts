@@ -2,6 +2,7 @@
 import type { Socket } from 'node:net';
 import { ErrorCode } from '../errors.js';
 import type { LogFn, LogLevelValue } from '../logger.js';
+import { LINGER_MS } from '../lifecycle.js';
 import type { Ingest } from './ingest.js';
 import { countRefused } from './input-counters.js';
 import type { InputCounters } from './input-counters.js';
@@ -10,8 +11,6 @@ import type { LineInput } from './line-source.js';
 import { SILENT } from './reply-policy.js';
 import type { ConnectionHost, ReplyPolicy, StreamProtocol } from './reply-policy.js';
 
-/** How long a connection may stay half-closed by us (or refused) before it is destroyed. */
-export const LINGER_MS = 2000;
 
 /** Per-connection settings taken from the collector options. */
 export interface ConnectionOptions {

@@ -4,9 +4,8 @@ import type { Socket } from 'node:net';
 import { IncomingMessage } from 'node:http';
 import type { Http2ServerRequest } from 'node:http2';
 import type { Req, Res } from './types.js';
+import { LINGER_MS } from '../../lifecycle.js';
 
-/** Longest a refused connection is kept open to discard the rest of what the client sends (nginx: lingering_time 30 s). */
-export const LINGER_TIMEOUT_MS = 5_000;
 /** Most bytes discarded from a refused connection before it is cut anyway. */
 export const LINGER_MAX_BYTES = 16 * 1024 * 1024;
 /** How often the byte count of a socket whose data goes straight to the HTTP parser is checked. */
@@ -14,7 +13,7 @@ const LINGER_CHECK_MS = 100;
 
 /** Bounds of a lingering close. */
 export interface LingerOptions {
-  /** Default {@link LINGER_TIMEOUT_MS}. */
+  /** Default {@link LINGER_MS}. */
   timeoutMs?: number;
   /** Default {@link LINGER_MAX_BYTES}. */
   maxBytes?: number;
@@ -30,7 +29,7 @@ export function lingerSocket(socket: Socket, o: LingerOptions = {}): void {
   if (socket.destroyed) return;
   const maxBytes = o.maxBytes ?? LINGER_MAX_BYTES;
   const start = socket.bytesRead;
-  const deadline = Date.now() + (o.timeoutMs ?? LINGER_TIMEOUT_MS);
+  const deadline = Date.now() + (o.timeoutMs ?? LINGER_MS);
   const cut = (): void => {
     clearInterval(timer);
     socket.destroy();
