@@ -42,10 +42,10 @@ export const ErrorCode = {
 /** One of the stable error code strings. */
 export type ErrorCodeValue = (typeof ErrorCode)[keyof typeof ErrorCode];
 
-/** Base class: every muxd error has a stable `code` and an optional `cause`. */
+/** Base class: every muxd error has a stable `code` and an optional `cause`; the message defaults to the code's row of {@link ERROR_TABLE}. */
 export class MuxdError extends Error {
   readonly code: ErrorCodeValue;
-  constructor(code: ErrorCodeValue, message: string, options?: { cause?: unknown }) {
+  constructor(code: ErrorCodeValue, message: string = ERROR_TABLE[code].message, options?: { cause?: unknown }) {
     super(message, options);
     this.code = code;
     this.name = new.target.name;
@@ -82,7 +82,7 @@ export class IoError extends MuxdError {
 
 /** A connection refused because a limit (`--max-conns`, a memory cap) is reached. */
 export class BusyError extends MuxdError {
-  constructor(message = 'server busy, try again later') {
+  constructor(message?: string) {
     super(ErrorCode.BUSY, message);
   }
 }
@@ -110,14 +110,14 @@ export class NotAJournalError extends MuxdError {
 
 /** A request path that is malformed (bad percent-encoding, NUL byte, encoded slash). HTTP 400. */
 export class BadPathError extends MuxdError {
-  constructor(message = 'bad request path') {
+  constructor(message?: string) {
     super(ErrorCode.BAD_PATH, message);
   }
 }
 
 /** Nothing to serve at this path (also used for paths outside the root and hidden files). HTTP 404. */
 export class NotFoundError extends MuxdError {
-  constructor(message = 'not found') {
+  constructor(message?: string) {
     super(ErrorCode.NOT_FOUND, message);
   }
 }
@@ -125,21 +125,21 @@ export class NotFoundError extends MuxdError {
 /** HTTP method not supported by this resource. HTTP 405. */
 export class MethodNotAllowedError extends MuxdError {
   constructor(readonly allow: string) {
-    super(ErrorCode.METHOD_NOT_ALLOWED, 'method not allowed');
+    super(ErrorCode.METHOD_NOT_ALLOWED);
   }
 }
 
 /** Headers or body did not arrive within the request timeouts. HTTP 408. */
 export class RequestTimeoutError extends MuxdError {
   constructor() {
-    super(ErrorCode.REQUEST_TIMEOUT, 'request timeout');
+    super(ErrorCode.REQUEST_TIMEOUT);
   }
 }
 
 /** Request headers larger than `--max-header-size`. HTTP 431. */
 export class HeadersTooLargeError extends MuxdError {
   constructor() {
-    super(ErrorCode.HEADERS_TOO_LARGE, 'request header fields too large');
+    super(ErrorCode.HEADERS_TOO_LARGE);
   }
 }
 
@@ -152,14 +152,14 @@ export class PayloadTooLargeError extends MuxdError {
 
 /** A request body whose media type the endpoint does not take. HTTP 415. */
 export class UnsupportedMediaTypeError extends MuxdError {
-  constructor(message = 'unsupported media type') {
+  constructor(message?: string) {
     super(ErrorCode.UNSUPPORTED_MEDIA_TYPE, message);
   }
 }
 
 /** A request that is malformed in any other way. HTTP 400. */
 export class BadRequestError extends MuxdError {
-  constructor(message = 'bad request') {
+  constructor(message?: string) {
     super(ErrorCode.BAD_REQUEST, message);
   }
 }
@@ -167,13 +167,13 @@ export class BadRequestError extends MuxdError {
 /** A request without the required `--token`. HTTP 401. */
 export class UnauthorizedError extends MuxdError {
   constructor() {
-    super(ErrorCode.UNAUTHORIZED, 'missing or wrong token');
+    super(ErrorCode.UNAUTHORIZED);
   }
 }
 
 /** An upload whose target exists (without `--overwrite`), or is a folder. HTTP 409. */
 export class FileExistsError extends MuxdError {
-  constructor(message = 'a file or folder exists at this path') {
+  constructor(message?: string) {
     super(ErrorCode.FILE_EXISTS, message);
   }
 }
@@ -181,20 +181,20 @@ export class FileExistsError extends MuxdError {
 /** A state-changing request whose `Origin` is not this server's own. HTTP 403. */
 export class ForbiddenOriginError extends MuxdError {
   constructor() {
-    super(ErrorCode.FORBIDDEN_ORIGIN, 'cross-origin request refused');
+    super(ErrorCode.FORBIDDEN_ORIGIN);
   }
 }
 
 /** A request whose `Host` / `:authority` is not this machine or an `--allowed-hosts` name (DNS rebinding). HTTP 403. */
 export class HostNotAllowedError extends MuxdError {
   constructor() {
-    super(ErrorCode.HOST_NOT_ALLOWED, 'host not allowed: start muxd with --allowed-hosts NAME to serve this name');
+    super(ErrorCode.HOST_NOT_ALLOWED);
   }
 }
 
 /** The peer closed the connection before every reply arrived. */
 export class ConnectionClosedError extends MuxdError {
-  constructor(message = 'connection closed by peer', options?: { cause?: unknown }) {
+  constructor(message?: string, options?: { cause?: unknown }) {
     super(ErrorCode.CONNECTION_CLOSED, message, options);
   }
 }
@@ -215,7 +215,7 @@ export class ProtocolError extends MuxdError {
 
 /** A client could not reach the server (connection refused, unreachable, unknown host). */
 export class ConnectFailedError extends MuxdError {
-  constructor(message = 'cannot connect', options?: { cause?: unknown }) {
+  constructor(message?: string, options?: { cause?: unknown }) {
     super(ErrorCode.CONNECT_FAILED, message, options);
   }
 }
@@ -247,21 +247,21 @@ export class RelpFrameError extends MuxdError {
 
 /** `--proxy`: the upstream could not be reached, or broke off before its response headers (HTTP 502). */
 export class BadGatewayError extends MuxdError {
-  constructor(message = 'the upstream server cannot be reached', options?: { cause?: unknown }) {
+  constructor(message?: string, options?: { cause?: unknown }) {
     super(ErrorCode.BAD_GATEWAY, message, options);
   }
 }
 
 /** `--proxy`: the upstream sent no response headers within `--proxy-timeout` (HTTP 504). */
 export class GatewayTimeoutError extends MuxdError {
-  constructor(message = 'the upstream server did not answer in time') {
+  constructor(message?: string) {
     super(ErrorCode.GATEWAY_TIMEOUT, message);
   }
 }
 
 /** The remote sink (NATS JetStream) did not acknowledge a batch within `--sink-timeout`: nothing of it was acknowledged. */
 export class SinkUnavailableError extends MuxdError {
-  constructor(message = 'the sink did not acknowledge in time', options?: { cause?: unknown }) {
+  constructor(message?: string, options?: { cause?: unknown }) {
     super(ErrorCode.SINK_UNAVAILABLE, message, options);
   }
 }
@@ -273,39 +273,64 @@ export class SinkMismatchError extends MuxdError {
   }
 }
 
+/** One row of {@link ERROR_TABLE}: a code's HTTP status and its default message. */
+export interface ErrorSpec {
+  /** The HTTP status (docs/errors.md, column "HTTP"); absent for a code that never reaches an HTTP client. */
+  readonly status?: number;
+  /** The message of an error of this code when its raiser gives none (classes take theirs from here). */
+  readonly message: string;
+}
+
 /**
- * HTTP status of every code that an HTTP response can carry (docs/errors.md, column "HTTP"). The one table used by
- * the static server and `/_muxd/*` alike; codes absent here never reach an HTTP client.
+ * Every code's HTTP status and default message, in one table: the error classes, the static server's error pages,
+ * `/_muxd/*` JSON errors and the collector's refusals all read it. docs/errors.md follows it (a test checks).
  */
-export const HTTP_STATUS_BY_CODE: Readonly<Partial<Record<ErrorCodeValue, number>>> = {
-  [ErrorCode.MESSAGE_TOO_LONG]: 413,
-  [ErrorCode.IO]: 500,
-  [ErrorCode.BUSY]: 503,
-  [ErrorCode.SHUTTING_DOWN]: 503,
-  [ErrorCode.BAD_PATH]: 400,
-  [ErrorCode.NOT_FOUND]: 404,
-  [ErrorCode.METHOD_NOT_ALLOWED]: 405,
-  [ErrorCode.PRECONDITION_FAILED]: 412,
-  [ErrorCode.RANGE_NOT_SATISFIABLE]: 416,
-  [ErrorCode.REQUEST_TIMEOUT]: 408,
-  [ErrorCode.HEADERS_TOO_LARGE]: 431,
-  [ErrorCode.PAYLOAD_TOO_LARGE]: 413,
-  [ErrorCode.UNSUPPORTED_MEDIA_TYPE]: 415,
-  [ErrorCode.BAD_REQUEST]: 400,
-  [ErrorCode.UNAUTHORIZED]: 401,
-  [ErrorCode.AUTH_FAILED]: 401,
-  [ErrorCode.FILE_EXISTS]: 409,
-  [ErrorCode.FORBIDDEN_ORIGIN]: 403,
-  [ErrorCode.HOST_NOT_ALLOWED]: 403,
-  [ErrorCode.INTERNAL]: 500,
-  [ErrorCode.BAD_GATEWAY]: 502,
-  [ErrorCode.GATEWAY_TIMEOUT]: 504,
-  [ErrorCode.SINK_UNAVAILABLE]: 503,
+export const ERROR_TABLE: Readonly<Record<ErrorCodeValue, ErrorSpec>> = {
+  [ErrorCode.USAGE]: { message: 'bad command line' },
+  [ErrorCode.INVALID_OPTION]: { message: 'invalid option value' },
+  [ErrorCode.MESSAGE_TOO_LONG]: { status: 413, message: 'message too long' },
+  [ErrorCode.BAD_FRAME]: { message: 'malformed frame length' },
+  [ErrorCode.IO]: { status: 500, message: 'i/o error' },
+  [ErrorCode.BUSY]: { status: 503, message: 'server busy, try again later' },
+  [ErrorCode.IDLE_TIMEOUT]: { message: 'idle timeout' },
+  [ErrorCode.SHUTTING_DOWN]: { status: 503, message: 'server is shutting down' },
+  [ErrorCode.JOURNAL_CORRUPT]: { message: 'journal corrupt' },
+  [ErrorCode.NOT_A_JOURNAL]: { message: 'not a muxd journal' },
+  [ErrorCode.BAD_PATH]: { status: 400, message: 'bad request path' },
+  [ErrorCode.NOT_FOUND]: { status: 404, message: 'not found' },
+  [ErrorCode.METHOD_NOT_ALLOWED]: { status: 405, message: 'method not allowed' },
+  [ErrorCode.PRECONDITION_FAILED]: { status: 412, message: 'precondition failed' },
+  [ErrorCode.RANGE_NOT_SATISFIABLE]: { status: 416, message: 'range not satisfiable' },
+  [ErrorCode.REQUEST_TIMEOUT]: { status: 408, message: 'request timeout' },
+  [ErrorCode.HEADERS_TOO_LARGE]: { status: 431, message: 'request header fields too large' },
+  [ErrorCode.PAYLOAD_TOO_LARGE]: { status: 413, message: 'body too large' },
+  [ErrorCode.UNSUPPORTED_MEDIA_TYPE]: { status: 415, message: 'unsupported media type' },
+  [ErrorCode.BAD_REQUEST]: { status: 400, message: 'bad request' },
+  [ErrorCode.UNAUTHORIZED]: { status: 401, message: 'missing or wrong token' },
+  [ErrorCode.AUTH_FAILED]: { status: 401, message: 'missing or wrong credentials' },
+  [ErrorCode.FILE_EXISTS]: { status: 409, message: 'a file or folder exists at this path' },
+  [ErrorCode.FORBIDDEN_ORIGIN]: { status: 403, message: 'cross-origin request refused' },
+  [ErrorCode.HOST_NOT_ALLOWED]: { status: 403, message: 'host not allowed: start muxd with --allowed-hosts NAME to serve this name' },
+  [ErrorCode.CONNECTION_CLOSED]: { message: 'connection closed by peer' },
+  [ErrorCode.REPLY_TIMEOUT]: { message: 'no reply in time' },
+  [ErrorCode.PROTOCOL]: { message: 'reply does not follow the protocol' },
+  [ErrorCode.CONNECT_FAILED]: { message: 'cannot connect' },
+  [ErrorCode.RELP_FRAME]: { message: 'bad RELP frame' },
+  [ErrorCode.INTERNAL]: { status: 500, message: 'internal error' },
+  [ErrorCode.BAD_GATEWAY]: { status: 502, message: 'the upstream server cannot be reached' },
+  [ErrorCode.GATEWAY_TIMEOUT]: { status: 504, message: 'the upstream server did not answer in time' },
+  [ErrorCode.SINK_UNAVAILABLE]: { status: 503, message: 'the sink did not acknowledge in time' },
+  [ErrorCode.SINK_MISMATCH]: { message: 'the sink exists with another configuration' },
 };
 
-/** The HTTP status for a code; a code with no HTTP meaning counts as an internal error (500). */
+/** The HTTP status for a code; a code with no HTTP meaning (or unknown) counts as an internal error (500). */
 export function httpStatusOf(code: string): number {
-  return HTTP_STATUS_BY_CODE[code as ErrorCodeValue] ?? 500;
+  return ERROR_TABLE[code as ErrorCodeValue]?.status ?? 500;
+}
+
+/** The default message of a code (from {@link ERROR_TABLE}); an unknown code gets the internal error's. */
+export function defaultMessageOf(code: string): string {
+  return (ERROR_TABLE[code as ErrorCodeValue] ?? ERROR_TABLE[ErrorCode.INTERNAL]).message;
 }
 
 /** Maps any thrown value to a stable code; anything that is not a MuxdError is an unexpected exception (`ERR_INTERNAL`). */

@@ -2,7 +2,7 @@
 import type net from 'node:net';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
-import { ErrorCode } from '../errors.js';
+import { ErrorCode, defaultMessageOf } from '../errors.js';
 import type { Closable } from '../lifecycle.js';
 import type { LogFn } from '../logger.js';
 import { StreamConnection } from './connection.js';
@@ -142,7 +142,7 @@ export class StreamListener implements InputListener {
     socket.on('error', () => {});
     if (this.stopping || this.open.size >= this.opts.maxConns) {
       const [code, message] = this.stopping
-        ? [ErrorCode.SHUTTING_DOWN, 'server is shutting down']
+        ? [ErrorCode.SHUTTING_DOWN, defaultMessageOf(ErrorCode.SHUTTING_DOWN)]
         : [ErrorCode.BUSY, `too many connections (max ${this.opts.maxConns})`];
       if (!this.stopping) {
         countRefused(this.counters, code);

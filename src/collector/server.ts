@@ -1,5 +1,5 @@
 // The collector: one batcher, the muxd port and the optional syslog, RELP and UDP inputs on one lifecycle, and submit() for HTTP.
-import { ErrorCode, MessageTooLongError } from '../errors.js';
+import { ErrorCode, MessageTooLongError, defaultMessageOf } from '../errors.js';
 import type { Closable } from '../lifecycle.js';
 import type { LogFn } from '../logger.js';
 import type { Sink } from '../journal/sink.js';
@@ -125,7 +125,7 @@ export class CollectorServer {
   submit(src: string, messages: Buffer[]): Promise<SubmitResult[]> {
     return new Promise((resolve) => {
       if (this.stopping) {
-        resolve(messages.map(() => ({ code: ErrorCode.SHUTTING_DOWN, message: 'server is shutting down' })));
+        resolve(messages.map(() => ({ code: ErrorCode.SHUTTING_DOWN, message: defaultMessageOf(ErrorCode.SHUTTING_DOWN) })));
         return;
       }
       // HTTP bodies cannot be paused like a socket: past the global cap on bytes waiting for the disk, refuse.

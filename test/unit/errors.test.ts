@@ -15,17 +15,17 @@ test('every error code is documented in docs/errors.md, and every documented cod
   for (const code of documented) assert.ok(defined.has(code as errors.ErrorCodeValue), `${code} is documented but not defined`);
 });
 
-test('the HTTP column of docs/errors.md matches HTTP_STATUS_BY_CODE, row by row', async () => {
+test('the HTTP column of docs/errors.md matches ERROR_TABLE, row by row', async () => {
   const doc = await readFile(docsUrl, 'utf8');
   const rows = [...doc.matchAll(/^\| `(ERR_[A-Z_]+)` \|[^|]*\| ([^|]+?) \|/gm)].map((m) => [m[1]!, m[2]!] as const);
   assert.equal(rows.length, Object.values(errors.ErrorCode).length);
   for (const [code, column] of rows) {
-    const status = errors.HTTP_STATUS_BY_CODE[code as errors.ErrorCodeValue];
+    const status = errors.ERROR_TABLE[code as errors.ErrorCodeValue].status;
     if (status === undefined) assert.equal(column, '–', `${code} has no HTTP status in src/errors.ts but docs/errors.md says ${column}`);
     else assert.equal(column, String(status), `${code}: docs/errors.md says ${column}, src/errors.ts says ${status}`);
   }
-  for (const code of Object.keys(errors.HTTP_STATUS_BY_CODE)) {
-    assert.ok(Object.values(errors.ErrorCode).includes(code as errors.ErrorCodeValue), `${code} in HTTP_STATUS_BY_CODE is not a code`);
+  for (const code of Object.keys(errors.ERROR_TABLE)) {
+    assert.ok(Object.values(errors.ErrorCode).includes(code as errors.ErrorCodeValue), `${code} in ERROR_TABLE is not a code`);
   }
   assert.equal(errors.httpStatusOf('ERR_HOST_NOT_ALLOWED'), 403);
   assert.equal(errors.httpStatusOf('ERR_INTERNAL'), 500);
@@ -49,4 +49,23 @@ test('every exported error class has a stable code, its own name and keeps its c
   // Regression: an unexpected exception used to be reported as ERR_IO, which tells a client to resend.
   assert.equal(errors.codeOf(new Error('x')), 'ERR_INTERNAL');
   assert.equal(errors.codeOf(new errors.IoError('fdatasync failed')), 'ERR_IO');
+});
+
+test('one table per code (issue 15): every code has a default message in ERROR_TABLE, and classes raised without one carry it', () => {
+  for (const code of Object.values(errors.ErrorCode)) {
+    const row = errors.ERROR_TABLE[code];
+    assert.ok(row !== undefined && row.message.length > 0, `${code} has no default message`);
+    assert.equal(errors.defaultMessageOf(code), row.message);
+  }
+  const bare: errors.MuxdError[] = [
+    new errors.BusyError(), new errors.BadPathError(), new errors.NotFoundError(), new errors.MethodNotAllowedError('GET'),
+    new errors.RequestTimeoutError(), new errors.HeadersTooLargeError(), new errors.UnsupportedMediaTypeError(),
+    new errors.BadRequestError(), new errors.UnauthorizedError(), new errors.FileExistsError(), new errors.ForbiddenOriginError(),
+    new errors.HostNotAllowedError(), new errors.ConnectionClosedError(), new errors.ConnectFailedError(),
+    new errors.BadGatewayError(), new errors.GatewayTimeoutError(), new errors.SinkUnavailableError(),
+    new errors.MuxdError(errors.ErrorCode.SHUTTING_DOWN),
+  ];
+  for (const e of bare) assert.equal(e.message, errors.ERROR_TABLE[e.code].message, `${e.name} does not take its message from the table`);
+  assert.equal(new errors.NotFoundError('gone').message, 'gone', 'a given message still wins');
+  assert.equal(errors.defaultMessageOf('ERR_NO_SUCH_CODE'), errors.ERROR_TABLE.ERR_INTERNAL.message);
 });

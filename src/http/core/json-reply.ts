@@ -1,5 +1,5 @@
 // The one JSON reply of the HTTP layer: bodies, and errors as `{"error":{"code":CODE,"message":…}}` with the code's status.
-import { MuxdError, codeOf, httpStatusOf } from '../../errors.js';
+import { MuxdError, codeOf, defaultMessageOf, httpStatusOf } from '../../errors.js';
 import { endBody, writeHead } from './respond.js';
 import type { Res } from './types.js';
 
@@ -41,6 +41,6 @@ export function sendJson(res: Res, status: number, body: unknown, o: JsonReplyOp
  */
 export function sendJsonError(res: Res, err: unknown, o: JsonReplyOptions & { message?: string } = {}): void {
   const code = codeOf(err);
-  const message = o.message ?? (err instanceof MuxdError ? err.message : 'internal error');
+  const message = o.message ?? (err instanceof MuxdError ? err.message : defaultMessageOf(code));
   sendJson(res, httpStatusOf(code), errorBody(code, message), o);
 }
