@@ -75,7 +75,7 @@ describe('hidden files, listings and opens are judged by real path', { timeout: 
     await rename(folder, join(dir, 'race-old'));
     await symlink(evil, folder);
     await assert.rejects(openChecked(file, checked), { code: 'ERR_NOT_FOUND' });
-    const cache = new FileCache({ maxFileBytes: 1024, maxTotalBytes: 1 << 20, extraHeaders: [], extraVary: [], compress: false });
+    const cache = new FileCache({ maxFileBytes: 1024, maxTotalBytes: 1 << 20, extraHeaders: [], extraVary: [], compress: false, ttlMs: 1000, check: async () => null });
     await assert.rejects(cache.open(file, checked), { code: 'ERR_NOT_FOUND' });
     // The streaming path (files too big to cache) checks its descriptor the same way: the response is cut, no byte sent.
     const sink = new PassThrough();

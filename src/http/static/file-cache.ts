@@ -26,7 +26,7 @@ export interface Variant {
   readonly headers: readonly string[];
 }
 
-/** Everything needed to answer for one file without touching the disk again until `checkedAt + ttl`. */
+/** Everything needed to answer for one file; how long it may be served without a stat is the cache's business (routes). */
 export interface FileEntry {
   readonly absPath: string;
   readonly size: number;
@@ -50,8 +50,6 @@ export interface FileEntry {
   readonly headers: readonly string[];
   /** Cached compressed bodies (or their pending computation), for small files only. */
   readonly variants: Map<EncodingValue, Variant | null | Promise<Variant | null>>;
-  /** When size/mtime were last confirmed (ms since the epoch). */
-  checkedAt: number;
   /**
    * The body is the file with live reload's script added (`--watch`, HTML): never compressed nor served in parts
    * (`Accept-Ranges: none`), and its ETag differs from the plain file's.
@@ -73,7 +71,29 @@ export interface FileCacheOptions {
   compress: boolean;
   /** Live reload (`--watch`): rewrites the body of every HTML file kept in memory. */
   transformHtml?: (html: Buffer) => Buffer;
+  /** How long a route is trusted before its file is checked again, in ms; past half of it, one background check runs. */
+  ttlMs: number;
+  /**
+   * Resolves a route's lookup path as a request would (realpath, the root and dotfile rules, stat): the background
+   * check of a route. Null when it is no longer servable.
+   */
+  check: (lookupPath: string) => Promise<{ real: string; st: Stats } | null>;
 }
+
+/** A request target known to answer 200 with a small file in memory, and when that was last confirmed. */
+interface Route {
+  readonly entry: FileEntry;
+  /** The path the target resolved to before realpath (symlinks are followed again by each check). */
+  readonly lookupPath: string;
+  /** When the file was last confirmed unchanged for this target (ms since the epoch). */
+  checkedAt: number;
+  /** The cache's generation when it was confirmed: {@link FileCache.expireAll} makes every older route stale. */
+  generation: number;
+  revalidating: boolean;
+}
+
+/** Most request targets remembered for the fast path. */
+const MAX_ROUTES = 4096;
 
 /** True when two stats (or a checked entry and a fresh fstat) name the same file: same device and inode. */
 export function sameFile(a: { dev: number; ino: number }, b: { dev: number; ino: number }): boolean {
@@ -111,26 +131,27 @@ async function findSidecar(absPath: string, ext: string, suffix: string): Promis
   }
 }
 
-/** Holds {@link FileEntry} records keyed by real path; bounded by total body bytes (oldest evicted first). */
+/**
+ * Holds {@link FileEntry} records keyed by real path, bounded by total body bytes (oldest evicted first), and owns
+ * their freshness: the routes (request target → entry) the fast path answers from without a stat, each trusted for
+ * `ttlMs`, checked again in the background past half of it, and dropped with its entry.
+ */
 export class FileCache {
   private readonly entries = new Map<string, FileEntry>();
   private readonly pending = new Map<string, Promise<FileEntry>>();
+  private readonly routes = new Map<string, Route>();
   private totalBytes = 0;
-  /** Bumped whenever an entry is evicted; holders of entries compare it to know when to drop stale references. */
-  evictions = 0;
+  private generation = 0;
 
   constructor(private readonly options: FileCacheOptions) {}
 
   /**
    * Returns the entry for a file whose `stat` was just taken: the cached one if size, mtime and inode still
-   * match (its `checkedAt` refreshed), or a freshly loaded one.
+   * match, or a freshly loaded one.
    */
   open(absPath: string, st: Stats): Promise<FileEntry> {
     const cur = this.entries.get(absPath);
-    if (cur !== undefined && cur.size === st.size && cur.mtimeMs === st.mtimeMs && sameFile(cur, st)) {
-      cur.checkedAt = Date.now();
-      return Promise.resolve(cur);
-    }
+    if (cur !== undefined && cur.size === st.size && cur.mtimeMs === st.mtimeMs && sameFile(cur, st)) return Promise.resolve(cur);
     let p = this.pending.get(absPath);
     if (p === undefined) {
       p = this.load(absPath, st).finally(() => this.pending.delete(absPath));
@@ -230,7 +251,7 @@ export class FileCache {
     ];
     const entry: FileEntry = {
       absPath, size: stats.size, mtimeMs: stats.mtimeMs, ino: stats.ino, dev: stats.dev, etag, lastModified, contentType,
-      compressible, negotiates, encodings, sidecars, body, headers, variants: new Map(), checkedAt: Date.now(), injected,
+      compressible, negotiates, encodings, sidecars, body, headers, variants: new Map(), injected,
     };
     const old = this.entries.get(absPath);
     if (old !== undefined) this.forget(absPath, old);
@@ -240,30 +261,86 @@ export class FileCache {
     } else if (this.entries.size < 100_000) {
       this.entries.set(absPath, entry);
     }
+    if (old !== undefined) this.dropDeadRoutes();
     return entry;
   }
 
-  /** Makes every entry stale at once (live reload saw a change): the next request for each file stats it again. */
+  /**
+   * The entry a request target answered 200 with, while it is trusted: remembered by {@link remember}, its entry
+   * still the live one for its file, confirmed less than `ttlMs` ago and since the last {@link expireAll}. Past half
+   * the TTL one background check runs, so hot files never wait on the disk. Null: the request takes the full path.
+   */
+  route(target: string): FileEntry | null {
+    const r = this.routes.get(target);
+    if (r === undefined) return null;
+    const age = Date.now() - r.checkedAt;
+    if (r.generation !== this.generation || age >= this.options.ttlMs || this.entries.get(r.entry.absPath) !== r.entry) return null;
+    if (age >= this.options.ttlMs / 2 && !r.revalidating) this.revalidate(target, r);
+    return r.entry;
+  }
+
+  /** Records that `target` (resolved to `lookupPath`) was just answered 200 with `entry`; only in-memory bodies are routed. */
+  remember(target: string, entry: FileEntry, lookupPath: string): void {
+    if (entry.body === null || this.entries.get(entry.absPath) !== entry) return;
+    if (this.routes.size >= MAX_ROUTES && !this.routes.has(target)) return;
+    this.routes.set(target, { entry, lookupPath, checkedAt: Date.now(), generation: this.generation, revalidating: false });
+  }
+
+  /** Forgets a request target's route (it no longer answers 200 with a file). */
+  forgetRoute(target: string): void {
+    this.routes.delete(target);
+  }
+
+  /** Makes every route stale at once (live reload saw a change): the next request for each target stats its file again. */
   expireAll(): void {
-    for (const e of this.entries.values()) if (e.checkedAt > 0) e.checkedAt = 0;
+    this.generation++;
+  }
+
+  /** Confirms a route in the background: same real path, size, mtime and inode, or the route is dropped. */
+  private revalidate(target: string, r: Route): void {
+    r.revalidating = true;
+    const e = r.entry;
+    // A change seen meanwhile (expireAll) wins over this check, which may predate it.
+    const generation = this.generation;
+    this.options
+      .check(r.lookupPath)
+      .then((found) => {
+        const st = found?.st;
+        if (found !== null && st !== undefined && found.real === e.absPath && st.isFile() && st.size === e.size && st.mtimeMs === e.mtimeMs && sameFile(e, st)) {
+          if (generation === this.generation && r.generation === generation) r.checkedAt = Date.now();
+        } else if (this.routes.get(target) === r) {
+          this.routes.delete(target);
+        }
+      })
+      .catch(() => {
+        if (this.routes.get(target) === r) this.routes.delete(target);
+      })
+      .finally(() => {
+        r.revalidating = false;
+      });
   }
 
   private account(bytes: number): void {
     this.totalBytes += bytes;
     if (this.totalBytes <= this.options.maxTotalBytes) return;
+    let evicted = false;
     for (const [key, e] of this.entries) {
       if (this.totalBytes <= this.options.maxTotalBytes * 0.9) break;
       this.forget(key, e);
+      evicted = true;
     }
+    if (evicted) this.dropDeadRoutes();
   }
 
   private forget(key: string, e: FileEntry): void {
     this.entries.delete(key);
-    // A forgotten entry is never fresh again, so fast-path holders fall back to a stat and drop it.
-    e.checkedAt = -1;
-    this.evictions++;
     if (e.body !== null) this.totalBytes -= e.body.length;
     for (const v of e.variants.values()) if (v !== null && !(v instanceof Promise)) this.totalBytes -= v.body.length;
+  }
+
+  /** Drops the routes whose entry was evicted or replaced, so no route keeps a forgotten body in memory. */
+  private dropDeadRoutes(): void {
+    for (const [target, r] of this.routes) if (this.entries.get(r.entry.absPath) !== r.entry) this.routes.delete(target);
   }
 }
 

@@ -68,13 +68,6 @@ export type StaticHandler = Handler & {
 
 const ALLOW = 'GET, HEAD, OPTIONS';
 
-/** A fast-path record: the cached file, the path it was looked up by (for symlink re-checks), revalidation state. */
-interface FastItem {
-  readonly entry: FileEntry;
-  readonly lookupPath: string;
-  revalidating: boolean;
-}
-const MAX_FAST_ENTRIES = 4096;
 
 /** Creates the handler for a folder; rejects with InvalidOptionError when the root is not a readable directory. */
 export async function createStaticHandler(opts: StaticOptions): Promise<StaticHandler> {
@@ -90,12 +83,9 @@ export async function createStaticHandler(opts: StaticOptions): Promise<StaticHa
 }
 
 class StaticServer {
+  /** The files, and which request targets answer 200 with one of them (the directory index included). */
   private readonly cache: FileCache;
-  /** Raw request target → entry of a small file answered 200 (the directory index included). */
-  private readonly fast = new Map<string, FastItem>();
-  private seenEvictions = 0;
   private readonly cors;
-  private readonly ttl: number;
   private readonly maxRanges: number;
   private readonly index: string;
   private readonly rootPrefix: string;
@@ -106,7 +96,6 @@ class StaticServer {
     private readonly o: StaticOptions,
   ) {
     this.cors = createCorsPolicy(o.cors);
-    this.ttl = o.statTtlMs ?? 1000;
     this.maxRanges = o.maxRanges ?? DEFAULT_MAX_RANGES;
     this.index = o.index ?? 'index.html';
     this.rootPrefix = root.endsWith(path.sep) ? root : root + path.sep;
@@ -123,6 +112,8 @@ class StaticServer {
       extraHeaders,
       extraVary: variesByOrigin(this.cors) ? ['Origin'] : [],
       compress: o.compress ?? true,
+      ttlMs: o.statTtlMs ?? 1000,
+      check: (lookupPath) => this.lookup(lookupPath),
       ...(o.liveReload !== undefined ? { transformHtml: o.liveReload.inject } : {}),
     });
     o.liveReload?.onChange(() => this.cache.expireAll());
@@ -132,13 +123,8 @@ class StaticServer {
     try {
       const method = req.method;
       if (method === 'GET' || method === 'HEAD') {
-        const item = this.fast.get(req.url ?? '');
-        if (item !== undefined) {
-          const age = Date.now() - item.entry.checkedAt;
-          // Past half the TTL, one background stat confirms the file, so hot files never wait on the disk.
-          if (age >= this.ttl / 2 && !item.revalidating && age < this.ttl) this.revalidate(req.url ?? '', item);
-          if (age < this.ttl && this.tryFast(req, res, item.entry)) return;
-        }
+        const entry = this.cache.route(req.url ?? '');
+        if (entry !== null && this.tryFast(req, res, entry)) return;
       }
       this.slow(req, res).catch(() => failResponse(req, res));
     } catch {
@@ -175,15 +161,12 @@ class StaticServer {
 
   /** {@link StaticHandler.fastPath}: the same answer as {@link tryFast}, from an HTTP/2 header object. */
   lookupFast(url: string, h: IncomingHttpHeaders): FastAnswer | null {
-    const item = this.fast.get(url);
-    if (item === undefined) return null;
-    const age = Date.now() - item.entry.checkedAt;
-    if (age >= this.ttl / 2 && !item.revalidating && age < this.ttl) this.revalidate(url, item);
-    if (age >= this.ttl) return null;
+    const entry = this.cache.route(url);
+    if (entry === null) return null;
     if (h['if-none-match'] !== undefined || h['if-modified-since'] !== undefined || h['if-match'] !== undefined || h['if-unmodified-since'] !== undefined) return null;
     if (h.range !== undefined || h['if-range'] !== undefined) return null;
     if (h.origin !== undefined && this.cors !== null && !this.cors.anyOrigin) return null;
-    return cachedAnswer(item.entry, h['accept-encoding']);
+    return cachedAnswer(entry, h['accept-encoding']);
   }
 
   private async slow(req: Req, res: Res): Promise<void> {
@@ -198,7 +181,6 @@ class StaticServer {
       if (resolved.status === 400) return sendErrorPage(req, res, ErrorCode.BAD_PATH, extra);
       return this.notFound(req, res, null, extra);
     }
-    if (this.cache.evictions !== this.seenEvictions) this.sweepFast();
     const lookupPath = path.join(this.root, ...resolved.segments);
     const found = await this.lookup(lookupPath);
     if (found === null) return this.notFound(req, res, resolved, extra);
@@ -257,34 +239,8 @@ class StaticServer {
       if (err instanceof NotFoundError) return this.notFound(req, res, null, extra);
       throw err;
     }
-    if (entry.body !== null && this.fast.size < MAX_FAST_ENTRIES) this.fast.set(url, { entry, lookupPath, revalidating: false });
+    this.cache.remember(url, entry, lookupPath);
     return sendFile(req, res, entry, { cache: this.cache, maxRanges: this.maxRanges, extra });
-  }
-
-  private sweepFast(): void {
-    this.seenEvictions = this.cache.evictions;
-    for (const [k, item] of this.fast) if (item.entry.checkedAt < 0) this.fast.delete(k);
-  }
-
-  /** Confirms a fast-path file in the background: same real path, size, mtime and inode, or the entry is dropped. */
-  private revalidate(url: string, item: FastItem): void {
-    item.revalidating = true;
-    const e = item.entry;
-    // A change seen meanwhile (live reload's expireAll) wins over this stat, which may predate it.
-    const checkedBefore = e.checkedAt;
-    this.lookup(item.lookupPath)
-      .then((found) => {
-        const st = found?.st;
-        if (found !== null && st !== undefined && found.real === e.absPath && st.isFile() && st.size === e.size && st.mtimeMs === e.mtimeMs && st.ino === e.ino) {
-          if (e.checkedAt >= 0 && e.checkedAt === checkedBefore) e.checkedAt = Date.now();
-        } else if (this.fast.get(url) === item) {
-          this.fast.delete(url);
-        }
-      })
-      .catch(() => this.fast.delete(url))
-      .finally(() => {
-        item.revalidating = false;
-      });
   }
 
   private options(req: Req, res: Res, extra: readonly string[]): void {
@@ -317,8 +273,7 @@ class StaticServer {
   }
 
   private async notFound(req: Req, res: Res, resolved: ResolvedPath | null, extra: readonly string[]): Promise<void> {
-    const url = req.url ?? '';
-    this.fast.delete(url);
+    this.cache.forgetRoute(req.url ?? '');
     if (this.o.spa && resolved !== null && req.method === 'GET' && isNavigation(req, resolved)) {
       const index = await this.lookup(path.join(this.root, this.index));
       if (index !== null && index.st.isFile()) {
@@ -347,7 +302,7 @@ function cachedAnswer(entry: FileEntry, acceptEncoding: string | undefined): Fas
       if (v !== null) return v;
     }
   }
-  // Only entries with a body in memory reach the fast map, so this is always a whole-body answer.
+  // Only entries with a body in memory are routed (FileCache.remember), so this is always a whole-body answer.
   return entry.body === null ? null : (entry as FastAnswer);
 }
 
