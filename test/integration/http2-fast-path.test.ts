@@ -165,7 +165,7 @@ test('session settings follow nginx: 128 concurrent streams, a 64 KiB initial wi
   }
 });
 
-test('with the access log on, HTTP/2 requests are logged with status and size (cached files via the full path, big files too)', async () => {
+test('with the access log on, HTTP/2 requests are logged with status and size (cached small files and big files alike)', async () => {
   const lines: string[] = [];
   const { Writable } = await import('node:stream');
   const logStream = new Writable({
@@ -190,4 +190,67 @@ test('with the access log on, HTTP/2 requests are logged with status and size (c
   // Big files are written to the core stream, past the compatibility response: the log still has their status and size.
   assert.ok(lines.some((l) => l.endsWith('"GET /big.bin HTTP/2.0" 206 100')), lines.join('\n'));
   assert.ok(lines.some((l) => l.endsWith(`"GET /big.bin HTTP/2.0" 200 ${root.files['big.bin']!.length}`)), lines.join('\n'));
+});
+
+/** Starts a logged HTTP/2 server on the fixtures; `lines` fills as the access log flushes. */
+async function loggedServer(log: 'common' | 'combined' | 'json'): Promise<{ srv: TestServer; lines: string[] }> {
+  const lines: string[] = [];
+  const { Writable } = await import('node:stream');
+  const logStream = new Writable({
+    write(chunk: Buffer, _enc, cb) {
+      lines.push(...chunk.toString().split('\n').filter(Boolean));
+      cb();
+    },
+  });
+  return { srv: await startServer({ root: root.dir }, { tls: { cert: ca, key }, log, logStream }), lines };
+}
+
+test('issue 18: with the access log on, cached files are still served by the fast path, and logged with their status and bytes', async () => {
+  const { srv: logged, lines } = await loggedServer('common');
+  let compat = 0;
+  logged.handle.server.on('request', () => compat++);
+  const session = http2.connect(logged.url, { ca, servername: 'localhost' });
+  session.on('error', () => {});
+  try {
+    await h2get(session, '/small.txt');
+    assert.equal(compat, 1, 'the first request fills the cache through the full handler');
+    await h2get(session, '/small.txt');
+    await h2get(session, '/small.txt', { ':method': 'HEAD' });
+    assert.equal(compat, 1, 'a logged server still answers cached files on the fast path');
+  } finally {
+    session.close();
+    await logged.close();
+  }
+  assert.equal(lines.filter((l) => l.endsWith('"GET /small.txt HTTP/2.0" 200 6')).length, 2, lines.join('\n'));
+  assert.equal(lines.filter((l) => l.endsWith('"HEAD /small.txt HTTP/2.0" 200 0')).length, 1, lines.join('\n'));
+});
+
+test('issue 18: a fast-path log line is byte for byte the full path\'s for the same request, in every format', async () => {
+  for (const format of ['common', 'combined', 'json'] as const) {
+    const { srv: logged, lines } = await loggedServer(format);
+    let compat = 0;
+    logged.handle.server.on('request', () => compat++);
+    const session = http2.connect(logged.url, { ca, servername: 'localhost' });
+    session.on('error', () => {});
+    const headers = { referer: 'https://ref.example/?token=s3cr3t', 'user-agent': 'probe/1 "quoted"\u0085' };
+    try {
+      for (const method of ['GET', 'HEAD']) {
+        // One target per method: its first request fills the cache through the full handler, the second is a fast answer.
+        const before = compat;
+        await h2get(session, `/index.html?token=x&${method}`, { ':method': method, ...headers });
+        await h2get(session, `/index.html?token=x&${method}`, { ':method': method, ...headers });
+        assert.equal(compat, before + 1, `${format} ${method}: one full-path answer to compare, then the fast path`);
+      }
+    } finally {
+      session.close();
+      await logged.close();
+    }
+    const norm = (l: string): string =>
+      format === 'json' ? JSON.stringify({ ...(JSON.parse(l) as object), time: 'T', ms: 0 }) : l.replace(/\[[^\]]+\]/, '[T]');
+    for (const m of ['GET', 'HEAD']) {
+      const mine = lines.filter((l) => l.includes(`/index.html?token=REDACTED&${m}`));
+      assert.equal(mine.length, 2, lines.join('\n'));
+      assert.equal(norm(mine[1]!), norm(mine[0]!), `${format} ${m}: the fast path's line equals the full path's`);
+    }
+  }
 });

@@ -7,6 +7,8 @@ import { applyHttp1Settings } from './http1-server.js';
 import type { DrainTracker } from './drain.js';
 import type { HttpServerOptions } from './server.js';
 import type { FastAnswer, FastLookup, Handler } from './types.js';
+import type { AccessLog } from './access-log.js';
+import { logFastAnswer } from './fast-log.js';
 
 /**
  * Session settings, as nginx sends them (ngx_http_v2_module defaults): at most 128 concurrent streams per client,
@@ -22,6 +24,8 @@ export interface Http2FastPath {
   lookup: FastLookup;
   /** The Host check on `host` and `:authority`, or null when off; a refusal falls back to the full path, which answers 403. */
   hostAllowed: ((value: string | undefined) => boolean) | null;
+  /** The access log, or null when off: a fast answer is logged with the line the full path would write. */
+  log: AccessLog | null;
 }
 
 type StreamListener = (stream: ServerHttp2Stream, headers: IncomingHttpHeaders, flags: number, rawHeaders: string[]) => void;
@@ -92,7 +96,7 @@ export function buildHttp2Server(
     // Adding the 'request' listener installed node's compatibility 'stream' listener; it now runs only on a miss.
     const compat = s.listeners('stream') as StreamListener[];
     s.removeAllListeners('stream');
-    const { lookup, hostAllowed } = fast;
+    const { lookup, hostAllowed, log } = fast;
     s.on('stream', function serverOnStream(this: Http2SecureServer, stream: ServerHttp2Stream, headers: IncomingHttpHeaders, flags: number, rawHeaders: string[]) {
       const method = headers[':method'];
       const path = headers[':path'];
@@ -100,7 +104,10 @@ export function buildHttp2Server(
         const authority = headers[':authority'];
         if (hostAllowed === null || (hostAllowed(headers.host) && hostAllowed(typeof authority === 'string' ? authority : undefined))) {
           const answer = lookup(path, headers);
-          if (answer !== null) return respondFast(stream, answer, method === 'HEAD');
+          if (answer !== null) {
+            if (log !== null) logFastAnswer(log, stream, headers, method, path, answer.body.length);
+            return respondFast(stream, answer, method === 'HEAD');
+          }
         }
       }
       for (const listener of compat) listener.call(this, stream, headers, flags, rawHeaders);

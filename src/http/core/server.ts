@@ -100,10 +100,10 @@ export function createHttpServer(opts: HttpServerOptions, handler: Handler): Htt
     handler(req, res);
   };
 
-  // The HTTP/2 fast path serves the bare static handler only (a layered handler has no `fastPath`), and only with the
-  // access log off: the log records from the compatibility objects the fast path exists to skip.
+  // The HTTP/2 fast path serves the bare static handler only (a layered handler has no `fastPath`); with the access
+  // log on, it logs its answers itself (fast-log.ts), as the prelude above does for the rest.
   const lookup = (handler as Handler & { fastPath?: FastLookup }).fastPath;
-  const fast = lookup !== undefined && accessLog === null ? { lookup, hostAllowed } : null;
+  const fast = lookup !== undefined ? { lookup, hostAllowed, log: accessLog } : null;
   const server = opts.tls ? buildHttp2Server({ ...opts, tls: opts.tls }, wrapped, drain, fast) : buildHttp1Server(opts, wrapped);
   server.maxConnections = opts.maxConns;
   server.on('error', () => {});
