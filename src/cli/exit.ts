@@ -1,4 +1,5 @@
 // The only place that ends the process early: a second signal during shutdown.
+import { SinkUnavailableError } from '../errors.js';
 import { Lifecycle } from '../lifecycle.js';
 import { createLogger } from '../logger.js';
 
@@ -14,4 +15,18 @@ export function createProcessLifecycle(drainTimeoutMs?: number): Lifecycle {
   });
   lifecycle.handleSignals();
   return lifecycle;
+}
+
+/**
+ * Awaits a command's startup; when a signal stopped it while it still waited for its sink (SIGTERM before NATS
+ * answered), that is a clean shutdown, not a failure: resolves null, and the command returns with exit code 0.
+ * Every other failure is rethrown. `collect` and `up` both start through this.
+ */
+export async function unlessStopped<T>(lifecycle: Lifecycle, startup: Promise<T>): Promise<T | null> {
+  try {
+    return await startup;
+  } catch (err) {
+    if (lifecycle.stopping && err instanceof SinkUnavailableError) return null;
+    throw err;
+  }
 }

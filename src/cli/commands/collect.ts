@@ -1,11 +1,10 @@
 // `muxd collect`: TCP clients and the terminal into one durable journal, every message acknowledged.
 import { collectConfigFrom, collectFlags } from '../../collector/options.js';
 import { startCollectStack } from '../../collector/start.js';
-import { SinkUnavailableError } from '../../errors.js';
 import { createLogger } from '../../logger.js';
 import { parseOrHelp } from '../args.js';
 import type { CommandSpec } from '../args.js';
-import { createProcessLifecycle } from '../exit.js';
+import { createProcessLifecycle, unlessStopped } from '../exit.js';
 import { isLoopbackHost } from '../../http/core/host-check.js';
 import { AdminServer } from '../../admin/admin-server.js';
 import { collectAdminSources } from '../../admin/collect-sources.js';
@@ -36,11 +35,7 @@ export async function run(argv: string[]): Promise<void> {
   if (!parsed) return;
   const config = collectConfigFrom(parsed.values);
   const lifecycle = createProcessLifecycle();
-  const stack = await startCollectStack(config, lifecycle, createLogger).catch((err: unknown) => {
-    // SIGTERM while the sink was still being waited for: the shutdown has run, and stopping is not a failure.
-    if (lifecycle.stopping && err instanceof SinkUnavailableError) return null;
-    throw err;
-  });
+  const stack = await unlessStopped(lifecycle, startCollectStack(config, lifecycle, createLogger));
   if (stack === null) return;
   const { collector: server, stdin } = stack;
   const info = await server.listen();

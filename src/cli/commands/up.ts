@@ -7,7 +7,7 @@ import { isLoopbackHost } from '../../http/core/host-check.js';
 import { DEFAULT_LIVE_RATE } from '../../http/core/sse.js';
 import { boolOption, intOption, parseOrHelp, stringOption } from '../args.js';
 import type { CommandSpec, OptionSpec } from '../args.js';
-import { createProcessLifecycle } from '../exit.js';
+import { createProcessLifecycle, unlessStopped } from '../exit.js';
 import { announceListening, warnUnauthenticatedCollector, warnUnusedListenFds } from '../output.js';
 import { AdminServer } from '../../admin/admin-server.js';
 import { packageVersion } from '../../version.js';
@@ -128,7 +128,9 @@ export async function run(argv: string[]): Promise<void> {
     lifecycle,
     version: packageVersion(),
   };
-  const app = await startUp(upOptions);
+  // Regression: SIGTERM while up still waited for NATS exited 1 (collect exited 0); both are a clean shutdown now.
+  const app = await unlessStopped(lifecycle, startUp(upOptions));
+  if (app === null) return;
   const tls = serverOptions.tls !== undefined;
   announceListening(tls ? 'https' : 'http', app.httpUrl);
   if (app.collectUrl !== null && app.collector !== null) {
