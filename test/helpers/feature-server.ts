@@ -8,6 +8,7 @@ import type { OptionValues } from '../../src/options.js';
 import { createHttpServer } from '../../src/http/core/server.js';
 import { buildServeHandler } from '../../src/http/features/build.js';
 import type { ServeFeatures } from '../../src/http/features/options.js';
+import type { ResponseCounter } from '../../src/http/features/build.js';
 
 /** A running server and what it was built from. */
 export interface FeatureServer {
@@ -16,11 +17,11 @@ export interface FeatureServer {
   close(): Promise<void>;
 }
 
-/** Starts serve on 127.0.0.1:0 for `root` with flag values (defaults filled in) and optional config `headers`. */
-export async function startFeatureServer(root: string, values: OptionValues, structured: Record<string, unknown> = {}): Promise<FeatureServer> {
+/** Starts serve on 127.0.0.1:0 for `root` with flag values (defaults filled in), optional config `headers` and `--admin`'s counter. */
+export async function startFeatureServer(root: string, values: OptionValues, structured: Record<string, unknown> = {}, counter?: ResponseCounter): Promise<FeatureServer> {
   const all = withDefaults(serveOptionSpecs, { port: '0', log: 'off', ...values });
   const { staticOptions, serverOptions, features, extras } = await resolveServeOptions(all, root, structured);
-  const built = await buildServeHandler(features, { staticOptions, extras, tls: serverOptions.tls !== undefined });
+  const built = await buildServeHandler(features, { staticOptions, extras, tls: serverOptions.tls !== undefined, ...(counter ? { counter } : {}) });
   const handle = createHttpServer(serverOptions, built.handler);
   const { port } = await handle.listen();
   return {

@@ -6,7 +6,7 @@ import { parseOrHelp } from '../args.js';
 import type { CommandSpec } from '../args.js';
 import { createProcessLifecycle, unlessStopped } from '../exit.js';
 import { isLoopbackHost } from '../../http/core/host-check.js';
-import { AdminServer } from '../../admin/admin-server.js';
+import { startAdminServer } from '../../admin/start.js';
 import { collectAdminSources } from '../../admin/collect-sources.js';
 import { announceListening, warnUnauthenticatedCollector, warnUnusedListenFds } from '../output.js';
 import { processListenFds } from '../../systemd/listen-fds.js';
@@ -42,11 +42,7 @@ export async function run(argv: string[]): Promise<void> {
   announceListening('collect', info.url);
   for (const l of server.listening) announceListening(l.kind as 'syslog' | 'relp' | 'udp', l.info.url);
   warnUnusedListenFds(processListenFds().unused());
-  if (config.admin !== null) {
-    const admin = new AdminServer(config.admin, collectAdminSources(stack, () => lifecycle.stopping), createLogger('admin'));
-    lifecycle.register(admin.closable);
-    announceListening('admin', (await admin.listen()).url);
-  }
+  if (config.admin !== null) announceListening('admin', await startAdminServer(config.admin, collectAdminSources(stack, () => lifecycle.stopping), lifecycle));
   if (!isLoopbackHost(config.collector.host) && !config.collector.tls?.clientAuth) warnUnauthenticatedCollector(info.url);
   if (stdin) {
     if (process.stdin.isTTY) {

@@ -8,11 +8,9 @@ import { lanUrl, renderQr } from '../qr.js';
 import { openInBrowser } from '../open.js';
 import { createLogger } from '../../logger.js';
 import { parseAdminAddress } from '../../admin/address.js';
-import { AdminServer } from '../../admin/admin-server.js';
-import { packageVersion } from '../../version.js';
+import { serveAdminSources, startAdminServer } from '../../admin/start.js';
 import { UsageError } from '../../errors.js';
-import { healthBody } from '../../web/health.js';
-import { createMetrics, HttpStatusCounter } from '../../web/metrics.js';
+import { HttpStatusCounter } from '../../web/metrics.js';
 import { serveOptionSpecs, resolveServeOptions } from '../../http/features/options.js';
 import type { ServeExtras } from '../../http/features/options.js';
 import { createHttpServer } from '../../http/core/server.js';
@@ -67,11 +65,10 @@ export async function run(argv: string[]): Promise<void> {
     delete serverOptions.accessLogFile;
   }
   const tls = serverOptions.tls !== undefined;
-  const built = await buildServeHandler(features, { staticOptions, extras, tls });
-  // --admin counts every response by status class and body bytes (the HTTP/2 fast path is then off, as with the access log).
-  const counter = admin === null ? null : new HttpStatusCounter();
-  const handler: typeof built.handler = counter === null ? built.handler : (req, res) => (counter.track(res), built.handler(req, res));
-  const handle = createHttpServer(serverOptions, handler);
+  // --admin counts every response by status and body bytes; the builder puts the counter in front of every layer.
+  const counter = admin === null ? undefined : new HttpStatusCounter();
+  const built = await buildServeHandler(features, { staticOptions, extras, tls, ...(counter ? { counter } : {}) });
+  const handle = createHttpServer(serverOptions, built.handler);
   built.upgrades(handle.server);
   const { url, port } = await handle.listen();
   const lifecycle = createProcessLifecycle();
@@ -92,14 +89,7 @@ export async function run(argv: string[]): Promise<void> {
   if (worker) return announceWorkerListening(url);
   if (tlsAuto !== undefined) printCertificate(tlsAuto);
   announceListening(tls ? 'https' : 'http', url);
-  if (admin !== null && counter !== null) {
-    const startedAt = Date.now();
-    const version = packageVersion();
-    const health = () => healthBody({ version, startedAt, stopping: () => lifecycle.stopping });
-    const server = new AdminServer(admin, { metrics: createMetrics({ http: counter }), health }, createLogger('admin'));
-    lifecycle.register(server.closable);
-    announceListening('admin', (await server.listen()).url);
-  }
+  if (admin !== null && counter !== undefined) announceListening('admin', await startAdminServer(admin, serveAdminSources(counter, () => lifecycle.stopping), lifecycle));
   announceExtras(extras, tls, serverOptions.host, port);
 }
 

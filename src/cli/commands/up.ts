@@ -9,9 +9,8 @@ import { boolOption, intOption, parseOrHelp, stringOption } from '../args.js';
 import type { CommandSpec, OptionSpec } from '../args.js';
 import { createProcessLifecycle, unlessStopped } from '../exit.js';
 import { announceListening, warnUnauthenticatedCollector, warnUnusedListenFds } from '../output.js';
-import { AdminServer } from '../../admin/admin-server.js';
+import { startAdminServer } from '../../admin/start.js';
 import { packageVersion } from '../../version.js';
-import { createLogger } from '../../logger.js';
 import { processListenFds } from '../../systemd/listen-fds.js';
 import { announceExtras } from './serve.js';
 
@@ -141,9 +140,7 @@ export async function run(argv: string[]): Promise<void> {
   warnUnusedListenFds(processListenFds().unused());
   if (config.admin !== null) {
     // The same registry and health as /_muxd/metrics and /_muxd/health, on a port of its own (no token, no auth).
-    const admin = new AdminServer(config.admin, { metrics: app.metrics, health: app.health }, createLogger('admin'));
-    lifecycle.register(admin.closable);
-    announceListening('admin', (await admin.listen()).url);
+    announceListening('admin', await startAdminServer(config.admin, { metrics: app.metrics, health: app.health }, lifecycle));
   }
   if (process.stdout.isTTY) {
     // The token goes in the fragment: browsers never send it, so it reaches no log; the page then drops it from the bar.

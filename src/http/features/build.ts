@@ -10,7 +10,7 @@ import { composeLayers } from '../core/layers.js';
 import type { FinalHandler, Layer } from '../core/layers.js';
 import { sendErrorPage } from '../core/respond.js';
 import { ErrorCode } from '../../errors.js';
-import type { Handler } from '../core/types.js';
+import type { Handler, Res } from '../core/types.js';
 import { createStaticHandler } from '../static/static-handler.js';
 import type { StaticOptions } from '../static/static-handler.js';
 import { authLayer } from './auth.js';
@@ -22,9 +22,15 @@ import { uploadLayer } from './upload.js';
 
 /**
  * The order of serve's layers, written once. The host check and the access log sit in the server core in front of
- * all of them. `app` is the caller's own routes (`up`'s `/_muxd/`), so the live page keeps them ahead of the proxy.
+ * all of them. `count` is `--admin`'s response counter, so every answer counts (a 401 included). `app` is the
+ * caller's own routes (`up`'s `/_muxd/`), so the live page keeps them ahead of the proxy.
  */
-export const LAYER_ORDER = ['auth', 'live-reload', 'app', 'proxy', 'upload', 'headers', 'files'] as const;
+export const LAYER_ORDER = ['count', 'auth', 'live-reload', 'app', 'proxy', 'upload', 'headers', 'files'] as const;
+
+/** Counts responses (`--admin`'s HttpStatusCounter): `track` is called once per request, before any layer answers. */
+export interface ResponseCounter {
+  track(res: Res): void;
+}
 
 /** What the builder takes besides the validated features. */
 export interface ServeBuildExtras {
@@ -40,6 +46,8 @@ export interface ServeBuildExtras {
   deny?: (realPath: string) => boolean;
   /** Where live reload reports watcher failures (default: stderr). */
   log?: LogFn;
+  /** `serve --admin`: counts every response, in front of every layer. */
+  counter?: ResponseCounter;
 }
 
 /** The built handler, the hook that routes the server's upgrade requests, and the components to stop at shutdown. */
@@ -70,7 +78,9 @@ export async function buildServeHandler(features: ServeFeatures, o: ServeBuildEx
   const liveReload = extras.watch && staticOptions !== null ? await createLiveReload({ root: staticOptions.root, ...(o.log ? { log: o.log } : {}) }) : null;
   const proxy = extras.proxy !== null ? createProxy({ ...extras.proxy, tls: o.tls }) : null;
   try {
+    const counter = o.counter;
     const byName: Record<(typeof LAYER_ORDER)[number], Layer | null> = {
+      count: counter === undefined ? null : (_req, res, next) => (counter.track(res), next()),
       auth: features.auth === null ? null : authLayer(features.auth),
       'live-reload': liveReload?.layer ?? null,
       app: o.app ?? null,
