@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
 import { once } from 'node:events';
-import { copyFile, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, rename, watch, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import tls from 'node:tls';
 import { cliPath, tempDir } from '../helpers/collect.js';
@@ -83,4 +83,35 @@ test('serve SIGHUP: a swapped certificate for new handshakes, a kept-alive conne
   assert.match(now, /"GET \/index\.html HTTP\/1\.1" 200 5/, 'lines after SIGHUP go to the new file');
   assert.doesNotMatch(now, /"GET \/ HTTP/);
   assert.doesNotMatch(out, /GET \//, 'the access log is not on stdout');
+});
+
+test('serve --workers SIGHUP: the primary, which writes every worker\'s lines, reopens --access-log by the same routine and says so', { timeout: 60_000 }, async (t) => {
+  const tmp = await tempDir();
+  t.after(() => tmp.cleanup());
+  const site = path.join(tmp.dir, 'site');
+  await mkdir(site);
+  await writeFile(path.join(site, 'index.html'), 'hello');
+  const accessLog = path.join(tmp.dir, 'access.log');
+  const child = spawn(process.execPath, [cliPath, 'serve', site, '--port', '0', '--workers', '2', '--access-log', accessLog], { stdio: ['ignore', 'pipe', 'pipe'] });
+  t.after(() => child.kill('SIGKILL'));
+  let out = '';
+  let err = '';
+  child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+  child.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
+  while (!/^listening http /m.test(out)) await once(child.stdout, 'data');
+  const base = /^listening http (\S+)$/m.exec(out)![1]!;
+  // The line reaches the file through the primary; wait for it (file change events, queued from before the request).
+  const changes = watch(accessLog);
+  assert.equal((await fetch(`${base}/`)).status, 200);
+  for await (const _ of changes) if (/"GET \/ HTTP\/1\.1" 200 5/.test(await readFile(accessLog, 'utf8'))) break;
+  await rename(accessLog, `${accessLog}.1`);
+  child.kill('SIGHUP');
+  while (!/muxd serve: reopened the access log/.test(err)) await once(child.stderr, 'data');
+  assert.equal((await fetch(`${base}/index.html`)).status, 200);
+  child.kill('SIGTERM');
+  assert.equal(((await once(child, 'exit')) as [number])[0], 0, err);
+  assert.match(await readFile(`${accessLog}.1`, 'utf8'), /"GET \/ HTTP\/1\.1" 200 5/);
+  const now = await readFile(accessLog, 'utf8');
+  assert.match(now, /"GET \/index\.html HTTP\/1\.1" 200 5/, 'lines after SIGHUP go to the new file');
+  assert.doesNotMatch(now, /"GET \/ HTTP/);
 });

@@ -15,6 +15,7 @@ import { serveOptionSpecs, resolveServeOptions } from '../../http/features/optio
 import type { ServeExtras } from '../../http/features/options.js';
 import { createHttpServer } from '../../http/core/server.js';
 import { ReopenableLogFile } from '../../http/core/log-file.js';
+import { accessLogFileClosable } from '../../http/core/access-log-file.js';
 import { buildServeHandler } from '../../http/features/build.js';
 import { WorkerPool, announceWorkerListening, flushToPrimary, onShutdownRequest, parseWorkers, primaryLogStream } from '../../http/features/workers.js';
 
@@ -114,13 +115,7 @@ async function runPrimary(values: Parameters<typeof resolveServeOptions>[0], dir
   const lifecycle = createProcessLifecycle();
   // --access-log FILE: the primary writes the workers' lines, so it owns the file (and reopens it on SIGHUP).
   const logFile = serverOptions.accessLogFile !== undefined && serverOptions.log !== 'off' ? new ReopenableLogFile(serverOptions.accessLogFile) : null;
-  if (logFile !== null) {
-    lifecycle.register({
-      name: 'access-log',
-      reload: () => logFile.reopen(),
-      close: () => new Promise<void>((resolve) => logFile.end(() => resolve())),
-    });
-  }
+  if (logFile !== null) lifecycle.register(accessLogFileClosable(logFile, createLogger('serve')));
   const pool = new WorkerPool({ count, log: createLogger('serve'), logOutput: logFile ?? process.stdout });
   lifecycle.register(pool.closable());
   let url: string;

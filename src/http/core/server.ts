@@ -8,6 +8,7 @@ import { HostNotAllowedError, IoError } from '../../errors.js';
 import type { Closable } from '../../lifecycle.js';
 import { createAccessLog } from './access-log.js';
 import { ReopenableLogFile } from './log-file.js';
+import { accessLogFileControl } from './access-log-file.js';
 import { readFileSync } from 'node:fs';
 import tlsModule from 'node:tls';
 import { createLogger } from '../../logger.js';
@@ -138,11 +139,12 @@ export function createHttpServer(opts: HttpServerOptions, handler: Handler): Htt
  */
 function withReload(closable: Closable, server: object, tls: HttpServerOptions['tls'], logFile: ReopenableLogFile | null, accessLog: AccessLog | null): Closable {
   const log = createLogger(closable.name);
+  const logControl = logFile === null ? null : accessLogFileControl(logFile, log, () => accessLog?.flush());
   return {
     ...closable,
     close: async () => {
       await closable.close?.();
-      if (logFile !== null) await new Promise<void>((resolve) => logFile.end(() => resolve()));
+      await logControl?.close();
     },
     reload: () => {
       const secure = server as { setSecureContext?: (o: tlsModule.SecureContextOptions) => void };
@@ -156,12 +158,7 @@ function withReload(closable: Closable, server: object, tls: HttpServerOptions['
           log(`kept the old TLS certificate: ${(err as Error).message}`, 'warn');
         }
       }
-      if (logFile !== null) {
-        // Lines of requests answered before the signal belong in the file logrotate just moved.
-        accessLog?.flush();
-        logFile.reopen();
-        log(`reopened the access log ${logFile.path}`);
-      }
+      logControl?.reload();
     },
   };
 }
