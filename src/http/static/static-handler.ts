@@ -49,7 +49,13 @@ export interface StaticOptions {
   deny?: (realPath: string) => boolean;
   /**
    * Live reload (`--watch`): HTML files and listings get its script (`inject`), and every cached stat is dropped
-   * on a change (`onChange`), so the reload that follows sees the new file at once.
+   * on a change (`onChange`), so the reload that follows sees the new file at once. This is live reload's only way
+   * into the static handler (its routes are its layer), and deliberately not an `onSend` hook (core/phases.ts): the
+   * script changes the representation, not the head. The handler derives the ETag, Content-Length, 304s, ranges and
+   * compressed variants from the bytes it serves; a hook after it would meet 304s that carry no body and no type
+   * (a browser holding the plain page would keep it, script-less), gzip/br variants to inflate, and ranges of the
+   * plain bytes. Injected once when the file is cached, the copy has its own ETag (`-lr`), no ranges and no
+   * compression, and costs nothing per request.
    */
   liveReload?: { inject(html: Buffer): Buffer; onChange(listener: () => void): void };
   /** Uploads are on (`--upload`): HTML listings carry the upload form and drop zone, and files are sandboxed ({@link UPLOAD_SANDBOX_CSP}). */
