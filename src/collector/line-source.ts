@@ -1,6 +1,7 @@
 // The one ingest path for byte streams: decoder → queue under caps (checked per line) → ordered replies, with pause reasons and held input.
 import { ErrorCode, MessageTooLongError } from '../errors.js';
 import { LineDecoder } from '../protocol/line-decoder.js';
+import type { FrameDecoder } from '../protocol/framing.js';
 import type { FrameSink } from '../protocol/octet-decoder.js';
 import { ReplyEncoder } from '../protocol/replies.js';
 import type { Ingest } from './ingest.js';
@@ -29,17 +30,6 @@ export interface LineInput {
    * and close once what was read is journaled and answered.
    */
   abort?(reason: string): void;
-}
-
-/**
- * A framing decoder. `push` returns how many bytes it consumed: it stops early when the sink returns
- * false, and the rest of the chunk is fed again later. LineDecoder is one; octet-counted syslog and RELP
- * frames fit the same shape.
- */
-export interface FrameDecoder {
-  push(chunk: Buffer, sink: FrameSink): number;
-  /** End of input: the bytes of an unfinished frame (journaled as partial), or null. */
-  end(sink: FrameSink): Buffer | null;
 }
 
 /** Per-source settings taken from the collector options. */

@@ -4,7 +4,7 @@ import type { LineSink } from '../protocol/line-decoder.js';
 import { nextTxnr, RelpFrameDecoder } from '../protocol/relp-frame.js';
 import type { RelpFrameSink } from '../protocol/relp-frame.js';
 import { openResponse, RelpReplyEncoder } from '../protocol/relp-replies.js';
-import type { FrameDecoder } from './line-source.js';
+import type { FrameDecoder } from '../protocol/framing.js';
 
 /** The frame cap for `open` and `close`, whose data is not a message (offers are a few dozen bytes). */
 const MIN_FRAME_DATA = 4096;

@@ -3,12 +3,12 @@ import { ErrorCode, IdleTimeoutError } from '../errors.js';
 import type { MessageTooLongError, RelpFrameError } from '../errors.js';
 import type { LogLevelValue } from '../logger.js';
 import { Framing } from '../protocol/framing.js';
-import type { FramingValue } from '../protocol/framing.js';
+import type { FrameDecoder, FramingValue } from '../protocol/framing.js';
 import { createFrameDecoder } from '../protocol/framing.js';
 import { Delimiters } from '../protocol/line-decoder.js';
 import { closeResponse, errorResponse, SERVER_CLOSE } from '../protocol/relp-replies.js';
 import { errorLine, ReplyEncoder } from '../protocol/replies.js';
-import type { FrameDecoder, ReplyWriter } from './line-source.js';
+import type { ReplyWriter } from './line-source.js';
 import { RelpSession } from './relp-session.js';
 
 /** What a connection may say besides the per-message answers: its last words in each way it can end. */

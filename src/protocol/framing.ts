@@ -9,9 +9,14 @@ export const Framing = { AUTO: 'auto', LF: 'lf', OCTET: 'octet' } as const;
 /** `auto`, `lf` or `octet`. */
 export type FramingValue = (typeof Framing)[keyof typeof Framing];
 
-/** A byte-stream framing decoder, as LineSource drives it (LineDecoder and OctetDecoder are two). */
-export interface StreamDecoder {
+/**
+ * The one stream-decoder interface: a byte-stream framing decoder, as the collector's LineSource drives it.
+ * `push` returns how many bytes it consumed: it stops early when the sink returns false, and the rest of the chunk
+ * is fed again later. LineDecoder, OctetDecoder and {@link AutoFrameDecoder} are three; a RELP session is another.
+ */
+export interface FrameDecoder {
   push(chunk: Buffer, sink: FrameSink): number;
+  /** End of input: the bytes of an unfinished frame (journaled as partial), or null. */
   end(sink: FrameSink): Buffer | null;
 }
 
@@ -41,8 +46,8 @@ export function detectFraming(prefix: Uint8Array): 'lf' | 'octet' | null {
  * Decides the framing from a connection's first bytes, then hands everything (those bytes included) to the
  * chosen decoder. Until then it holds at most {@link MAX_PREFIX} bytes, copied.
  */
-export class AutoFrameDecoder implements StreamDecoder {
-  private inner: StreamDecoder | null = null;
+export class AutoFrameDecoder implements FrameDecoder {
+  private inner: FrameDecoder | null = null;
   /** Bytes from earlier chunks that the decision waited for; fed to the inner decoder first. */
   private pending: Buffer = Buffer.alloc(0);
 
@@ -56,7 +61,7 @@ export class AutoFrameDecoder implements StreamDecoder {
     private readonly onDecide?: (framing: 'lf' | 'octet') => void,
   ) {}
 
-  private decide(kind: 'lf' | 'octet'): StreamDecoder {
+  private decide(kind: 'lf' | 'octet'): FrameDecoder {
     const inner = kind === Framing.OCTET ? new OctetDecoder(this.maxMessageBytes) : new LineDecoder(this.maxMessageBytes, this.delimiters);
     this.inner = inner;
     this.onDecide?.(kind);
@@ -69,7 +74,7 @@ export class AutoFrameDecoder implements StreamDecoder {
     return this.inner instanceof OctetDecoder ? Framing.OCTET : Framing.LF;
   }
 
-  /** {@inheritDoc StreamDecoder.push} */
+  /** {@inheritDoc FrameDecoder.push} */
   push(chunk: Buffer, sink: FrameSink): number {
     let inner = this.inner;
     if (inner === null) {
@@ -90,7 +95,7 @@ export class AutoFrameDecoder implements StreamDecoder {
     return inner.push(chunk, sink);
   }
 
-  /** {@inheritDoc StreamDecoder.end} */
+  /** {@inheritDoc FrameDecoder.end} */
   end(sink: FrameSink): Buffer | null {
     let inner = this.inner;
     if (inner === null) {
@@ -116,7 +121,7 @@ export function createFrameDecoder(
   maxMessageBytes: number,
   delimiters: DelimitersValue = Delimiters.LF,
   onDecide?: (framing: 'lf' | 'octet') => void,
-): StreamDecoder {
+): FrameDecoder {
   if (framing === Framing.AUTO) return new AutoFrameDecoder(maxMessageBytes, delimiters, onDecide);
   onDecide?.(framing);
   return framing === Framing.OCTET ? new OctetDecoder(maxMessageBytes) : new LineDecoder(maxMessageBytes, delimiters);

@@ -4,12 +4,12 @@ import assert from 'node:assert/strict';
 import { OctetDecoder } from '../../src/protocol/octet-decoder.js';
 import type { FrameSink } from '../../src/protocol/octet-decoder.js';
 import { AutoFrameDecoder, createFrameDecoder, detectFraming, Framing } from '../../src/protocol/framing.js';
-import type { StreamDecoder } from '../../src/protocol/framing.js';
+import type { FrameDecoder } from '../../src/protocol/framing.js';
 
 type Event = { line: string } | { tooLong: number } | { bad: string } | { partial: string };
 
 /** Decodes `input` cut at `splits`, overwriting every chunk after push() to prove no view into it is kept. */
-function decode(make: () => StreamDecoder, input: Buffer, splits: number[], useSpan: boolean): Event[] {
+function decode(make: () => FrameDecoder, input: Buffer, splits: number[], useSpan: boolean): Event[] {
   const d = make();
   const out: Event[] = [];
   const sink: FrameSink = {
@@ -37,7 +37,7 @@ function decode(make: () => StreamDecoder, input: Buffer, splits: number[], useS
   return out;
 }
 
-function everySplit(make: () => StreamDecoder, input: Buffer, want: Event[]): void {
+function everySplit(make: () => FrameDecoder, input: Buffer, want: Event[]): void {
   for (const useSpan of [false, true]) {
     assert.deepEqual(decode(make, input, [], useSpan), want, 'whole');
     const bytewise = Array.from({ length: input.length }, (_, i) => i);
