@@ -5,6 +5,8 @@ import type net from 'node:net';
 import { createHostAllowList, hostGuard } from '../http/core/host-check.js';
 import type { Closable } from '../lifecycle.js';
 import type { LogFn } from '../logger.js';
+import { HostNotAllowedError, MethodNotAllowedError, NotFoundError } from '../errors.js';
+import { sendJson, sendJsonError } from '../http/core/json-reply.js';
 import { healthHttpStatus } from '../web/health.js';
 import type { HealthReport } from '../web/health.js';
 import type { Metrics } from '../web/metrics.js';
@@ -62,22 +64,19 @@ export class AdminServer {
       res.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(body), 'cache-control': 'no-store' });
       res.end(req.method === 'HEAD' ? undefined : body);
     };
-    if (!this.hostAllowed(req.headers.host)) return send(403, 'application/json', '{"error":{"code":"ERR_HOST_NOT_ALLOWED","message":"this Host is not allowed"}}\n');
+    if (!this.hostAllowed(req.headers.host)) return sendJsonError(res, new HostNotAllowedError(), { message: 'this Host is not allowed' });
     const path = (req.url ?? '/').split('?')[0];
-    if (path !== '/metrics' && path !== '/health') return send(404, 'application/json', '{"error":{"code":"ERR_NOT_FOUND","message":"not found: try /metrics or /health"}}\n');
-    if (req.method !== 'GET' && req.method !== 'HEAD') {
-      res.setHeader('allow', 'GET, HEAD');
-      return send(405, 'application/json', '{"error":{"code":"ERR_METHOD_NOT_ALLOWED","message":"only GET and HEAD"}}\n');
-    }
+    if (path !== '/metrics' && path !== '/health') return sendJsonError(res, new NotFoundError('not found: try /metrics or /health'));
+    if (req.method !== 'GET' && req.method !== 'HEAD') return sendJsonError(res, new MethodNotAllowedError('GET, HEAD'), { message: 'only GET and HEAD', headers: { Allow: 'GET, HEAD' } });
     if (path === '/health') {
       const report = this.sources.health();
-      return send(healthHttpStatus(report), 'application/json', `${JSON.stringify(report)}\n`);
+      return sendJson(res, healthHttpStatus(report), report);
     }
     this.sources.metrics.render().then(
       ({ contentType, body }) => send(200, contentType, body),
       (err: unknown) => {
         this.log(`metrics failed: ${String(err)}`, 'error');
-        if (!res.headersSent) send(500, 'application/json', '{"error":{"code":"ERR_INTERNAL","message":"metrics failed"}}\n');
+        sendJsonError(res, err, { message: 'metrics failed' });
       },
     );
   }

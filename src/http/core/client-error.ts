@@ -1,6 +1,6 @@
 // Answers what node:http refuses before any handler runs (408, 431, 400) with muxd's JSON error body, then closes.
 import type { Socket } from 'node:net';
-import { ErrorCode, HeadersTooLargeError, RequestTimeoutError, httpStatusOf } from '../../errors.js';
+import { ErrorCode, defaultMessageOf, httpStatusOf } from '../../errors.js';
 import type { ErrorCodeValue } from '../../errors.js';
 import { lingerSocket } from './lingering-close.js';
 import { REASONS } from './respond.js';
@@ -19,9 +19,8 @@ export function clientErrorCode(errCode: string | undefined): ErrorCodeValue {
   }
 }
 
+/** Where the parser's refusal says more than the code's default message (src/errors.ts ERROR_TABLE). */
 const MESSAGES: Partial<Record<ErrorCodeValue, string>> = {
-  [ErrorCode.HEADERS_TOO_LARGE]: new HeadersTooLargeError().message,
-  [ErrorCode.REQUEST_TIMEOUT]: new RequestTimeoutError().message,
   [ErrorCode.PAYLOAD_TOO_LARGE]: 'chunk extensions too large',
   [ErrorCode.BAD_REQUEST]: 'malformed HTTP request',
 };
@@ -33,7 +32,7 @@ export function clientErrorResponse(code: ErrorCodeValue): Buffer {
   let bytes = responses.get(code);
   if (bytes === undefined) {
     const status = httpStatusOf(code);
-    const body = JSON.stringify({ error: { code, message: MESSAGES[code] ?? 'bad request' } });
+    const body = JSON.stringify({ error: { code, message: MESSAGES[code] ?? defaultMessageOf(code) } });
     bytes = Buffer.from(
       `HTTP/1.1 ${status} ${REASONS[status] ?? 'Error'}\r\n` +
         'Content-Type: application/json; charset=utf-8\r\n' +
