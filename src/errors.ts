@@ -129,20 +129,6 @@ export class MethodNotAllowedError extends MuxdError {
   }
 }
 
-/** Headers or body did not arrive within the request timeouts. HTTP 408. */
-export class RequestTimeoutError extends MuxdError {
-  constructor() {
-    super(ErrorCode.REQUEST_TIMEOUT);
-  }
-}
-
-/** Request headers larger than `--max-header-size`. HTTP 431. */
-export class HeadersTooLargeError extends MuxdError {
-  constructor() {
-    super(ErrorCode.HEADERS_TOO_LARGE);
-  }
-}
-
 /** A request body larger than the endpoint accepts. HTTP 413. */
 export class PayloadTooLargeError extends MuxdError {
   constructor(limit: number) {

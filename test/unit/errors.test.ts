@@ -59,7 +59,7 @@ test('one table per code (issue 15): every code has a default message in ERROR_T
   }
   const bare: errors.MuxdError[] = [
     new errors.BusyError(), new errors.BadPathError(), new errors.NotFoundError(), new errors.MethodNotAllowedError('GET'),
-    new errors.RequestTimeoutError(), new errors.HeadersTooLargeError(), new errors.UnsupportedMediaTypeError(),
+    new errors.UnsupportedMediaTypeError(),
     new errors.BadRequestError(), new errors.UnauthorizedError(), new errors.FileExistsError(), new errors.ForbiddenOriginError(),
     new errors.HostNotAllowedError(), new errors.ConnectionClosedError(), new errors.ConnectFailedError(),
     new errors.BadGatewayError(), new errors.GatewayTimeoutError(), new errors.SinkUnavailableError(),
