@@ -5,6 +5,7 @@ import { readFile } from 'node:fs/promises';
 import http2 from 'node:http2';
 import { once } from 'node:events';
 import zlib from 'node:zlib';
+import { Writable } from 'node:stream';
 import { makeDocroot, startServer } from '../helpers/http-fixtures.js';
 import type { Docroot, TestServer } from '../helpers/http-fixtures.js';
 import { createHostAllowList } from '../../src/http/core/host-check.js';
@@ -37,6 +38,18 @@ async function h2get(session: http2.ClientHttp2Session, path: string, headers: R
 function withoutDate(h: http2.IncomingHttpHeaders): Record<string, unknown> {
   const { date: _date, ...rest } = h;
   return rest;
+}
+
+/** Starts a logged HTTP/2 server on the fixtures; `lines` fills as the access log flushes. */
+async function loggedServer(log: 'common' | 'combined' | 'json'): Promise<{ srv: TestServer; lines: string[] }> {
+  const lines: string[] = [];
+  const logStream = new Writable({
+    write(chunk: Buffer, _enc, cb) {
+      lines.push(...chunk.toString().split('\n').filter(Boolean));
+      cb();
+    },
+  });
+  return { srv: await startServer({ root: root.dir }, { tls: { cert: ca, key }, log, logStream }), lines };
 }
 
 before(async () => {
@@ -166,15 +179,7 @@ test('session settings follow nginx: 128 concurrent streams, a 64 KiB initial wi
 });
 
 test('with the access log on, HTTP/2 requests are logged with status and size (cached small files and big files alike)', async () => {
-  const lines: string[] = [];
-  const { Writable } = await import('node:stream');
-  const logStream = new Writable({
-    write(chunk: Buffer, _enc, cb) {
-      lines.push(...chunk.toString().split('\n').filter(Boolean));
-      cb();
-    },
-  });
-  const logged = await startServer({ root: root.dir }, { tls: { cert: ca, key }, log: 'common', logStream });
+  const { srv: logged, lines } = await loggedServer('common');
   const session = http2.connect(logged.url, { ca, servername: 'localhost' });
   session.on('error', () => {});
   try {
@@ -191,19 +196,6 @@ test('with the access log on, HTTP/2 requests are logged with status and size (c
   assert.ok(lines.some((l) => l.endsWith('"GET /big.bin HTTP/2.0" 206 100')), lines.join('\n'));
   assert.ok(lines.some((l) => l.endsWith(`"GET /big.bin HTTP/2.0" 200 ${root.files['big.bin']!.length}`)), lines.join('\n'));
 });
-
-/** Starts a logged HTTP/2 server on the fixtures; `lines` fills as the access log flushes. */
-async function loggedServer(log: 'common' | 'combined' | 'json'): Promise<{ srv: TestServer; lines: string[] }> {
-  const lines: string[] = [];
-  const { Writable } = await import('node:stream');
-  const logStream = new Writable({
-    write(chunk: Buffer, _enc, cb) {
-      lines.push(...chunk.toString().split('\n').filter(Boolean));
-      cb();
-    },
-  });
-  return { srv: await startServer({ root: root.dir }, { tls: { cert: ca, key }, log, logStream }), lines };
-}
 
 test('issue 18: with the access log on, cached files are still served by the fast path, and logged with their status and bytes', async () => {
   const { srv: logged, lines } = await loggedServer('common');

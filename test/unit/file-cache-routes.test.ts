@@ -41,14 +41,23 @@ function heldCheck(): { check: Check; calls: string[]; release(v: { real: string
   };
 }
 
-test('a remembered target is trusted for the TTL, checked once in the background past half of it, then needs the full path', async (t) => {
+/** A clock at a fixed time (ticked by the test), a folder with one file, a cache whose checks the test releases, and the file's entry. */
+async function setup(t: { after(fn: () => unknown): void }, name: string, body: string) {
   mock.timers.enable({ apis: ['Date'], now: 1_000_000 });
   t.after(() => mock.timers.reset());
   const f = await fixture(t);
-  const a = await f.file('a.txt', 'hello\n');
+  const file = await f.file(name, body);
   const held = heldCheck();
   const cache = cacheWith(held.check);
-  const entry = await cache.open(a.abs, a.st);
+  const entry = await cache.open(file.abs, file.st);
+  return { dir: f.dir, file, held, cache, entry };
+}
+
+/** Lets settled promise callbacks (a released check) run. */
+const settle = (): Promise<void> => new Promise((r) => setImmediate(r));
+
+test('a remembered target is trusted for the TTL, checked once in the background past half of it, then needs the full path', async (t) => {
+  const { file: a, held, cache, entry } = await setup(t, 'a.txt', 'hello\n');
   assert.equal(cache.route('/a.txt'), null, 'nothing is routed before it answered once');
   cache.remember('/a.txt', entry, a.abs);
   assert.equal(cache.route('/a.txt'), entry);
@@ -60,7 +69,7 @@ test('a remembered target is trusted for the TTL, checked once in the background
   assert.equal(cache.route('/a.txt'), entry);
   assert.deepEqual(held.calls, [a.abs], 'one check, however many requests');
   held.release({ real: a.abs, st: a.st });
-  await new Promise((r) => setImmediate(r));
+  await settle();
   mock.timers.tick(900);
   assert.equal(cache.route('/a.txt'), entry, 'the check confirmed the file: trusted for another TTL');
   mock.timers.tick(1000);
@@ -68,60 +77,42 @@ test('a remembered target is trusted for the TTL, checked once in the background
 });
 
 test('a check that finds another file, or none, drops the route', async (t) => {
-  mock.timers.enable({ apis: ['Date'], now: 1_000_000 });
-  t.after(() => mock.timers.reset());
-  const f = await fixture(t);
-  const a = await f.file('a.txt', 'hello\n');
-  const held = heldCheck();
-  const cache = cacheWith(held.check);
-  const entry = await cache.open(a.abs, a.st);
+  const { dir, file: a, held, cache, entry } = await setup(t, 'a.txt', 'hello\n');
   cache.remember('/a.txt', entry, a.abs);
-  cache.remember('/b', entry, path.join(f.dir, 'b'));
+  cache.remember('/b', entry, path.join(dir, 'b'));
   mock.timers.tick(600);
   cache.route('/a.txt');
   cache.route('/b');
   await utimes(a.abs, new Date(), new Date(Date.now() + 5000));
   held.release({ real: a.abs, st: await stat(a.abs) });
   held.release(null);
-  await new Promise((r) => setImmediate(r));
+  await settle();
   assert.equal(cache.route('/a.txt'), null, 'changed mtime');
   assert.equal(cache.route('/b'), null, 'no longer servable');
 });
 
 test('expireAll wins over a check that was already under way (live reload saw a change meanwhile)', async (t) => {
-  mock.timers.enable({ apis: ['Date'], now: 1_000_000 });
-  t.after(() => mock.timers.reset());
-  const f = await fixture(t);
-  const a = await f.file('a.html', '<p>a</p>');
-  const held = heldCheck();
-  const cache = cacheWith(held.check);
-  const entry = await cache.open(a.abs, a.st);
+  const { file: a, held, cache, entry } = await setup(t, 'a.html', '<p>a</p>');
   cache.remember('/a.html', entry, a.abs);
   mock.timers.tick(600);
   assert.equal(cache.route('/a.html'), entry);
   cache.expireAll();
   assert.equal(cache.route('/a.html'), null, 'stale at once');
   held.release({ real: a.abs, st: a.st });
-  await new Promise((r) => setImmediate(r));
+  await settle();
   assert.equal(cache.route('/a.html'), null, 'the older check does not make it fresh again');
   cache.remember('/a.html', entry, a.abs);
   assert.equal(cache.route('/a.html'), entry, 'answered again by the full path: routed again');
 });
 
 test('regression: two targets of one file are confirmed each on its own, so a hot target does not keep a changed symlink fresh', async (t) => {
-  mock.timers.enable({ apis: ['Date'], now: 1_000_000 });
-  t.after(() => mock.timers.reset());
-  const f = await fixture(t);
-  const a = await f.file('real.html', '<p>real</p>');
-  const held = heldCheck();
-  const cache = cacheWith(held.check);
-  const entry = await cache.open(a.abs, a.st);
+  const { dir, file: a, held, cache, entry } = await setup(t, 'real.html', '<p>real</p>');
   cache.remember('/real.html', entry, a.abs);
-  cache.remember('/link.html', entry, path.join(f.dir, 'link.html'));
+  cache.remember('/link.html', entry, path.join(dir, 'link.html'));
   mock.timers.tick(600);
   cache.route('/real.html');
   held.release({ real: a.abs, st: a.st });
-  await new Promise((r) => setImmediate(r));
+  await settle();
   mock.timers.tick(450);
   assert.equal(cache.route('/real.html'), entry, 'confirmed');
   assert.equal(cache.route('/link.html'), null, 'never confirmed itself: past its TTL');
