@@ -1,10 +1,10 @@
 // Finds the records a query matches across a journal's whole file set, by seq cursor in either direction: big reads searched for byte needles, only candidate lines parsed.
 import type { FileHandle } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
-import { setImmediate as nextTurn } from 'node:timers/promises';
 import { IoError } from '../errors.js';
 import { gunzipChunks, listJournalSet } from './file-set.js';
 import { needleLines } from './needle-lines.js';
+import { searchPacer } from './search-pacer.js';
 import { lineMayMatch, matchLine, queryNeedles } from './query.js';
 import type { Query } from './query.js';
 import { lineSeq } from './scan.js';
@@ -68,7 +68,8 @@ interface Cursor {
  * Searches every journal file, plain or gzip, in seq order, yielding a slice per read (and more often when many
  * lines match) so that a caller can stop at any budget and resume with the last `cursor`. Plain files are read in
  * big chunks searched natively for the query's byte needles ({@link queryNeedles}); only the lines around a hit are
- * parsed and confirmed by the shared matcher. The scan gives the event loop a turn at least every {@link SLICE_MS}.
+ * parsed and confirmed by the shared matcher. The scan gives the event loop a turn at least every {@link SLICE_MS},
+ * through the process's {@link searchPacer}, which slows searches down while other work keeps the loop busy.
  */
 export async function* searchJournal(o: SearchOptions): AsyncGenerator<SearchSlice> {
   const c: Cursor = { after: o.after ?? 0, before: o.before ?? Number.MAX_SAFE_INTEGER, done: false };
@@ -151,10 +152,11 @@ async function* examine(data: Buffer, start: number, end: number, c: Cursor, o: 
     if (rec !== null) matches.push({ seq, json: recordJson(line) });
     if (performance.now() - t0 > SLICE_MS) {
       moveCursor(c, desc, cursor);
+      const spent = performance.now() - t0;
       yield { matches, cursor, bytes, records: records(cursor) };
       bytes = 0;
       matches = [];
-      await nextTurn();
+      await searchPacer.pace(spent);
       t0 = performance.now();
     }
   }
@@ -164,7 +166,9 @@ async function* examine(data: Buffer, start: number, end: number, c: Cursor, o: 
     else if (desc ? edge < c.before : edge > c.after) cursor = edge;
   }
   if (cursor !== null) moveCursor(c, desc, cursor);
+  const spent = performance.now() - t0;
   yield { matches, cursor, bytes, records: cursor === null ? 0 : records(cursor) };
+  await searchPacer.pace(spent);
 }
 
 function moveCursor(c: Cursor, desc: boolean, seq: number): void {
@@ -286,6 +290,6 @@ async function* gzipDesc(fh: FileHandle, c: Cursor, o: SearchOptions): AsyncGene
     yield { matches, cursor, bytes, records };
     bytes = 0;
     if (c.done) return;
-    await nextTurn();
+    await searchPacer.pace(0);
   }
 }
