@@ -8,7 +8,7 @@ import { searchPacer } from './search-pacer.js';
 import { lineMayMatch, matchLine, queryNeedles } from './query.js';
 import type { Query } from './query.js';
 import { lineSeq } from './scan.js';
-import { bisectSeq, DEFAULT_SLICE_BYTES, firstSeq, openChecked, recordsNewestFirst, ScanOrder, SetChanged } from './seq-scan.js';
+import { bisectSeq, DEFAULT_SLICE_BYTES, firstSeq, firstSeqOfRef, openChecked, recordsNewestFirst, ScanOrder, SetChanged } from './seq-scan.js';
 import type { ScannedRecord, ScanOrderValue } from './seq-scan.js';
 import type { JournalFileRef } from './file-set.js';
 
@@ -83,7 +83,7 @@ export async function* searchJournal(o: SearchOptions): AsyncGenerator<SearchSli
         const ref = refs[i] as JournalFileRef;
         // Oldest first, a file is skipped when the next one starts at or below the cursor.
         const next = refs[i + 1];
-        if (!desc && next !== undefined && c.after > 0 && (await firstSeqOf(next)) <= c.after + 1) continue;
+        if (!desc && next !== undefined && c.after > 0 && (await firstSeqOfRef(next)) <= c.after + 1) continue;
         const fh = await openChecked(ref);
         try {
           const first = await firstSeq(fh, ref.compressed);
@@ -107,15 +107,6 @@ export async function* searchJournal(o: SearchOptions): AsyncGenerator<SearchSli
     }
   }
   throw new IoError('journal files kept changing while searching them');
-}
-
-async function firstSeqOf(ref: JournalFileRef): Promise<number> {
-  const fh = await openChecked(ref);
-  try {
-    return await firstSeq(fh, ref.compressed);
-  } finally {
-    await fh.close();
-  }
 }
 
 /** Examines the candidate lines of one region of complete lines, yielding slices; moves the cursor as it goes. */
