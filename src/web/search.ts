@@ -100,15 +100,13 @@ export interface SearchDeps {
 }
 
 /** An AbortSignal that fires when the client goes away before the response is finished. */
-function disconnectSignal(req: Req, res: Res): AbortController {
+function disconnectSignal(res: Res): AbortController {
   const ac = new AbortController();
   const onClose = (): void => {
     if (!res.writableFinished) ac.abort();
   };
+  // The response closes when it is finished or its connection (or HTTP/2 stream) goes away; only the latter aborts.
   res.once('close', onClose);
-  req.once('close', () => {
-    if (req.destroyed && !res.writableFinished) ac.abort();
-  });
   return ac;
 }
 
@@ -140,7 +138,7 @@ export function handleSearch(req: Req, res: Res, params: URLSearchParams, deps: 
     return;
   }
   if (!deps.gate.tryEnter()) return refuse(res, deps.gate);
-  const ac = disconnectSignal(req, res);
+  const ac = disconnectSignal(res);
   const slices = deps.searcher.slices(r.query, r.order, r.after, r.before, ac.signal);
   const limits = { order: r.order, limit, budgetMs: deps.budgetMs ?? DEFAULT_SEARCH_BUDGET_MS, budgetBytes: deps.budgetBytes ?? DEFAULT_SEARCH_BUDGET_BYTES };
   collectPage(slices, limits, (r.order === ScanOrder.ASC ? r.after : r.before) ?? null)
@@ -158,7 +156,7 @@ export function handleDownload(req: Req, res: Res, params: URLSearchParams, deps
   const r = parsedOr400(res, params);
   if (r === null) return;
   if (!deps.gate.tryEnter()) return refuse(res, deps.gate);
-  const ac = disconnectSignal(req, res);
+  const ac = disconnectSignal(res);
   writeHead(res, 200, {
     'Content-Type': 'application/x-ndjson; charset=utf-8',
     'Content-Disposition': 'attachment; filename="muxd-journal.jsonl"',
