@@ -113,7 +113,7 @@ export function createWebRoutes(opts: WebRouterOptions): Layer {
         const denied = access.checkToken(req, url);
         if (denied) return sendError(res, denied);
         const deps = { ...opts.search, history };
-        if (rest === '/journal') handleSearch(req, res, params, deps);
+        if (rest === '/journal') handleSearch(res, params, deps);
         else handleDownload(req, res, params, deps);
         return;
       }

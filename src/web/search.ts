@@ -125,7 +125,7 @@ function refuse(res: Res, gate: SearchGate): void {
 }
 
 /** `GET /_muxd/journal`: the index page when unfiltered and newest first, else a budgeted search. */
-export function handleSearch(req: Req, res: Res, params: URLSearchParams, deps: SearchDeps): void {
+export function handleSearch(res: Res, params: URLSearchParams, deps: SearchDeps): void {
   const r = parsedOr400(res, params);
   if (r === null) return;
   const limit = r.limit ?? DEFAULT_SEARCH_LIMIT;
