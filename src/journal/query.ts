@@ -197,8 +197,39 @@ export function lineMayMatch(line: Buffer, needles: Buffer[] | null): boolean {
   return false;
 }
 
+const TS_KEY = Buffer.from(',"ts":"', 'latin1');
+/** `since`/`until` as ISO text, per query: comparing a line's `ts` text with them needs no parse. */
+const isoBounds = new WeakMap<Query, { since: string | null; until: string | null }>();
+
+/** A time as `toISOString()` writes it when that text sorts like the time (years 0000-9999); else null. */
+function sortableIso(t: number | undefined): string | null {
+  if (t === undefined) return null;
+  const d = new Date(t);
+  if (Number.isNaN(d.getTime())) return null;
+  const iso = d.toISOString();
+  return iso.length === 24 ? iso : null;
+}
+
+/**
+ * True when the line's `ts`, read as text where the codec writes it (right after the seq), is surely outside the
+ * query's `[since, until)`: ISO-8601 times of one shape sort as text. False when unsure (the record decides).
+ */
+function tsOutside(line: Buffer, q: Query): boolean {
+  let b = isoBounds.get(q);
+  if (b === undefined) {
+    b = { since: sortableIso(q.since), until: sortableIso(q.until) };
+    isoBounds.set(q, b);
+  }
+  if (b.since === null && b.until === null) return false;
+  const i = line.indexOf(TS_KEY);
+  if (i < 0 || i > 32 || line[i + TS_KEY.length + 24] !== 0x22 || line[i + TS_KEY.length + 23] !== 0x5a) return false;
+  const ts = line.toString('latin1', i + TS_KEY.length, i + TS_KEY.length + 24);
+  return (b.since !== null && ts < b.since) || (b.until !== null && ts >= b.until);
+}
+
 /** The record of a journal line when it passes the query, else null (a line that is not a record never passes). */
 export function matchLine(line: Buffer, q: Query): JournalRecord | null {
+  if ((q.since !== undefined || q.until !== undefined) && tsOutside(line, q)) return null;
   let rec: JournalRecord;
   try {
     rec = decodeRecord(line);

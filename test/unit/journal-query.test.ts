@@ -77,6 +77,13 @@ describe('journal query', () => {
     const at = (since: string, until: string): boolean => matchLine(line as Buffer, parseQuery({ since, until })) !== null;
     assert.equal(at(TS, '2026-12-01T10:00:01Z'), true);
     assert.equal(at('2026-12-01T09:59:00Z', TS), false);
+    // The ts text is compared without a parse only when it has toISOString's shape; other shapes are parsed.
+    const short = Buffer.from('{"seq":1,"ts":"2026-12-01T10:00:00Z","src":"x","msg":"m"}');
+    assert.notEqual(matchLine(short, parseQuery({ since: TS, until: '2026-12-01T10:00:01Z' })), null);
+    assert.equal(matchLine(short, parseQuery({ until: TS })), null);
+    const odd = Buffer.from('{"seq":1,"src":"x","ts":"2026-12-01T10:00:00.000Z","msg":"m"}');
+    assert.notEqual(matchLine(odd, parseQuery({ since: '2026-12-01T09:00:00Z' })), null, 'key order does not matter');
+    assert.equal(matchLine(odd, parseQuery({ since: '2026-12-01T11:00:00Z' })), null);
   });
 
   it('the byte prefilter never drops a match, in both directions (escaped needles, regex, b64, partial, syslog)', () => {
