@@ -47,7 +47,7 @@ export const DISCOVERED_FILE_KEYS = {
     'keep-alive-timeout', 'proxy-timeout', 'max-conns', 'max-upload', 'log', 'watch', 'qr', 'open', 'workers', 'header', 'headers',
   ],
   collect: ['format', 'max-message', 'framing', 'syslog', 'max-conns', 'idle-timeout', 'max-body-messages', 'no-stdin'],
-  up: ['live-rate'],
+  up: ['live-rate', 'search-budget-ms', 'search-budget-bytes', 'max-searches'],
 } as const satisfies Record<(typeof CONFIG_SECTION_NAMES)[number], readonly string[]>;
 
 /**

@@ -37,6 +37,8 @@ export const ErrorCode = {
   GATEWAY_TIMEOUT: 'ERR_GATEWAY_TIMEOUT',
   SINK_UNAVAILABLE: 'ERR_SINK_UNAVAILABLE',
   SINK_MISMATCH: 'ERR_SINK_MISMATCH',
+  BAD_QUERY: 'ERR_BAD_QUERY',
+  TOO_MANY_SEARCHES: 'ERR_TOO_MANY_SEARCHES',
 } as const;
 
 /** One of the stable error code strings. */
@@ -259,6 +261,23 @@ export class SinkMismatchError extends MuxdError {
   }
 }
 
+/** A search parameter of `/_muxd/journal` (or its `.jsonl` and `/_muxd/stats`) that cannot be understood. HTTP 400. */
+export class BadQueryError extends MuxdError {
+  /** The parameter at fault (`grep`, `since`, `limit`…). */
+  readonly param: string;
+  constructor(param: string, message = `${param} is not valid`) {
+    super(ErrorCode.BAD_QUERY, message.startsWith(String(param)) ? message : `${param}: ${message}`);
+    this.param = String(param);
+  }
+}
+
+/** More searches at once than `up --max-searches` allows. HTTP 429 with `Retry-After`. */
+export class TooManySearchesError extends MuxdError {
+  constructor(max: number) {
+    super(ErrorCode.TOO_MANY_SEARCHES, `too many searches at once (at most ${max}); try again shortly`);
+  }
+}
+
 /** One row of {@link ERROR_TABLE}: a code's HTTP status and its default message. */
 export interface ErrorSpec {
   /** The HTTP status (docs/errors.md, column "HTTP"); absent for a code that never reaches an HTTP client. */
@@ -307,6 +326,8 @@ export const ERROR_TABLE: Readonly<Record<ErrorCodeValue, ErrorSpec>> = {
   [ErrorCode.GATEWAY_TIMEOUT]: { status: 504, message: 'the upstream server did not answer in time' },
   [ErrorCode.SINK_UNAVAILABLE]: { status: 503, message: 'the sink did not acknowledge in time' },
   [ErrorCode.SINK_MISMATCH]: { message: 'the sink exists with another configuration' },
+  [ErrorCode.BAD_QUERY]: { status: 400, message: 'bad search parameter' },
+  [ErrorCode.TOO_MANY_SEARCHES]: { status: 429, message: 'too many searches at once' },
 };
 
 /** The HTTP status for a code; a code with no HTTP meaning (or unknown) counts as an internal error (500). */

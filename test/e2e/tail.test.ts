@@ -73,7 +73,7 @@ test('muxd tail: raw-format journals print as they are; --src does not apply to 
   assert.equal(r.code, 0);
   assert.deepEqual(Buffer.from(r.stdout, 'latin1').length > 0, true);
   assert.match(r.stdout, /^first raw line\nsecond .* line\nthird\n$/);
-  assert.match(r.stderr, /--src and --since do not apply/);
+  assert.match(r.stderr, /--src, --since and --until do not apply/);
 });
 
 test('muxd tail: a missing journal exits 1, a bad option exits 2', async () => {
