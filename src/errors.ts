@@ -37,6 +37,8 @@ export const ErrorCode = {
   GATEWAY_TIMEOUT: 'ERR_GATEWAY_TIMEOUT',
   SINK_UNAVAILABLE: 'ERR_SINK_UNAVAILABLE',
   SINK_MISMATCH: 'ERR_SINK_MISMATCH',
+  BAD_QUERY: 'ERR_BAD_QUERY',
+  TOO_MANY_SEARCHES: 'ERR_TOO_MANY_SEARCHES',
 } as const;
 
 /** One of the stable error code strings. */
@@ -273,6 +275,23 @@ export class SinkMismatchError extends MuxdError {
   }
 }
 
+/** A search parameter of `/_muxd/journal` (or its `.jsonl` and `/_muxd/stats`) that cannot be understood. HTTP 400. */
+export class BadQueryError extends MuxdError {
+  /** The parameter at fault (`grep`, `since`, `limit`…). */
+  readonly param: string;
+  constructor(param: string, message = `${param} is not valid`) {
+    super(ErrorCode.BAD_QUERY, message.startsWith(String(param)) ? message : `${param}: ${message}`);
+    this.param = String(param);
+  }
+}
+
+/** More searches at once than `up --max-searches` allows. HTTP 429 with `Retry-After`. */
+export class TooManySearchesError extends MuxdError {
+  constructor(max: number) {
+    super(ErrorCode.TOO_MANY_SEARCHES, `too many searches at once (at most ${max}); try again shortly`);
+  }
+}
+
 /**
  * HTTP status of every code that an HTTP response can carry (docs/errors.md, column "HTTP"). The one table used by
  * the static server and `/_muxd/*` alike; codes absent here never reach an HTTP client.
@@ -301,6 +320,8 @@ export const HTTP_STATUS_BY_CODE: Readonly<Partial<Record<ErrorCodeValue, number
   [ErrorCode.BAD_GATEWAY]: 502,
   [ErrorCode.GATEWAY_TIMEOUT]: 504,
   [ErrorCode.SINK_UNAVAILABLE]: 503,
+  [ErrorCode.BAD_QUERY]: 400,
+  [ErrorCode.TOO_MANY_SEARCHES]: 429,
 };
 
 /** The HTTP status for a code; a code with no HTTP meaning counts as an internal error (500). */

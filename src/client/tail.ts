@@ -43,7 +43,7 @@ export async function tailJournal(options: TailOptions): Promise<{ printed: numb
     }
     if (rawFiltersIgnored && !warnedRaw) {
       warnedRaw = true;
-      notice('raw (non-record) lines found: --src and --since do not apply to them (nor --severity and --app), only --grep does');
+      notice('raw (non-record) lines found: --src, --since and --until do not apply to them (nor --severity and --app), only --grep does');
     }
     if (!matchRaw(text, filter)) return null;
     if (options.escapeRaw) return `${escapeControl(text)}\n`;

@@ -49,7 +49,7 @@ export interface ScannedRecord {
 }
 
 /** Thrown inside a pass when a listed file is gone or replaced: the scan lists again and resumes from its cursor. */
-class SetChanged extends Error {}
+export class SetChanged extends Error {}
 
 /**
  * Iterates the records of every journal file, plain or gzip, in seq order, as batches (each in scan order).
@@ -124,13 +124,19 @@ export async function* scanJournal(o: ScanOptions): AsyncGenerator<ScannedRecord
  * (bytes after its last LF are not written yet), a gzip one in bounded passes (see {@link ScanOptions.sliceBytes}).
  * For callers that keep their own list of files (history paging); others use {@link scanJournal}.
  */
-export function recordsNewestFirst(fh: FileHandle, compressed: boolean, before: number, sliceBytes = DEFAULT_SLICE_BYTES): AsyncGenerator<ScannedRecord[]> {
-  const accept = (_line: Buffer, seq: number): boolean => seq < before;
+export function recordsNewestFirst(
+  fh: FileHandle,
+  compressed: boolean,
+  before: number,
+  sliceBytes = DEFAULT_SLICE_BYTES,
+  match?: (line: Buffer) => boolean,
+): AsyncGenerator<ScannedRecord[]> {
+  const accept = (line: Buffer, seq: number): boolean => seq < before && (match === undefined || match(line));
   return compressed ? gzipDesc(fh, before, accept, sliceBytes) : plainDesc(fh, accept, before);
 }
 
 /** Opens a listed file, or throws SetChanged when it is gone or is another file now. */
-async function openChecked(ref: JournalFileRef): Promise<FileHandle> {
+export async function openChecked(ref: JournalFileRef): Promise<FileHandle> {
   const fh = await openRef(ref.path);
   if (fh === null) throw new SetChanged();
   if ((await fh.stat()).ino !== ref.ino) {

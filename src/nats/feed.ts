@@ -24,6 +24,7 @@ export function toFeedRecord(r: StreamRecord): FeedRecord {
   if (r.record.b64 !== undefined) out.b64 = r.record.b64;
   else out.msg = r.record.msg ?? '';
   if (r.record.partial) out.partial = true;
+  if (r.record.syslog !== undefined) out.syslog = r.record.syslog;
   return out;
 }
 
@@ -132,6 +133,23 @@ export class StreamFeed extends EventEmitter implements Closable {
     const more = found.length > limit || (seq >= state.first_seq && state.messages > 0);
     const kept = found.slice(Math.max(0, found.length - limit));
     return { records: kept.map(toFeedRecord), more };
+  }
+
+  /** The stream's first and last message sequence now (first > last when it is empty). */
+  async bounds(): Promise<{ first: number; last: number }> {
+    const { state } = await this.jsm.streams.info(this.stream);
+    return state.messages > 0 ? { first: state.first_seq, last: state.last_seq } : { first: 1, last: 0 };
+  }
+
+  /** The records of the message at stream sequence `seq` (one batch), oldest first; empty when it is gone or not a muxd batch. */
+  async batchAt(seq: number): Promise<{ records: StreamRecord[]; bytes: number }> {
+    const m = await this.jsm.streams.getMessage(this.stream, { seq });
+    if (m === null) return { records: [], bytes: 0 };
+    try {
+      return { records: decodeBatch(m.data, m.header.get(BatchHeader.COLLECTOR), m.seq), bytes: m.data.length };
+    } catch {
+      return { records: [], bytes: m.data.length };
+    }
   }
 
   /** Stops following and closes the connection. Safe to call twice. */

@@ -25,7 +25,9 @@ import type { Metrics } from './metrics.js';
 import { journalSource, streamSource } from './record-source.js';
 import type { RecordSource } from './record-source.js';
 import { sendError } from './reply.js';
+import { RateRing } from './rate.js';
 import { createWebRoutes } from './router.js';
+import { DEFAULT_MAX_SEARCHES, SearchGate } from './search.js';
 import { createAccessPolicy } from './security.js';
 import { SseHub } from '../http/core/sse.js';
 import type { SseHubOptions } from '../http/core/sse.js';
@@ -50,6 +52,8 @@ export interface UpOptions {
   /** Diagnostics (default: stderr loggers per component). */
   log?: LogFn | null;
   version?: string;
+  /** Search budgets and the cap on searches at once (`--search-budget-ms`, `--search-budget-bytes`, `--max-searches`); absent: the defaults. */
+  search?: { budgetMs?: number; budgetBytes?: number; maxSearches?: number };
   /** Overrides for the SSE hub (tests). */
   hub?: Partial<Omit<SseHubOptions, 'source' | 'startSeq'>>;
 }
@@ -71,6 +75,8 @@ export interface UpApp {
   collectUrl: string | null;
   collectPort: number | null;
   stdin: StdinSource | null;
+  /** Caps the searches running at once; `active` is how many run now. */
+  searchGate: SearchGate;
   /** Resolves once the history index is built and the resume ring seeded. */
   indexed: Promise<void>;
 }
@@ -107,6 +113,9 @@ export async function startUp(o: UpOptions): Promise<UpApp> {
       collector === null
         ? null
         : createIngestHandler({ submitter: collector, maxMessageBytes: o.collect.collector.maxMessage, maxBodyMessages: o.collect.collector.maxBodyMessages });
+    const rate = new RateRing();
+    source.events.on('durable', (records: unknown[]) => rate.add(Date.now(), records.length));
+    const searchGate = new SearchGate(o.search?.maxSearches ?? DEFAULT_MAX_SEARCHES);
     const httpCounter = new HttpStatusCounter();
     const metrics = createMetrics({
       ...(stack ? { collector: () => stack.collector.stats, inputs: () => stackInputs(stack) } : {}),
@@ -134,6 +143,13 @@ export async function startUp(o: UpOptions): Promise<UpApp> {
       assets,
       hub,
       history: source.history,
+      search: {
+        searcher: source.searcher,
+        gate: searchGate,
+        ...(o.search?.budgetMs === undefined ? {} : { budgetMs: o.search.budgetMs }),
+        ...(o.search?.budgetBytes === undefined ? {} : { budgetBytes: o.search.budgetBytes }),
+      },
+      rate,
       ingest: ingester ?? notCollecting,
       metrics,
       health,
@@ -158,7 +174,10 @@ export async function startUp(o: UpOptions): Promise<UpApp> {
     // One streaming scan builds the history index; the newest records seed the resume ring.
     const indexed = source
       .newest()
-      .then((records) => hub.prefill(records))
+      .then((records) => {
+        rate.seed(records);
+        hub.prefill(records);
+      })
       .catch((err: unknown) => logFor('up')(`history: ${err instanceof Error ? err.message : String(err)}`, 'warn'));
     return {
       source,
@@ -171,6 +190,7 @@ export async function startUp(o: UpOptions): Promise<UpApp> {
       collectUrl: tcp?.url ?? null,
       collectPort: tcp?.port ?? null,
       stdin: stack?.stdin ?? null,
+      searchGate,
       indexed,
     };
   } catch (err) {

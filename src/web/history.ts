@@ -259,28 +259,3 @@ function recordText(line: Buffer): string {
   const text = line.toString('utf8');
   return line.subarray(0, SEQ_PREFIX.length).equals(SEQ_PREFIX) ? text : JSON.stringify(JSON.parse(text));
 }
-
-/** Largest `limit` one request may ask for. */
-export const MAX_PAGE_LIMIT = 1000;
-/** `limit` when the request names none. */
-export const DEFAULT_PAGE_LIMIT = 200;
-
-/** Parses `before` and `limit` from a query string; returns null when either is malformed. */
-export function parsePageQuery(params: URLSearchParams): { before: number | undefined; limit: number } | null {
-  const rawBefore = params.get('before');
-  const rawLimit = params.get('limit');
-  if (rawBefore !== null && !/^\d{1,15}$/.test(rawBefore)) return null;
-  if (rawLimit !== null && !/^\d{1,6}$/.test(rawLimit)) return null;
-  const limit = rawLimit === null ? DEFAULT_PAGE_LIMIT : Number(rawLimit);
-  if (limit < 1 || limit > MAX_PAGE_LIMIT) return null;
-  return { before: rawBefore === null ? undefined : Number(rawBefore), limit };
-}
-
-/**
- * Renders a page as `{"records":[…],"next":SEQ|null}` by splicing the journal's own JSON lines, so a page
- * costs no parse and no re-encode. `next` is the `before` value for the next older page.
- */
-export function renderPage(page: HistoryPage): string {
-  const next = page.more && page.seqs[0] !== undefined ? page.seqs[0] : null;
-  return `{"records":[${page.lines.join(',')}],"next":${next === null ? 'null' : String(next)}}`;
-}

@@ -5,7 +5,10 @@ import type { Closable } from '../lifecycle.js';
 import type { LogFn } from '../logger.js';
 import { StreamFeed } from '../nats/feed.js';
 import type { NatsSink } from '../nats/sink.js';
+import { searchJournal } from '../journal/search.js';
+import { searchStream } from '../nats/feed-search.js';
 import { JournalHistory } from './history.js';
+import type { Searcher } from './search.js';
 import type { MetricsSources } from './metrics.js';
 import type { LiveRecord } from '../http/core/sse.js';
 
@@ -20,6 +23,8 @@ export interface RecordSource {
   lastSeq(): number;
   /** Pages of older records; null when the journal format holds none (`--format raw`). */
   readonly history: Pick<JournalHistory, 'page'> | null;
+  /** Filtered searches over the whole history; null when the journal format holds no records (`--format raw`). */
+  readonly searcher: Searcher | null;
   /** True while the page cannot trust what it shows (journal writes fail, the sink or the stream is down): health 503. */
   failing(): boolean;
   /** What the metrics read from this source. */
@@ -33,10 +38,26 @@ export interface RecordSource {
 /** The file journal: live records from its `'durable'` events, history by scanning its files (`--format json` only). */
 export function journalSource(journal: Journal, format: string): RecordSource {
   const history = format === 'json' ? new JournalHistory({ listFiles: () => journal.files(), maxSeq: () => journal.stats.lastSeq }) : null;
+  // Only durable records are searched: a failed write is cut back and its seqs handed out again.
+  const searcher: Searcher | null =
+    history === null
+      ? null
+      : {
+          slices: (query, order, after, before, signal) =>
+            searchJournal({
+              file: journal.path,
+              order,
+              query,
+              ...(after === undefined ? {} : { after }),
+              before: Math.min(before ?? Number.MAX_SAFE_INTEGER, journal.stats.lastSeq + 1),
+              signal,
+            }),
+        };
   return {
     events: journal,
     lastSeq: () => journal.stats.lastSeq,
     history,
+    searcher,
     failing: () => !journal.healthy,
     metrics: { journal },
     // The journal holds text: its lines are parsed once here, for the ring, and never stringified again.
@@ -57,6 +78,7 @@ export async function streamSource(servers: string[], stream: string, sink: Nats
     events: feed,
     lastSeq: () => feed.lastPosition,
     history: feed,
+    searcher: { slices: (query, order, after, before, signal) => searchStream(feed, query, order, after, before, signal) },
     // Down while the sink cannot publish, or the viewer has lost the stream.
     failing: () => (sink !== null && !sink.healthy) || !feed.healthy,
     metrics: sink === null ? {} : { sink },

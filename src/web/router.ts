@@ -4,13 +4,16 @@ import type { Handler, Req, Res } from '../http/core/types.js';
 import { composeLayers } from '../http/core/layers.js';
 import type { Layer } from '../http/core/layers.js';
 import { endBody, writeHead } from '../http/core/respond.js';
-import { BadRequestError, MethodNotAllowedError, NotFoundError } from '../errors.js';
+import { MethodNotAllowedError, NotFoundError } from '../errors.js';
 import { sendAsset } from './assets.js';
 import { healthHttpStatus } from './health.js';
 import type { HealthReport } from './health.js';
 import type { AssetMap } from './assets.js';
-import { parsePageQuery, renderPage } from './history.js';
 import type { JournalHistory } from './history.js';
+import { parseStatsSince } from './rate.js';
+import type { RateRing } from './rate.js';
+import { handleDownload, handleSearch } from './search.js';
+import type { SearchGate, Searcher } from './search.js';
 import type { HttpStatusCounter, Metrics } from './metrics.js';
 import { sendError, sendJson } from './reply.js';
 import type { AccessPolicy } from './security.js';
@@ -28,6 +31,10 @@ export interface WebRouterOptions {
   hub: SseHub;
   /** Null when the journal format has no records to page through (`--format raw`); a NATS stream's pages with `--sink nats://…`. */
   history: Pick<JournalHistory, 'page'> | null;
+  /** Filtered searches (null with `--format raw`), and the gate that caps how many run at once. */
+  search: { searcher: Searcher | null; gate: SearchGate; budgetMs?: number; budgetBytes?: number };
+  /** Records made durable per second, for `/_muxd/stats`. */
+  rate: RateRing;
   ingest: Handler;
   metrics: Metrics;
   health: () => HealthReport;
@@ -100,18 +107,28 @@ export function createWebRoutes(opts: WebRouterOptions): Layer {
         hub.handle(req, res, parseLastEventId(req.headers['last-event-id']) ?? parseLastEventId(params.get('lastEventId')));
         return;
       }
-      case '/journal': {
+      case '/journal':
+      case '/journal.jsonl': {
         if (!getOnly()) return;
         const denied = access.checkToken(req, url);
         if (denied) return sendError(res, denied);
-        const q = parsePageQuery(params);
-        if (q === null) return sendError(res, new BadRequestError('before must be a seq and limit 1 to 1000'));
-        if (history === null) return sendJson(res, 200, '{"records":[],"next":null}');
-        history.page(q.before, q.limit).then(
-          (p) => sendJson(res, 200, renderPage(p)),
-          (err: unknown) => sendError(res, err),
-        );
+        const deps = { ...opts.search, history };
+        if (rest === '/journal') handleSearch(req, res, params, deps);
+        else handleDownload(req, res, params, deps);
         return;
+      }
+      case '/stats': {
+        if (!getOnly()) return;
+        const denied = access.checkToken(req, url);
+        if (denied) return sendError(res, denied);
+        const now = Date.now();
+        let since: number;
+        try {
+          since = parseStatsSince(params, now);
+        } catch (err) {
+          return sendError(res, err);
+        }
+        return sendJson(res, 200, opts.rate.series(since, now));
       }
       case '/messages': {
         if (req.method !== 'POST') return sendError(res, new MethodNotAllowedError('POST'), { Allow: 'POST' });

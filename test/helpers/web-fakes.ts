@@ -16,6 +16,9 @@ import { createWebRouter } from '../../src/web/router.js';
 import type { Handler } from '../../src/web/router.js';
 import { SseHub } from '../../src/http/core/sse.js';
 import type { LiveRecord } from '../../src/http/core/sse.js';
+import { searchJournal } from '../../src/journal/search.js';
+import { RateRing } from '../../src/web/rate.js';
+import { DEFAULT_MAX_SEARCHES, SearchGate } from '../../src/web/search.js';
 
 /** A stand-in for the journal: appends JSON lines to a real file, then announces them like the real one. */
 export class FakeJournal extends EventEmitter {
@@ -106,6 +109,11 @@ export async function startWebStack(opts: { token?: string; withStatic?: boolean
     assets: await loadAssets(),
     hub,
     history,
+    search: {
+      searcher: { slices: (query, order, after, before, signal) => searchJournal({ file: journal.path, order, query, ...(after === undefined ? {} : { after }), before: Math.min(before ?? Number.MAX_SAFE_INTEGER, hub.lastSeq + 1), signal }) },
+      gate: new SearchGate(DEFAULT_MAX_SEARCHES),
+    },
+    rate: new RateRing(),
     ingest,
     metrics,
     health: () => ({ status: 'ok', lastSeq: hub.lastSeq }),

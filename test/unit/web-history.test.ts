@@ -4,7 +4,8 @@ import assert from 'node:assert/strict';
 import { appendFile, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { JournalHistory, parsePageQuery, renderPage } from '../../src/web/history.js';
+import { JournalHistory } from '../../src/web/history.js';
+import { parseSearchRequest, renderHistoryPage } from '../../src/web/search.js';
 import { lineSeq } from '../../src/journal/scan.js';
 
 const line = (seq: number, msg = `m${seq}`): string => `${JSON.stringify({ seq, ts: '2026-01-01T00:00:00.000Z', src: 'tcp:1.2.3.4:5', msg })}\n`;
@@ -48,7 +49,8 @@ describe('JournalHistory', () => {
     const start = await h.page(3, 10);
     assert.deepEqual(start.seqs, [1, 2]);
     assert.equal(start.more, false);
-    const body = JSON.parse(renderPage(across)) as { records: Array<{ seq: number; msg: string }>; next: number };
+    const body = JSON.parse(renderHistoryPage(across)) as { records: Array<{ seq: number; msg: string }>; next: number; complete: boolean };
+    assert.equal(body.complete, true);
     assert.equal(body.records[0]?.msg, 'm3998');
     assert.equal(body.next, 3998);
   });
@@ -87,12 +89,20 @@ describe('JournalHistory', () => {
     await rm(d, { recursive: true, force: true });
   });
 
-  it('parsePageQuery validates before and limit', () => {
-    assert.deepEqual(parsePageQuery(new URLSearchParams('')), { before: undefined, limit: 200 });
-    assert.deepEqual(parsePageQuery(new URLSearchParams('before=10&limit=5')), { before: 10, limit: 5 });
-    assert.equal(parsePageQuery(new URLSearchParams('limit=0')), null);
-    assert.equal(parsePageQuery(new URLSearchParams('limit=1001')), null);
-    assert.equal(parsePageQuery(new URLSearchParams('before=-1')), null);
-    assert.equal(parsePageQuery(new URLSearchParams('before=abc')), null);
+  it('parseSearchRequest validates before, after and limit, naming the parameter', () => {
+    const plain = parseSearchRequest(new URLSearchParams(''));
+    assert.deepEqual([plain.before, plain.after, plain.limit, plain.order], [undefined, undefined, null, 'desc']);
+    const r = parseSearchRequest(new URLSearchParams('before=10&limit=5'));
+    assert.deepEqual([r.before, r.limit, r.order], [10, 5, 'desc']);
+    assert.equal(parseSearchRequest(new URLSearchParams('after=10')).order, 'asc');
+    assert.equal(parseSearchRequest(new URLSearchParams('after=10&before=20')).order, 'desc', 'a range is newest first');
+    for (const [q, param] of [['limit=0', 'limit'], ['limit=1001', 'limit'], ['before=-1', 'before'], ['before=abc', 'before'], ['after=1.5', 'after']] as const) {
+      assert.throws(() => parseSearchRequest(new URLSearchParams(q)), (err: Error & { code?: string; param?: string }) => {
+        assert.equal(err.code, 'ERR_BAD_QUERY');
+        assert.equal(err.param, param);
+        assert.ok(err.message.startsWith(`${param}`), err.message);
+        return true;
+      });
+    }
   });
 });

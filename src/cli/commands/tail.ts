@@ -1,7 +1,7 @@
 // `muxd tail [FILE]`: print the last journal records readably (or as stored with --json), across rotated files; -f follows.
 import { InvalidOptionError } from '../../errors.js';
 import { tailJournal } from '../../client/tail.js';
-import { parseGrep, parseSeverity, parseSince } from '../../client/tail-filter.js';
+import { parseQuery } from '../../journal/query.js';
 import { tailStream } from '../../client/tail-stream.js';
 import { DEFAULT_NATS_SINK } from '../../collector/options.js';
 import { isNatsUrl, parseNatsUrl } from '../../nats/url.js';
@@ -27,6 +27,7 @@ export const spec: CommandSpec = {
     json: { type: 'boolean', description: 'Print records exactly as stored (one JSON object per line).' },
     src: { type: 'string', arg: 'SRC', description: 'Only records from this source: exact (tcp:127.0.0.1:5555) or a prefix (tcp, tcp:127.0.0.1, stdin).' },
     since: { type: 'string', arg: 'TIME', description: 'Only records at or after TIME: ISO-8601 (2026-11-26T18:00:00Z) or an age (90s, 10m, 2h, 1d).' },
+    until: { type: 'string', arg: 'TIME', description: 'Only records before TIME (exclusive), in the same forms as --since.' },
     grep: { type: 'string', arg: 'TEXT', description: 'Only messages containing TEXT; /REGEX/flags for a regular expression.' },
     severity: { type: 'string', arg: 'LEVEL', description: 'Only syslog records (collect --syslog) of LEVEL or more severe: emerg alert crit err warning notice info debug.' },
     app: { type: 'string', arg: 'NAME', description: 'Only syslog records whose app (APP-NAME, or the RFC 3164 tag) is NAME.' },
@@ -35,6 +36,7 @@ export const spec: CommandSpec = {
     'muxd tail                                   # last 10 records of ./data/journal.jsonl',
     'muxd tail -f --src tcp                      # follow, TCP clients only',
     "muxd tail -n all --since 1h --grep '/timeout|refused/i' data/journal.jsonl",
+    'muxd tail -n all --since 2026-11-26T09:00:00Z --until 2026-11-26T10:00:00Z   # one hour',
     'muxd tail -n 100 --json | jq .msg',
     'muxd tail -f --severity warning --app sshd      # syslog records: warning and worse, from sshd',
     'muxd tail -f nats://127.0.0.1:4222/MUXD         # every collector writing to the stream',
@@ -55,17 +57,14 @@ export async function run(argv: string[]): Promise<void> {
   const parsed = parseOrHelp(spec, argv);
   if (!parsed) return;
   const lines = linesOption(parsed.values.lines);
-  const filter: TailFilter = {};
-  const src = stringOption(parsed.values, 'src');
-  const since = stringOption(parsed.values, 'since');
-  const grep = stringOption(parsed.values, 'grep');
-  if (src !== undefined) filter.src = src;
-  if (since !== undefined) filter.since = parseSince(since);
-  if (grep !== undefined) filter.grep = parseGrep(grep);
-  const severity = stringOption(parsed.values, 'severity');
-  const app = stringOption(parsed.values, 'app');
-  if (severity !== undefined) filter.severity = parseSeverity(severity);
-  if (app !== undefined) filter.app = app;
+  const filter: TailFilter = parseQuery({
+    src: stringOption(parsed.values, 'src'),
+    since: stringOption(parsed.values, 'since'),
+    until: stringOption(parsed.values, 'until'),
+    grep: stringOption(parsed.values, 'grep'),
+    severity: stringOption(parsed.values, 'severity'),
+    app: stringOption(parsed.values, 'app'),
+  });
   const color = useColor(process.stdout);
   const painter: Painter = {
     ts: (s) => paint(s, 2),

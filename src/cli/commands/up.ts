@@ -3,6 +3,8 @@ import { UsageError } from '../../errors.js';
 import { collectConfigFrom, collectFlags } from '../../collector/options.js';
 import { resolveServeOptions, serveOptionSpecs } from '../../http/features/options.js';
 import { startUp } from '../../web/app.js';
+import { DEFAULT_SEARCH_BUDGET_BYTES, DEFAULT_SEARCH_BUDGET_MS } from '../../journal/search-page.js';
+import { DEFAULT_MAX_SEARCHES } from '../../web/search.js';
 import { isLoopbackHost } from '../../http/core/host-check.js';
 import { DEFAULT_LIVE_RATE } from '../../http/core/sse.js';
 import { boolOption, intOption, parseOrHelp, stringOption } from '../args.js';
@@ -54,6 +56,24 @@ const options: Record<string, OptionSpec> = {
     default: String(DEFAULT_LIVE_RATE),
     description: 'Most records per second sent to each live viewer; above it the page gets a "gap" marker it can fill from history (0: no cap).',
   },
+  'search-budget-ms': {
+    type: 'string',
+    arg: 'MS',
+    default: String(DEFAULT_SEARCH_BUDGET_MS),
+    description: 'Most milliseconds one filtered /_muxd/journal request scans; past it the answer says complete:false with a cursor that resumes.',
+  },
+  'search-budget-bytes': {
+    type: 'string',
+    arg: 'BYTES',
+    default: String(DEFAULT_SEARCH_BUDGET_BYTES),
+    description: 'Most bytes of journal one filtered /_muxd/journal request reads (the other half of its budget).',
+  },
+  'max-searches': {
+    type: 'string',
+    arg: 'N',
+    default: String(DEFAULT_MAX_SEARCHES),
+    description: 'Most filtered searches and .jsonl downloads running at once; beyond it 429 with Retry-After: 1.',
+  },
   'no-collect': {
     type: 'boolean',
     default: false,
@@ -86,6 +106,7 @@ export const spec: CommandSpec = {
     'muxd up public --host 0.0.0.0 --token "$(openssl rand -hex 16)"   # the collector stays on 127.0.0.1',
     'muxd up public --allowed-hosts dev.example.test   # answer to that name too (DNS-rebinding guard)',
     'muxd up --sink nats://127.0.0.1:4222 --no-collect  # the live page of every collector on the stream',
+    'muxd up --search-budget-ms 1000 --max-searches 8   # longer, more searches of a big journal',
   ],
   maxPositionals: 1,
   // The file's collect and serve sections apply too (collect's host and port are up's --collect-host/--collect-port); up's own wins.
@@ -113,11 +134,17 @@ export async function run(argv: string[]): Promise<void> {
     throw new UsageError(`--host ${serverOptions.host} is reachable from other machines: set --token TOKEN (writes and the journal need it)`);
   }
   const liveRate = intOption(values, 'live-rate', 0, 1_000_000);
+  const search = {
+    budgetMs: intOption(values, 'search-budget-ms', 1, 600_000),
+    budgetBytes: intOption(values, 'search-budget-bytes', 1, Number.MAX_SAFE_INTEGER),
+    maxSearches: intOption(values, 'max-searches', 1, 1000),
+  };
   const noCollect = boolOption(values, 'no-collect');
   if (noCollect && config.nats === null) throw new UsageError('--no-collect needs --sink nats://…: without a stream there is nothing to view');
   const lifecycle = createProcessLifecycle();
   const upOptions = {
     hub: { maxRecordsPerSecond: liveRate },
+    search,
     staticOptions: dir === undefined ? null : staticOptions,
     serverOptions,
     features,
