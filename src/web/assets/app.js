@@ -330,7 +330,8 @@ async function scan(gen, params, dir, { autos = 0, want = PAGE, onPage, head = l
   let got = 0;
   let last = 0;
   for (;;) {
-    const p = { ...params, limit: String(Math.min(1000, want - got)) };
+    const p = Object.fromEntries(new URLSearchParams(params));
+    p.limit = String(Math.min(1000, want - got));
     if (cursor !== null) p[older ? 'before' : 'after'] = String(cursor);
     const page = await getJson('/_muxd/journal', p, view.abort.signal);
     if (gen !== view.gen) return null;
@@ -531,7 +532,8 @@ const nf = new Intl.NumberFormat();
 function scannedText() {
   const { records, bytes } = view.scanned;
   if (!records && !bytes) return '';
-  return `searched ${nf.format(records)} records (${(bytes / 1e6).toFixed(1)} MB)`;
+  const size = bytes < 1e6 ? `${(bytes / 1e3).toFixed(1)} kB` : `${(bytes / 1e6).toFixed(1)} MB`;
+  return `searched ${nf.format(records)} records (${size})`;
 }
 
 function stateOf(rows) {
@@ -552,12 +554,18 @@ function showView() {
   list.setAttribute('aria-busy', String(view.busy));
   const search = view.mode === 'search';
   let text = 'Following the journal live';
-  if (search) text = state === 'searching' ? 'Searching the journal…' : `${nf.format(rows)} match${rows === 1 ? '' : 'es'} shown, newest at the bottom`;
+  if (search) {
+    if (state === 'error') text = 'The search could not run';
+    else if (state === 'searching') text = 'Searching the journal…';
+    else if (state === 'none') text = 'No matches in the whole journal';
+    else if (state === 'paused') text = 'No matches yet';
+    else text = `${nf.format(rows)} match${rows === 1 ? '' : 'es'} shown, newest at the bottom`;
+  }
   else if (view.mode === 'context') text = view.target ? `The records around #${view.target}` : 'Jumping to a time…';
   $('mode-text').textContent = text;
-  const progress = [search ? scannedText() : '', view.note].filter(Boolean);
-  if (search && !view.busy && view.hasOlder && !view.complete) progress.push('so far');
-  $('progress').textContent = progress.join(' · ');
+  let scanned = search ? scannedText() : '';
+  if (scanned && !view.busy && view.hasOlder && !view.complete) scanned += ' so far…';
+  $('progress').textContent = [scanned, view.note].filter(Boolean).join(' · ');
   $('spinner').hidden = !view.busy;
   $('continue').hidden = !(search && !view.busy && view.hasOlder && !view.complete && !view.error);
   const newer = view.mode !== 'following' && !view.error && (view.pending > 0 || (view.mode === 'context' && view.after !== null));
@@ -811,7 +819,12 @@ $('q-severity').addEventListener('change', () => commit(true));
 $('q-range').addEventListener('change', () => {
   const custom = $('q-range').value === 'custom';
   document.body.classList.toggle('custom-range', custom);
-  if (custom) $('q-since').focus();
+  if (custom) {
+    // The custom range starts from the range in force (an age such as 15m stays an age).
+    const now = queryFromParams(new URLSearchParams(location.search));
+    if (!$('q-since').value && !$('q-until').value) [$('q-since').value, $('q-until').value] = [now.since, now.until];
+    $('q-since').focus();
+  }
   else commit(true);
 });
 $('query').addEventListener('submit', (ev) => {
