@@ -2,7 +2,7 @@
 // permalinks, structured data fields, the download, the seeded rate chart, the keyboard and every state.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
@@ -339,5 +339,42 @@ describe('the journal page as a log explorer in chromium', { timeout: 180_000 },
     const next = page.locator('.row.is-target + .row time');
     if ((await next.count()) > 0) assert.ok(Date.parse((await next.getAttribute('datetime')) as string) >= t, 'the record after it is not');
     assert.equal(new URL(page.url()).hash, `#seq=${await target.getAttribute('data-seq')}`);
+  });
+});
+
+describe('the explorer behind --token in chromium', { timeout: 120_000 }, () => {
+  const TOKEN = 'explorer-token-1234';
+  let dir: string;
+  let up: UpProcess;
+  let context: BrowserContext;
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'muxd-explorer-token-'));
+    up = await spawnUp(['--journal', join(dir, 'journal.jsonl'), '--port', '0', '--collect-port', '0', '--no-stdin', '--log', 'off', '--token', TOKEN]);
+    context = await launchChromium(join(dir, 'profile'), { width: 1200, height: 800 });
+  });
+  after(async () => {
+    await context?.close();
+    await up?.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('searches, seeds the chart and downloads with the token sent as a header, never in a URL', async () => {
+    const res = await fetch(`${up.httpUrl}/_muxd/messages`, { method: 'POST', headers: { 'Content-Type': 'text/plain', 'X-Muxd-Token': TOKEN }, body: 'a secret one\nanother\na secret two\n' });
+    assert.equal(res.status, 200);
+    const page = context.pages()[0] ?? (await context.newPage());
+    const urls: string[] = [];
+    page.on('request', (r) => urls.push(r.url()));
+    await page.goto(`${up.httpUrl}/_muxd/?grep=secret#token=${TOKEN}`);
+    await state(page, 'results');
+    assert.deepEqual(await textsShown(page), ['a secret one', 'a secret two']);
+    assert.equal(new URL(page.url()).hash, '', 'the token left the address bar');
+    assert.equal(Number(await page.locator('#rate-chart').getAttribute('data-total')), 3);
+    // A link cannot carry the header: the page fetches the download with it.
+    const href = (await page.locator('#download').getAttribute('href')) as string;
+    assert.equal((await fetch(`${up.httpUrl}${href}`)).status, 401, 'the plain link alone is refused');
+    const [download] = await Promise.all([page.waitForEvent('download'), page.locator('#download').click()]);
+    const lines = (await readFile((await download.path()) as string, 'utf8')).split('\n').filter(Boolean).map((l) => (JSON.parse(l) as Rec).msg);
+    assert.deepEqual(lines, ['a secret one', 'a secret two']);
+    assert.ok(urls.every((u) => !u.includes(TOKEN) || u.includes('#token=')), `no request URL carries the token: ${urls.join(' ')}`);
   });
 });
