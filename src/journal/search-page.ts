@@ -33,8 +33,8 @@ export interface SearchPage {
 
 /**
  * Reads slices until `limit` matches, the end of the scan, or the budget. Stopping early returns from the slice
- * generator, which releases its files. `fallback` is the cursor to answer when the budget ran out before the scan saw
- * any record (the request's own cursor).
+ * generator, which releases its files. `fallback` is the request's own cursor: the budget only ends a page whose
+ * cursor has moved past it, so following `next` always ends.
  */
 export async function collectPage(slices: AsyncGenerator<SearchSlice>, limits: PageLimits, fallback: number | null): Promise<SearchPage> {
   const t0 = performance.now();
@@ -55,7 +55,9 @@ export async function collectPage(slices: AsyncGenerator<SearchSlice>, limits: P
       }
       if (s.cursor !== null) cursor = s.cursor;
       if (found.length === limits.limit) return page((found[found.length - 1] as FoundRecord).seq, true);
-      if (performance.now() - t0 >= limits.budgetMs || scanned.bytes >= limits.budgetBytes) return page(cursor ?? fallback, false);
+      // A page stops at its budget only once its cursor has moved: a scan resumed inside a compressed file reads up
+      // to the cursor again first, and must still get further each time.
+      if (cursor !== null && cursor !== fallback && (performance.now() - t0 >= limits.budgetMs || scanned.bytes >= limits.budgetBytes)) return page(cursor, false);
     }
   } finally {
     await slices.return(undefined);

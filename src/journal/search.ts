@@ -88,6 +88,7 @@ export async function* searchJournal(o: SearchOptions): AsyncGenerator<SearchSli
           if (!desc && first !== Number.MAX_SAFE_INTEGER && first >= c.before) return;
           const slices = ref.compressed ? (desc ? gzipDesc(fh, c, o) : gzipAsc(fh, c, o)) : desc ? plainDesc(fh, c, o) : plainAsc(fh, c, o);
           yield* slices;
+          if (o.signal?.aborted) return;
           if (desc && first !== Number.MAX_SAFE_INTEGER) {
             c.before = Math.min(c.before, first);
             if (first <= c.after + 1) c.done = true;
@@ -117,6 +118,19 @@ async function firstSeqOf(ref: JournalFileRef): Promise<number> {
 /** Examines the candidate lines of one region of complete lines, yielding slices; moves the cursor as it goes. */
 async function* examine(data: Buffer, start: number, end: number, c: Cursor, o: SearchOptions, bytes: number): AsyncGenerator<SearchSlice> {
   const desc = o.order === ScanOrder.DESC;
+  // The region's edge lines: every seq between them is passed over, so records are counted by seq, not by line.
+  const older = end > start ? lineSeq(data.subarray(start, data.indexOf(LF, start))) : null;
+  const newer = end - start >= 2 ? lineSeq(data.subarray(data.lastIndexOf(LF, end - 2) + 1, end - 1)) : null;
+  const from = desc ? Math.min(newer ?? Number.MAX_SAFE_INTEGER, c.before - 1) : Math.max(older ?? 0, c.after + 1);
+  // A resumed scan re-reads a gzip file up to its cursor: those bytes are not charged to the budget.
+  if (!desc && newer !== null && newer <= c.after) bytes = 0;
+  let counted = 0;
+  const records = (cursor: number): number => {
+    const total = Math.max(0, Math.abs(from - cursor) + 1);
+    const n = total - counted;
+    counted = total;
+    return Math.max(0, n);
+  };
   let matches: FoundRecord[] = [];
   let cursor: number | null = null;
   let t0 = performance.now();
@@ -135,25 +149,20 @@ async function* examine(data: Buffer, start: number, end: number, c: Cursor, o: 
     if (rec !== null) matches.push({ seq, json: recordJson(line) });
     if (performance.now() - t0 > SLICE_MS) {
       moveCursor(c, desc, cursor);
-      yield { matches, cursor, bytes, records: 0 };
+      yield { matches, cursor, bytes, records: records(cursor) };
       bytes = 0;
       matches = [];
       await nextTurn();
       t0 = performance.now();
     }
   }
-  // The region's edge lines: every seq between them has been passed over, up to the far one.
-  const near = end > start ? lineSeq(data.subarray(start, data.indexOf(LF, start))) : null;
-  const far = end - start >= 2 ? lineSeq(data.subarray(data.lastIndexOf(LF, end - 2) + 1, end - 1)) : null;
-  const [newer, older] = [far, near];
   const edge = desc ? older : newer;
   if (!c.done && edge !== null) {
     if (desc ? edge <= c.after : edge >= c.before) c.done = true;
     else if (desc ? edge < c.before : edge > c.after) cursor = edge;
   }
   if (cursor !== null) moveCursor(c, desc, cursor);
-  const records = newer !== null && older !== null ? Math.max(0, newer - older + 1) : 0;
-  yield { matches, cursor, bytes, records };
+  yield { matches, cursor, bytes, records: cursor === null ? 0 : records(cursor) };
 }
 
 function moveCursor(c: Cursor, desc: boolean, seq: number): void {
@@ -173,7 +182,7 @@ async function* plainAsc(fh: FileHandle, c: Cursor, o: SearchOptions): AsyncGene
   let pos = c.after > 0 ? (await bisectSeq(fh, size, c.after + 1)).below : 0;
   let buf = Buffer.allocUnsafe(queryNeedles(o.query) === null ? PARSE_CHUNK : SEARCH_CHUNK);
   let carry = 0;
-  while (pos < size && !c.done) {
+  while (pos < size && !c.done && o.signal?.aborted !== true) {
     if (carry === buf.length) {
       const bigger = Buffer.allocUnsafe(buf.length * 2);
       buf.copy(bigger, 0, 0, carry);
@@ -204,7 +213,7 @@ async function* plainDesc(fh: FileHandle, c: Cursor, o: SearchOptions): AsyncGen
   // The start of the newer bytes up to and with their first LF: the end of a line that began further back.
   let tail: Buffer | null = null;
   let seenLf = false;
-  while (end > 0 && !c.done) {
+  while (end > 0 && !c.done && o.signal?.aborted !== true) {
     const len = Math.min(chunk, end);
     const data = Buffer.allocUnsafe(len + (tail?.length ?? 0));
     const { bytesRead } = await fh.read(data, 0, len, end - len);

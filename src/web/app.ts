@@ -122,6 +122,7 @@ export async function startUp(o: UpOptions): Promise<UpApp> {
       ...(ingester ? { rejectedElsewhere: () => ingester.stats.rejected } : {}),
       ...source.metrics,
       sseClients: () => hub.clientCount,
+      searches: () => searchGate.active,
       http: httpCounter,
     });
     // The collector listens first, so the page's empty state names its real port (`--collect-port 0` picks one).

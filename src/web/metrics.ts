@@ -73,6 +73,8 @@ export interface MetricsSources {
   /** The NATS JetStream sink (`--sink nats://…`). */
   sink?: SinkStatsLike;
   sseClients?: () => number;
+  /** Filtered searches and downloads of `/_muxd/journal` running now. */
+  searches?: () => number;
   http?: HttpStatusCounter;
   /** Also export Node's default process metrics (event-loop lag, heap, CPU). Default true. */
   defaultMetrics?: boolean;
@@ -179,6 +181,8 @@ export function createMetrics(src: MetricsSources): Metrics {
   }
   const sse = src.sseClients;
   if (sse) new Gauge({ name: 'muxd_sse_clients', help: 'Live journal viewers connected.', registers: [registry], collect() { this.set(sse()); } });
+  const searches = src.searches;
+  if (searches) new Gauge({ name: 'muxd_searches_active', help: 'Filtered journal searches and downloads running now.', registers: [registry], collect() { this.set(searches()); } });
   const http = src.http;
   if (http) {
     new Counter({
