@@ -164,6 +164,14 @@ describe('the journal page as a log explorer in chromium', { timeout: 180_000 },
     assert.equal(await row.getAttribute('data-seq'), String(target));
     assert.ok(await row.isVisible(), 'scrolled into view');
     assert.match((await other.locator('#mode-text').textContent()) ?? '', new RegExp(`around #${target}`));
+    await shot(other, 'context');
+    await other.locator('#load-newer').click();
+    await other.locator(`.row[data-seq="${target + 300}"]`).waitFor();
+    assert.equal((await seqsShown(other)).length, 400);
+    await other.locator('#load-older').click();
+    await other.locator(`.row[data-seq="${target - 299}"]`).waitFor();
+    assert.equal((await seqsShown(other)).length, 600);
+    assert.equal(await other.locator('.row.is-target').getAttribute('data-seq'), String(target));
     // From a search result: a click on its seq opens its surroundings and puts the permalink in the address bar.
     await searchFor(other, 'refused');
     await other.locator(`.row[data-seq="${firstSeq}"] a.seq`).click();
@@ -190,6 +198,9 @@ describe('the journal page as a log explorer in chromium', { timeout: 180_000 },
     assert.equal(await row.locator('.kv[data-name="host"]').textContent(), 'host=web');
     assert.equal(await row.locator('.kv[data-name="msgid"]').textContent(), 'msgid=ID47');
     assert.equal(await row.locator('.kv[data-name="facility"]').textContent(), 'facility=user');
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await shot(page, 'syslog-fields-dark');
+    await page.emulateMedia({ colorScheme: 'light' });
     await page.locator('#q-severity').selectOption('warning');
     await state(page, 'results');
     await page.locator('#q-severity').selectOption('');

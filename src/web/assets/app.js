@@ -505,7 +505,9 @@ async function loadNewer() {
   showView();
   const params = view.mode === 'search' ? queryParams(view.query) : {};
   try {
-    if ((await scan(gen, params, 'newer', { autos: AUTO_CONTINUE, want: 1000, onPage: appendRows, head })) === null) return;
+    // New matches: all of them (up to a page of 1,000); the records around a seq: one more page.
+    const want = view.mode === 'search' ? 1000 : PAGE;
+    if ((await scan(gen, params, 'newer', { autos: AUTO_CONTINUE, want, onPage: appendRows, head })) === null) return;
   } catch (err) {
     return failView(gen, err);
   }
