@@ -392,21 +392,31 @@ function failView(gen, err) {
   showView();
 }
 
+/** Awaits one run of requests of view `gen`; true when it finished and the view is still the same. */
+async function settle(gen, work) {
+  try {
+    if ((await work()) === null) return false;
+  } catch (err) {
+    failView(gen, err);
+    return false;
+  }
+  view.busy = false;
+  showView();
+  return true;
+}
+
 /** Following: the newest page, then live records as they come. */
 async function follow() {
   const gen = startView('following');
   view.query = EMPTY_QUERY;
   liveBuffer = [];
-  try {
-    if ((await scan(gen, {}, 'older', { onPage: prependRows })) === null) return;
-  } catch (err) {
-    liveBuffer = null;
-    return failView(gen, err);
-  }
+  const ok = await settle(gen, () => scan(gen, {}, 'older', { onPage: prependRows }));
+  if (gen !== view.gen) return;
+  const buffered = liveBuffer ?? [];
+  liveBuffer = null;
+  if (!ok) return;
   const top = lastShownSeq();
   liveSeq = Math.max(liveSeq, top);
-  const buffered = liveBuffer;
-  liveBuffer = null;
   for (const it of buffered) {
     if (it.gap && it.to > top) enqueue({ ...it, from: Math.max(it.from, top + 1) });
     else if (!it.gap && it.seq > top) enqueue(it);
@@ -416,8 +426,6 @@ async function follow() {
     for (const row of list.querySelectorAll('.row[data-seq]')) perSource.set(row.dataset.src, (perSource.get(row.dataset.src) ?? 0) + 1);
     drawSourceCounts();
   }
-  view.busy = false;
-  showView();
   scroller.scrollTop = scroller.scrollHeight;
 }
 
@@ -426,14 +434,8 @@ async function runSearch(q) {
   const gen = startView('search');
   view.query = q;
   view.after = liveSeq;
-  try {
-    if ((await scan(gen, queryParams(q), 'older', { autos: AUTO_CONTINUE, onPage: prependRows })) === null) return;
-  } catch (err) {
-    return failView(gen, err);
-  }
-  view.busy = false;
-  showView();
-  scroller.scrollTop = scroller.scrollHeight;
+  const done = await settle(gen, () => scan(gen, queryParams(q), 'older', { autos: AUTO_CONTINUE, onPage: prependRows }));
+  if (done) scroller.scrollTop = scroller.scrollHeight;
 }
 
 /** The records around `seq` (a permalink, #seq=N): CONTEXT before it and CONTEXT after it, whatever the query. */
@@ -486,14 +488,8 @@ async function loadOlder() {
   const gen = view.gen;
   view.busy = true;
   showView();
-  const params = view.mode === 'search' ? queryParams(view.query) : {};
-  try {
-    if ((await scan(gen, params, 'older', { autos: view.mode === 'search' ? AUTO_CONTINUE : 0, onPage: prependRows })) === null) return;
-  } catch (err) {
-    return failView(gen, err);
-  }
-  view.busy = false;
-  showView();
+  const search = view.mode === 'search';
+  await settle(gen, () => scan(gen, search ? queryParams(view.query) : {}, 'older', { autos: search ? AUTO_CONTINUE : 0, onPage: prependRows }));
 }
 
 /** Context: the records after the newest shown. Search: the matches among the records that arrived since. */
@@ -503,16 +499,9 @@ async function loadNewer() {
   view.busy = true;
   view.pending = 0;
   showView();
-  const params = view.mode === 'search' ? queryParams(view.query) : {};
-  try {
-    // New matches: all of them (up to a page of 1,000); the records around a seq: one more page.
-    const want = view.mode === 'search' ? 1000 : PAGE;
-    if ((await scan(gen, params, 'newer', { autos: AUTO_CONTINUE, want, onPage: appendRows, head })) === null) return;
-  } catch (err) {
-    return failView(gen, err);
-  }
-  view.busy = false;
-  showView();
+  const search = view.mode === 'search';
+  // New matches: all of them (up to a page of 1,000); the records around a seq: one more page.
+  await settle(gen, () => scan(gen, search ? queryParams(view.query) : {}, 'newer', { autos: AUTO_CONTINUE, want: search ? 1000 : PAGE, onPage: appendRows, head }));
 }
 
 async function fillGap(li) {
