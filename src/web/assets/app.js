@@ -553,15 +553,15 @@ function showView() {
     else text = `${nf.format(rows)} match${rows === 1 ? '' : 'es'} shown, newest at the bottom`;
   }
   else if (view.mode === 'context') text = view.target ? `The records around #${view.target}` : 'Jumping to a time…';
-  $('mode-text').textContent = text;
+  setText($('mode-text'), text);
   let scanned = search ? scannedText() : '';
   if (scanned && !view.busy && view.hasOlder && !view.complete) scanned += ' so far…';
-  $('progress').textContent = [scanned, view.note].filter(Boolean).join(' · ');
+  setText($('progress'), [scanned, view.note].filter(Boolean).join(' · '));
   $('spinner').hidden = !view.busy;
   $('continue').hidden = !(search && !view.busy && view.hasOlder && !view.complete && !view.error);
   const newer = view.mode !== 'following' && !view.error && (view.pending > 0 || (view.mode === 'context' && view.after !== null));
   $('new-matches').hidden = !(search && view.pending > 0);
-  $('new-matches').textContent = `${nf.format(view.pending)} new record${view.pending === 1 ? '' : 's'} since this search · show new matches`;
+  setText($('new-matches'), `${nf.format(view.pending)} new record${view.pending === 1 ? '' : 's'} since this search · show new matches`);
   $('new-matches').disabled = view.busy;
   $('load-newer').hidden = !newer;
   $('load-newer').disabled = view.busy;
@@ -583,8 +583,13 @@ function showView() {
   err.hidden = !view.error;
   err.textContent = view.error ? `${view.error.message}${view.error.code ? ` (${view.error.code})` : ''}` : '';
   $('q-grep').setAttribute('aria-invalid', String(Boolean(view.error)));
-  $('stat-seq').textContent = liveSeq ? String(liveSeq) : '–';
-  $('stat-rows').textContent = String(rows);
+  setText($('stat-seq'), liveSeq ? String(liveSeq) : '–');
+  setText($('stat-rows'), String(rows));
+}
+
+/** Writes only changes: the banner is a live region, and a rewrite of the same text would be announced again. */
+function setText(node, text) {
+  if (node.textContent !== text) node.textContent = text;
 }
 
 let showScheduled = false;
