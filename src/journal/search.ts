@@ -17,6 +17,8 @@ const LF = 0x0a;
 export const SEARCH_CHUNK = 4 << 20;
 /** Bytes per read when every line must be parsed: small, so one read's CPU work stays short. */
 const PARSE_CHUNK = 256 << 10;
+/** Decompressed bytes of a gzip file searched at once. */
+const GZIP_PIECE = 1 << 20;
 /** Most milliseconds of CPU in one turn of the event loop before the scan yields to it. */
 export const SLICE_MS = 4;
 
@@ -233,19 +235,31 @@ async function* plainDesc(fh: FileHandle, c: Cursor, o: SearchOptions): AsyncGen
   }
 }
 
-/** A gzip file oldest first: decompressed as a stream, each chunk searched like a plain read. */
+/** A gzip file oldest first: decompressed as a stream, gathered into pieces of about a MiB, each searched like a plain read. */
 async function* gzipAsc(fh: FileHandle, c: Cursor, o: SearchOptions): AsyncGenerator<SearchSlice> {
   let carry: Buffer | null = null;
-  for await (const chunk of gunzipChunks(fh)) {
-    const data: Buffer = carry ? Buffer.concat([carry, chunk]) : chunk;
+  let parts: Buffer[] = [];
+  let fresh = 0;
+  const piece = (): { data: Buffer; bytes: number; last: number } => {
+    const data = Buffer.concat(carry ? [carry, ...parts] : parts);
+    const bytes = fresh;
+    parts = [];
+    fresh = 0;
     const last = data.lastIndexOf(LF);
-    if (last < 0) {
-      carry = Buffer.from(data);
-      continue;
-    }
-    yield* examine(data, 0, last + 1, c, o, chunk.length);
     carry = last + 1 < data.length ? Buffer.from(data.subarray(last + 1)) : null;
+    return { data, bytes, last };
+  };
+  for await (const chunk of gunzipChunks(fh)) {
+    parts.push(chunk);
+    fresh += chunk.length;
+    if (fresh < GZIP_PIECE) continue;
+    const { data, bytes, last } = piece();
+    if (last >= 0) yield* examine(data, 0, last + 1, c, o, bytes);
     if (c.done || o.signal?.aborted) return;
+  }
+  if (fresh > 0) {
+    const { data, bytes, last } = piece();
+    if (last >= 0) yield* examine(data, 0, last + 1, c, o, bytes);
   }
 }
 
@@ -253,7 +267,9 @@ async function* gzipAsc(fh: FileHandle, c: Cursor, o: SearchOptions): AsyncGener
 async function* gzipDesc(fh: FileHandle, c: Cursor, o: SearchOptions): AsyncGenerator<SearchSlice> {
   const needles = queryNeedles(o.query);
   let bytes = (await fh.stat()).size;
-  for await (const batch of recordsNewestFirst(fh, true, c.before, DEFAULT_SLICE_BYTES, (line) => lineMayMatch(line, needles))) {
+  // The whole match runs inside the pass, so a pass keeps only matches and rarely needs another.
+  const match = (line: Buffer): boolean => lineMayMatch(line, needles) && matchLine(line, o.query) !== null;
+  for await (const batch of recordsNewestFirst(fh, true, c.before, DEFAULT_SLICE_BYTES, match)) {
     if (o.signal?.aborted) return;
     const matches: FoundRecord[] = [];
     let cursor: number | null = null;
@@ -264,7 +280,7 @@ async function* gzipDesc(fh: FileHandle, c: Cursor, o: SearchOptions): AsyncGene
         break;
       }
       cursor = r.seq;
-      if (matchLine(r.line, o.query) !== null) matches.push({ seq: r.seq, json: recordJson(r.line) });
+      matches.push({ seq: r.seq, json: recordJson(r.line) });
     }
     if (cursor !== null) moveCursor(c, true, cursor);
     yield { matches, cursor, bytes, records };

@@ -11,11 +11,16 @@ import type { StreamFeed } from './feed.js';
 
 /**
  * True when a stream record passes: the query sees the record as its collector wrote it (as `muxd tail nats://…`
- * does), and `src` may also name the page's form `<collector>/<src>`.
+ * does), and `src` may also name the page's form `<collector>/<src>`, or a collector alone.
  */
 export function matchStreamRecord(r: StreamRecord, q: Query): boolean {
   if (matchRecord(r.record, q)) return true;
-  return q.src !== undefined && matchRecord({ ...r.record, src: `${r.collector}/${r.record.src}` }, q);
+  if (q.src === undefined) return false;
+  if (q.src === r.collector || q.src === `${r.collector}/`) {
+    const { src: _collector, ...rest } = q;
+    return matchRecord(r.record, rest);
+  }
+  return matchRecord({ ...r.record, src: `${r.collector}/${r.record.src}` }, q);
 }
 
 /**
