@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `npm run bench:up`: collector throughput inside `muxd up` with 0 and with 100 live SSE viewers (ratio must be >= 0.9),
-// and static-file requests/s while the collector runs at full load.
-//   node bench/up.mjs [--live-rate 2000] [--rounds 3] [--viewers 100] [--clients 16] [--messages 20000] [--size 100] [--window 64] [--seconds 5]
+// and static-file requests/s while the collector runs at full load; then the search rows of bench/search.mjs (--search-gib 0: none).
+//   node bench/up.mjs [--live-rate 2000] [--rounds 3] [--viewers 100] [--clients 16] [--messages 20000] [--size 100] [--window 64] [--seconds 5] [--search-gib 1]
 // The server runs on CPU 0; load generators and viewers on CPU 1. Needs wrk (../shared/bench/setup.sh installs it).
 import { spawn, execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -21,6 +21,7 @@ const { values: o } = parseArgs({
     rounds: { type: 'string', default: '3' },
     'live-rate': { type: 'string', default: '2000' },
     'viewer-child': { type: 'string' },
+    'search-gib': { type: 'string', default: '1' },
   },
 });
 
@@ -180,5 +181,11 @@ async function main() {
     up.kill('SIGTERM');
     await new Promise((r) => (up.exitCode !== null ? r() : up.once('exit', r)));
     fs.rmSync(work, { recursive: true, force: true });
+  }
+  if (Number(o['search-gib']) > 0) {
+    const args = [path.join(repo, 'bench/search.mjs'), '--search-gib', o['search-gib'], '--clients', o.clients, '--messages', o.messages, '--size', o.size, '--window', o.window];
+    const search = spawn(process.execPath, args, { stdio: 'inherit' });
+    const [code] = await new Promise((r) => search.once('exit', (...a) => r(a)));
+    if (code !== 0) process.exitCode = 1;
   }
 }

@@ -1,14 +1,14 @@
 // Finds the records a query matches across a journal's whole file set, by seq cursor in either direction: big reads searched for byte needles, only candidate lines parsed.
 import type { FileHandle } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
-import { setImmediate as nextTurn } from 'node:timers/promises';
 import { IoError } from '../errors.js';
 import { gunzipChunks, listJournalSet } from './file-set.js';
 import { needleLines } from './needle-lines.js';
+import { searchPacer } from './search-pacer.js';
 import { lineMayMatch, matchLine, queryNeedles } from './query.js';
 import type { Query } from './query.js';
 import { lineSeq } from './scan.js';
-import { bisectSeq, DEFAULT_SLICE_BYTES, firstSeq, openChecked, recordsNewestFirst, ScanOrder, SetChanged } from './seq-scan.js';
+import { bisectSeq, DEFAULT_SLICE_BYTES, firstSeq, firstSeqOfRef, openChecked, recordsNewestFirst, ScanOrder, SetChanged } from './seq-scan.js';
 import type { ScannedRecord, ScanOrderValue } from './seq-scan.js';
 import type { JournalFileRef } from './file-set.js';
 
@@ -68,7 +68,8 @@ interface Cursor {
  * Searches every journal file, plain or gzip, in seq order, yielding a slice per read (and more often when many
  * lines match) so that a caller can stop at any budget and resume with the last `cursor`. Plain files are read in
  * big chunks searched natively for the query's byte needles ({@link queryNeedles}); only the lines around a hit are
- * parsed and confirmed by the shared matcher. The scan gives the event loop a turn at least every {@link SLICE_MS}.
+ * parsed and confirmed by the shared matcher. The scan gives the event loop a turn at least every {@link SLICE_MS},
+ * through the process's {@link searchPacer}, which slows searches down while other work keeps the loop busy.
  */
 export async function* searchJournal(o: SearchOptions): AsyncGenerator<SearchSlice> {
   const c: Cursor = { after: o.after ?? 0, before: o.before ?? Number.MAX_SAFE_INTEGER, done: false };
@@ -82,7 +83,7 @@ export async function* searchJournal(o: SearchOptions): AsyncGenerator<SearchSli
         const ref = refs[i] as JournalFileRef;
         // Oldest first, a file is skipped when the next one starts at or below the cursor.
         const next = refs[i + 1];
-        if (!desc && next !== undefined && c.after > 0 && (await firstSeqOf(next)) <= c.after + 1) continue;
+        if (!desc && next !== undefined && c.after > 0 && (await firstSeqOfRef(next)) <= c.after + 1) continue;
         const fh = await openChecked(ref);
         try {
           const first = await firstSeq(fh, ref.compressed);
@@ -106,15 +107,6 @@ export async function* searchJournal(o: SearchOptions): AsyncGenerator<SearchSli
     }
   }
   throw new IoError('journal files kept changing while searching them');
-}
-
-async function firstSeqOf(ref: JournalFileRef): Promise<number> {
-  const fh = await openChecked(ref);
-  try {
-    return await firstSeq(fh, ref.compressed);
-  } finally {
-    await fh.close();
-  }
 }
 
 /** Examines the candidate lines of one region of complete lines, yielding slices; moves the cursor as it goes. */
@@ -151,10 +143,11 @@ async function* examine(data: Buffer, start: number, end: number, c: Cursor, o: 
     if (rec !== null) matches.push({ seq, json: recordJson(line) });
     if (performance.now() - t0 > SLICE_MS) {
       moveCursor(c, desc, cursor);
+      const spent = performance.now() - t0;
       yield { matches, cursor, bytes, records: records(cursor) };
       bytes = 0;
       matches = [];
-      await nextTurn();
+      await searchPacer.pace(spent);
       t0 = performance.now();
     }
   }
@@ -164,7 +157,9 @@ async function* examine(data: Buffer, start: number, end: number, c: Cursor, o: 
     else if (desc ? edge < c.before : edge > c.after) cursor = edge;
   }
   if (cursor !== null) moveCursor(c, desc, cursor);
+  const spent = performance.now() - t0;
   yield { matches, cursor, bytes, records: cursor === null ? 0 : records(cursor) };
+  await searchPacer.pace(spent);
 }
 
 function moveCursor(c: Cursor, desc: boolean, seq: number): void {
@@ -286,6 +281,6 @@ async function* gzipDesc(fh: FileHandle, c: Cursor, o: SearchOptions): AsyncGene
     yield { matches, cursor, bytes, records };
     bytes = 0;
     if (c.done) return;
-    await nextTurn();
+    await searchPacer.pace(0);
   }
 }

@@ -157,7 +157,8 @@ export async function firstSeq(fh: FileHandle, compressed: boolean): Promise<num
   return Number.MAX_SAFE_INTEGER;
 }
 
-async function firstSeqOfRef(ref: JournalFileRef): Promise<number> {
+/** The first seq of a listed file (see {@link firstSeq}); throws SetChanged when it is gone or replaced. */
+export async function firstSeqOfRef(ref: JournalFileRef): Promise<number> {
   const fh = await openChecked(ref);
   try {
     return await firstSeq(fh, ref.compressed);

@@ -112,18 +112,24 @@ function disconnectSignal(req: Req, res: Res): AbortController {
   return ac;
 }
 
+/** The parsed request, or null after answering 400. */
+function parsedOr400(res: Res, params: URLSearchParams): SearchRequest | null {
+  try {
+    return parseSearchRequest(params);
+  } catch (err) {
+    sendError(res, err);
+    return null;
+  }
+}
+
 function refuse(res: Res, gate: SearchGate): void {
   sendError(res, new TooManySearchesError(gate.max), { 'Retry-After': '1' });
 }
 
 /** `GET /_muxd/journal`: the index page when unfiltered and newest first, else a budgeted search. */
 export function handleSearch(req: Req, res: Res, params: URLSearchParams, deps: SearchDeps): void {
-  let r: SearchRequest;
-  try {
-    r = parseSearchRequest(params);
-  } catch (err) {
-    return sendError(res, err);
-  }
+  const r = parsedOr400(res, params);
+  if (r === null) return;
   const limit = r.limit ?? DEFAULT_SEARCH_LIMIT;
   if (deps.searcher === null) return sendJson(res, 200, renderSearchPage(emptyPage(r.order)));
   if (isEmptyQuery(r.query) && r.after === undefined && deps.history !== null) {
@@ -149,12 +155,8 @@ export function handleSearch(req: Req, res: Res, params: URLSearchParams, deps: 
 
 /** `GET /_muxd/journal.jsonl`: every match, oldest first, as JSON lines with backpressure; no budget, stops on disconnect. */
 export function handleDownload(req: Req, res: Res, params: URLSearchParams, deps: SearchDeps): void {
-  let r: SearchRequest;
-  try {
-    r = parseSearchRequest(params);
-  } catch (err) {
-    return sendError(res, err);
-  }
+  const r = parsedOr400(res, params);
+  if (r === null) return;
   if (!deps.gate.tryEnter()) return refuse(res, deps.gate);
   const ac = disconnectSignal(req, res);
   writeHead(res, 200, {

@@ -87,7 +87,7 @@ const options: Record<string, OptionSpec> = {
   token: {
     type: 'string',
     arg: 'TOKEN',
-    description: 'Secret for POST /_muxd/messages, /_muxd/journal and /_muxd/events (Bearer header or ?token=); required when --host is not loopback.',
+    description: 'Secret for POST /_muxd/messages, /_muxd/journal, /_muxd/stats and /_muxd/events (Bearer header or ?token=); required when --host is not loopback.',
   },
 };
 
