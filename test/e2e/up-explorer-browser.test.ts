@@ -332,6 +332,13 @@ describe('the journal page as a log explorer in chromium', { timeout: 180_000 },
     const url = new URL(page.url());
     assert.equal(url.searchParams.get('since'), '15m');
     assert.equal(url.searchParams.get('until'), new Date('2001-01-01T00:00').toISOString());
+    // The server's 400 names its parameter: that field is the one marked.
+    await page.locator('#q-since').fill('the day before');
+    await page.locator('#q-since').press('Enter');
+    await state(page, 'error');
+    assert.match((await page.locator('#q-error').textContent()) ?? '', /^since /);
+    assert.equal(await page.locator('#q-since').getAttribute('aria-invalid'), 'true');
+    assert.equal(await page.locator('#q-grep').getAttribute('aria-invalid'), 'false');
   });
 
   it('jumps to a time: the last record before it, with its surroundings', async () => {

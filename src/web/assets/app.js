@@ -582,7 +582,9 @@ function showView() {
   const err = $('q-error');
   err.hidden = !view.error;
   err.textContent = view.error ? `${view.error.message}${view.error.code ? ` (${view.error.code})` : ''}` : '';
-  $('q-grep').setAttribute('aria-invalid', String(Boolean(view.error)));
+  // A 400 names its parameter first ("grep has an invalid regular expression: …"): mark that field.
+  const bad = view.error?.code === 'ERR_BAD_QUERY' ? /^\w+/.exec(view.error.message)?.[0] : undefined;
+  for (const name of ['grep', 'src', 'app', 'severity', 'since', 'until']) $(`q-${name}`).setAttribute('aria-invalid', String(name === bad));
   setText($('stat-seq'), liveSeq ? String(liveSeq) : '–');
   setText($('stat-rows'), String(rows));
 }
