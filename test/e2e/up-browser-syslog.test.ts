@@ -68,20 +68,26 @@ describe('live page with syslog records in chromium', { timeout: 60000 }, () => 
     assert.equal(await page.locator('.row', { hasText: 'plain line, not syslog' }).locator('.sev').count(), 0, 'no badge without syslog');
   });
 
-  it('filters by severity: that level and worse; rows without syslog are hidden while it is set', async () => {
-    await page.locator('#filter-sev').selectOption('4');
-    const visible = async (text: string) => page.locator('.row', { hasText: text }).isVisible();
-    assert.equal(await visible('database down'), true);
-    assert.equal(await visible('disk at 91%'), true);
-    assert.equal(await visible('job done'), false);
-    assert.equal(await visible('plain line, not syslog'), false);
-    // New live rows obey the filter too.
+  it('searches by severity on the server: that level and worse; rows without syslog do not match', async () => {
+    await page.locator('#q-severity').selectOption('warning');
+    await page.locator('body[data-state="results"]').waitFor();
+    assert.equal(new URL(page.url()).search, '?severity=warning');
+    const shown = async (text: string) => (await page.locator('.row', { hasText: text }).count()) === 1;
+    assert.equal(await shown('database down'), true);
+    assert.equal(await shown('disk at 91%'), true);
+    assert.equal(await shown('job done'), false);
+    assert.equal(await shown('plain line, not syslog'), false);
+    // Live records are not mixed into results: the page counts them and fetches the new matches on demand.
     await sendFrames(up.collectPort, ['<15>1 - web api - - - debug chatter', '<8>1 - web api - - - kernel panic']);
+    await page.locator('#new-matches', { hasText: /^2 new records since this search/ }).waitFor();
+    await page.locator('#new-matches').click();
     await page.locator('.row', { hasText: 'kernel panic' }).waitFor();
-    assert.equal(await visible('debug chatter'), false);
-    await page.locator('#filter-sev').selectOption('');
-    assert.equal(await visible('job done'), true);
-    assert.equal(await visible('plain line, not syslog'), true);
+    assert.equal(await shown('debug chatter'), false);
+    await page.locator('#q-severity').selectOption('');
+    await page.locator('body[data-state="following"]').waitFor();
+    assert.equal(await shown('job done'), true);
+    assert.equal(await shown('plain line, not syslog'), true);
+    assert.equal(await shown('debug chatter'), true);
   });
 
   it('draws the per-second rate and counts records per source', async () => {
@@ -102,8 +108,10 @@ describe('live page with syslog records in chromium', { timeout: 60000 }, () => 
     const rows = await counts.evaluateAll((lis) => lis.map((li) => [li.querySelector('.src')!.textContent, li.querySelector('.count')!.textContent]));
     assert.equal(rows.length, 2, 'two TCP connections');
     assert.deepEqual(rows.map((r) => r[1]), ['4', '2'], 'busiest source first');
-    // Clicking a source filters by it.
+    // Clicking a source searches it.
     await counts.first().locator('.src').click();
-    assert.equal(await page.locator('#filter-src').inputValue(), rows[0]![0]);
+    assert.equal(await page.locator('#q-src').inputValue(), rows[0]![0]);
+    await page.locator('body[data-state="results"]').waitFor();
+    assert.equal(new URL(page.url()).searchParams.get('src'), rows[0]![0]);
   });
 });

@@ -84,16 +84,20 @@ describe('live journal page in chromium', { timeout: 60000 }, () => {
     await page.locator('.row', { hasText: 'typed into the send box' }).waitFor();
   });
 
-  it('filters by text and by source', async () => {
-    await page.locator('#filter-text').fill('bravo');
-    const visible = page.locator('.row:not([hidden])');
-    await assert.doesNotReject(visible.first().waitFor());
-    assert.deepEqual(await visible.locator('.msg').allTextContents(), ['alpha bravo']);
-    await page.locator('#filter-text').fill('');
-    await page.locator('#filter-src').fill('http:');
-    assert.deepEqual(await page.locator('.row:not([hidden]) .msg').allTextContents(), ['typed into the send box']);
-    await page.locator('#filter-src').fill('');
-    assert.ok((await page.locator('.row:not([hidden])').count()) >= 7);
+  it('searches by text and by source on the server, and returns to following', async () => {
+    await page.locator('#q-grep').fill('bravo');
+    await page.locator('#q-grep').press('Enter');
+    await page.locator('body[data-state="results"]').waitFor();
+    assert.deepEqual(await page.locator('#messages .row .msg').allTextContents(), ['alpha bravo']);
+    await page.locator('#q-grep').fill('');
+    await page.locator('#q-src').fill('http:');
+    await page.locator('#q-src').press('Enter');
+    await page.locator('body[data-state="results"]').waitFor();
+    assert.equal(new URL(page.url()).search, '?src=http%3A');
+    assert.deepEqual(await page.locator('#messages .row .msg').allTextContents(), ['typed into the send box']);
+    await page.locator('#q-clear').click();
+    await page.locator('body[data-state="following"]').waitFor();
+    assert.ok((await page.locator('#messages .row').count()) >= 7);
   });
 
   it('renders in light and dark schemes; screenshots saved under the test temp dir', async () => {
@@ -115,8 +119,6 @@ describe('live journal page in chromium', { timeout: 60000 }, () => {
   });
 
   it('keeps the DOM capped while following a burst, and the newest record on screen', async () => {
-    await page.locator('#filter-src').fill('');
-    await page.locator('#filter-text').fill('');
     const lines = Array.from({ length: 3000 }, (_, i) => `burst line ${i}`);
     const replies = await sendTcp(up.collectPort, lines);
     assert.equal(replies.length, 3000);
