@@ -4,6 +4,7 @@ import { JournalCorruptError } from '../errors.js';
 import { parseSyslog } from '../protocol/syslog.js';
 import type { SyslogFields } from '../protocol/syslog.js';
 import type { MessageInput } from './sink.js';
+import type { MessageBatch } from './message-batch.js';
 
 /** The two journal formats. */
 export const JournalFormat = { JSON: 'json', RAW: 'raw' } as const;
@@ -60,12 +61,42 @@ export function scanMessage(msg: Uint8Array): number {
 }
 
 /**
+ * The fast scan fused with the copy: copies `src[start, end)` to `out` at `at` while ORing the byte classes, so a
+ * message that needs no escaping is read once and needs no view of its own. Returns the classes, as scanMessage.
+ */
+function scanCopy(src: Uint8Array, start: number, end: number, out: Uint8Array, at: number): number {
+  let bad = 0;
+  let i = start;
+  let o = at;
+  for (; i + 4 <= end; i += 4, o += 4) {
+    const a = src[i]!;
+    const b = src[i + 1]!;
+    const c = src[i + 2]!;
+    const d = src[i + 3]!;
+    out[o] = a;
+    out[o + 1] = b;
+    out[o + 2] = c;
+    out[o + 3] = d;
+    bad |= CLASS[a]! | CLASS[b]! | CLASS[c]! | CLASS[d]!;
+  }
+  for (; i < end; i++, o++) {
+    const a = src[i]!;
+    out[o] = a;
+    bad |= CLASS[a]!;
+  }
+  return bad;
+}
+
+/** Longer messages are copied with one native call instead of scanCopy's loop (after their own scan). */
+const LOOP_COPY_MAX = 512;
+
+/**
  * Encodes a batch of records into one buffer without a JSON.stringify per record. The fast path proves
  * with one scan (plus a native UTF-8 check for non-ASCII lines) that a line needs no escaping, then copies
  * it in one go; only lines with `"`, `\` or control characters take the byte-by-byte slow path, and
  * invalid UTF-8 becomes `b64`. The bytes before `msg` are built once per batch and source, and the seq
- * digits are counted up in place. Call `begin(ts)`, then `add()` per message or `addBatch()` per batch,
- * then use `bytes()`; `reset()` before the next batch.
+ * digits are counted up in place. Call `begin(ts)`, then `add()` per message, or `addBatch()` or `addSpans()`
+ * per batch, then use `bytes()`; `reset()` before the next batch.
  */
 export class RecordEncoder {
   private buf: Buffer;
@@ -107,11 +138,11 @@ export class RecordEncoder {
   add(seq: number, input: MessageInput): void {
     if (this.format === JournalFormat.RAW) {
       this.ensure(input.msg.length + 1);
-      this.putRaw(input.msg);
+      this.putRaw(input.msg, 0, input.msg.length);
       return;
     }
     this.ensure(RECORD_OVERHEAD + input.src.length * 6 + input.msg.length * 6);
-    this.putRecord(seq, input);
+    this.putRecord(seq, input.src, input.msg, 0, input.msg.length, input.partial === true);
   }
 
   /**
@@ -123,34 +154,62 @@ export class RecordEncoder {
     if (this.format === JournalFormat.RAW) {
       for (const m of inputs) need += m.msg.length + 1;
       this.ensure(need);
-      for (const m of inputs) this.putRaw(m.msg);
+      for (const m of inputs) this.putRaw(m.msg, 0, m.msg.length);
       return;
     }
     for (const m of inputs) need += RECORD_OVERHEAD + m.src.length * 6 + m.msg.length * 6;
     this.ensure(need);
-    for (let i = 0; i < inputs.length; i++) this.putRecord(firstSeq + i, inputs[i]!);
+    for (let i = 0; i < inputs.length; i++) {
+      const m = inputs[i]!;
+      this.putRecord(firstSeq + i, m.src, m.msg, 0, m.msg.length, m.partial === true);
+    }
   }
 
-  private putRaw(msg: Buffer): void {
-    this.buf.set(msg, this.length);
-    this.length += msg.length;
+  /**
+   * Appends the records of `batch` numbered from `firstSeq`, copied straight from the spans of the buffers the
+   * messages arrived in: the same bytes as `addBatch(firstSeq, batch.inputs())`, without a view per message.
+   */
+  addSpans(firstSeq: number, batch: MessageBatch): void {
+    const { bufs, srcs, spans, partials, length } = batch;
+    if (this.format === JournalFormat.RAW) {
+      this.ensure(batch.bytes + length);
+      for (let i = 0; i < length; i++) this.putRaw(bufs[i]!, spans[2 * i]!, spans[2 * i + 1]!);
+      return;
+    }
+    let need = length * RECORD_OVERHEAD + batch.bytes * 6;
+    for (let i = 0; i < length; i++) need += srcs[i]!.length * 6;
+    this.ensure(need);
+    let pi = 0;
+    let nextPartial = partials.length > 0 ? partials[0]! : -1;
+    for (let i = 0; i < length; i++) {
+      const partial = i === nextPartial;
+      if (partial) nextPartial = ++pi < partials.length ? partials[pi]! : -1;
+      this.putRecord(firstSeq + i, srcs[i]!, bufs[i]!, spans[2 * i]!, spans[2 * i + 1]!, partial);
+    }
+  }
+
+  private putRaw(msg: Buffer, start: number, end: number): void {
+    if (end - start > LOOP_COPY_MAX) this.buf.set(msg.subarray(start, end), this.length);
+    else scanCopy(msg, start, end, this.buf, this.length);
+    this.length += end - start;
     this.buf[this.length++] = 0x0a;
   }
 
-  /** Writes one JSON record; the caller has ensured room for it. */
-  private putRecord(seq: number, input: MessageInput): void {
-    let msg = input.msg;
+  /** Writes one JSON record for the message `buf[start, end)`; the caller has ensured room for it. */
+  private putRecord(seq: number, src: string, buf: Buffer, start: number, end: number, partial: boolean): void {
     let syslog: SyslogFields | null = null;
-    if (this.syslog && !input.partial) {
-      const split = syslogSplit(msg);
+    if (this.syslog && !partial) {
+      const split = syslogSplit(start === 0 && end === buf.length ? buf : buf.subarray(start, end));
       if (split !== null) {
-        msg = split.msg;
+        buf = split.msg;
+        start = 0;
+        end = buf.length;
         syslog = split.fields;
       }
     }
-    if (input.src !== this.lastSrc) {
-      this.lastSrc = input.src;
-      this.lastHead = this.headFor(input.src);
+    if (src !== this.lastSrc) {
+      this.lastSrc = src;
+      this.lastHead = this.headFor(src);
     }
     const out = this.buf;
     let o = this.length;
@@ -165,14 +224,24 @@ export class RecordEncoder {
     this.length = o + 7;
     this.putSeq(seq);
     this.put(this.lastHead);
-    const cls = this.fastPath ? scanMessage(msg) : ESCAPE;
-    if (cls === 0 || (cls === HIGH && isUtf8(msg))) this.put(msg);
-    else if (cls === HIGH || !this.putJsonChars(msg)) {
-      this.length -= MSG_KEY_LENGTH;
-      this.put(B64_KEY);
-      this.length += out.write(msg.toString('base64'), this.length, 'latin1');
+    const at = this.length;
+    const long = end - start > LOOP_COPY_MAX;
+    // Short messages are copied while scanned; long ones scanned (through a view), then copied natively.
+    let msg: Buffer | null = long ? buf.subarray(start, end) : null;
+    const cls = !this.fastPath ? ESCAPE : msg !== null ? scanMessage(msg) : scanCopy(buf, start, end, out, at);
+    if (cls === 0) {
+      if (msg !== null) this.put(msg);
+      else this.length = at + (end - start);
+    } else if (cls === HIGH) {
+      msg ??= buf.subarray(start, end);
+      if (!isUtf8(msg)) this.putB64(msg);
+      else if (long) this.put(msg);
+      else this.length = at + (end - start);
+    } else {
+      msg ??= start === 0 && end === buf.length ? buf : buf.subarray(start, end);
+      if (!this.putJsonChars(msg)) this.putB64(msg);
     }
-    if (input.partial) this.put(END_PARTIAL);
+    if (partial) this.put(END_PARTIAL);
     else if (syslog !== null) {
       this.put(SYSLOG_KEY);
       // The header is short and most of it ASCII: JSON.stringify is the simple and safe choice here.
@@ -188,6 +257,13 @@ export class RecordEncoder {
       out[o + 2] = 0x0a;
       this.length = o + 3;
     }
+  }
+
+  /** Replaces `msg":"` (just written) with `b64":"` and the message in base64: for bytes that are not UTF-8. */
+  private putB64(msg: Buffer): void {
+    this.length -= MSG_KEY_LENGTH;
+    this.put(B64_KEY);
+    this.length += this.buf.write(msg.toString('base64'), this.length, 'latin1');
   }
 
   private headFor(src: string): Buffer {
