@@ -2,7 +2,7 @@
 import { isUtf8 } from 'node:buffer';
 import { JournalCorruptError } from '../errors.js';
 import { parseSyslog } from '../protocol/syslog.js';
-import type { SyslogFields } from '../protocol/syslog.js';
+import type { StructuredData, SyslogFields } from '../protocol/syslog.js';
 import type { MessageInput } from './sink.js';
 import type { MessageBatch } from './message-batch.js';
 
@@ -104,6 +104,10 @@ export class RecordEncoder {
   private tsText = '';
   private lastSrc: string | null = null;
   private lastHead: Buffer = Buffer.alloc(0);
+  /** The `{"facility":…,"severity":…` of the last syslog record, and its pair. */
+  private lastFacility = '';
+  private lastSeverity = '';
+  private lastSyslogHead: Buffer = Buffer.alloc(0);
   /** `,"ts":"…","src":…,"msg":"` per source, for the current `ts`. */
   private readonly heads = new Map<string, Buffer>();
   /** ASCII digits of `nextSeq`, right-aligned in `digits` from `digitsStart`. */
@@ -198,6 +202,7 @@ export class RecordEncoder {
   /** Writes one JSON record for the message `buf[start, end)`; the caller has ensured room for it. */
   private putRecord(seq: number, src: string, buf: Buffer, start: number, end: number, partial: boolean): void {
     let syslog: SyslogFields | null = null;
+    const headerBytes = end - start;
     if (this.syslog && !partial) {
       const split = syslogSplit(start === 0 && end === buf.length ? buf : buf.subarray(start, end));
       if (split !== null) {
@@ -244,10 +249,12 @@ export class RecordEncoder {
     if (partial) this.put(END_PARTIAL);
     else if (syslog !== null) {
       this.put(SYSLOG_KEY);
-      // The header is short and most of it ASCII: JSON.stringify is the simple and safe choice here.
-      const json = JSON.stringify(syslog);
-      this.ensure(json.length * 3 + 2);
-      this.length += this.buf.write(json, this.length, 'utf8');
+      if (!this.fastPath || !this.putSyslogFields(syslog, headerBytes)) {
+        const json = JSON.stringify(syslog);
+        this.ensure(json.length * 3 + 2);
+        this.length += this.buf.write(json, this.length, 'utf8');
+      }
+      this.ensure(2);
       this.buf[this.length++] = 0x7d;
       this.buf[this.length++] = 0x0a;
     } else {
@@ -257,6 +264,41 @@ export class RecordEncoder {
       out[o + 2] = 0x0a;
       this.length = o + 3;
     }
+  }
+
+  /**
+   * Writes `fields` as JSON.stringify would, without building the string: the facility and severity from a
+   * per-pair cache, the header tokens and structured data copied as they are checked. Returns false (having written
+   * nothing lasting) when a string needs escaping or is not plain ASCII, or a name repeats: the caller then takes
+   * JSON.stringify.
+   */
+  private putSyslogFields(fields: SyslogFields, headerBytes: number): boolean {
+    // Every string written here is plain ASCII taken from the header byte for byte (anything else bails), and
+    // the JSON around a field is at most twice what separates it in the header: this bounds the output.
+    this.ensure(2 * headerBytes + 256);
+    const start = this.length;
+    if (fields.facility !== this.lastFacility || fields.severity !== this.lastSeverity) {
+      this.lastFacility = fields.facility;
+      this.lastSeverity = fields.severity;
+      this.lastSyslogHead = syslogHead(fields.facility, fields.severity);
+    }
+    this.put(this.lastSyslogHead);
+    const out = this.buf;
+    let o = this.length;
+    // The order the parser sets them in, which is the order JSON.stringify writes them in.
+    if (fields.time !== undefined) o = putToken(out, o, TIME_KEY, fields.time);
+    if (o > 0 && fields.host !== undefined) o = putToken(out, o, HOST_KEY, fields.host);
+    if (o > 0 && fields.app !== undefined) o = putToken(out, o, APP_KEY, fields.app);
+    if (o > 0 && fields.procid !== undefined) o = putToken(out, o, PROCID_KEY, fields.procid);
+    if (o > 0 && fields.msgid !== undefined) o = putToken(out, o, MSGID_KEY, fields.msgid);
+    if (o > 0 && fields.sd !== undefined) o = putSd(out, o, fields.sd);
+    if (o < 0) {
+      this.length = start;
+      return false;
+    }
+    out[o++] = 0x7d;
+    this.length = o;
+    return true;
   }
 
   /** Replaces `msg":"` (just written) with `b64":"` and the message in base64: for bytes that are not UTF-8. */
@@ -362,6 +404,89 @@ export class RecordEncoder {
     this.length = o;
     return true;
   }
+}
+
+const TIME_KEY = Buffer.from(',"time":"', 'latin1');
+const HOST_KEY = Buffer.from(',"host":"', 'latin1');
+const APP_KEY = Buffer.from(',"app":"', 'latin1');
+const PROCID_KEY = Buffer.from(',"procid":"', 'latin1');
+const MSGID_KEY = Buffer.from(',"msgid":"', 'latin1');
+
+/** `,"key":"value"` for a plain value; -1 as putPlain. */
+function putToken(out: Buffer, o: number, key: Buffer, v: string): number {
+  out.set(key, o);
+  o = putPlain(out, o + key.length, v);
+  if (o < 0) return -1;
+  out[o++] = 0x22;
+  return o;
+}
+
+/**
+ * Copies `v` to `out` at `o` if it is printable ASCII without `"` and `\\` (JSON writes it as it is); returns the
+ * new offset, or -1 (having written some bytes to be discarded) when it is not.
+ */
+function putPlain(out: Buffer, o: number, v: string): number {
+  for (let i = 0; i < v.length; i++) {
+    const c = v.charCodeAt(i);
+    if (c < 0x20 || c > 0x7e || c === 0x22 || c === 0x5c) return -1;
+    out[o++] = c;
+  }
+  return o;
+}
+
+/**
+ * `,"sd":{"ID":{"NAME":"VALUE",…},…}` for plain strings; -1 as putPlain. Keys come in the order JSON.stringify
+ * takes them (Object.keys and for-in follow the same own-key order: array indexes first, then insertion order).
+ */
+function putSd(out: Buffer, o: number, sd: StructuredData): number {
+  const ids = Object.keys(sd);
+  out.set(SD_KEY, o);
+  o += SD_KEY.length;
+  for (let k = 0; k < ids.length; k++) {
+    const id = ids[k]!;
+    if (k > 0) out[o++] = 0x2c;
+    out[o++] = 0x22;
+    o = putPlain(out, o, id);
+    if (o < 0) return -1;
+    out[o++] = 0x22;
+    out[o++] = 0x3a;
+    out[o++] = 0x7b;
+    const params = sd[id]!;
+    let first = true;
+    for (const name in params) {
+      if (!first) out[o++] = 0x2c;
+      first = false;
+      out[o++] = 0x22;
+      o = putPlain(out, o, name);
+      if (o < 0) return -1;
+      out[o++] = 0x22;
+      out[o++] = 0x3a;
+      out[o++] = 0x22;
+      const v = params[name]!;
+      // Repeated names (arrays) are rare: JSON.stringify writes those.
+      if (typeof v !== 'string') return -1;
+      o = putPlain(out, o, v);
+      if (o < 0) return -1;
+      out[o++] = 0x22;
+    }
+    out[o++] = 0x7d;
+  }
+  out[o++] = 0x7d;
+  return o;
+}
+
+const SD_KEY = Buffer.from(',"sd":{', 'latin1');
+
+/** `{"facility":"…","severity":"…"` per pair (24 × 8 at most), made once. */
+const SYSLOG_HEADS = new Map<string, Buffer>();
+function syslogHead(facility: string, severity: string): Buffer {
+  const key = `${facility}.${severity}`;
+  let head = SYSLOG_HEADS.get(key);
+  if (head === undefined) {
+    head = Buffer.from(JSON.stringify({ facility, severity }).slice(0, -1), 'utf8');
+    if (SYSLOG_HEADS.size < 1024) SYSLOG_HEADS.set(key, head);
+  }
+  return head;
 }
 
 /**

@@ -144,6 +144,25 @@ test('per-source heads follow a new ts, and many sources in one batch stay right
   assert.equal(decodeRecord(enc.bytes().toString()).ts, later);
 });
 
+/**
+ * Syslog headers of every shape the field writer meets: nil fields, SD (a name that is an array index, which
+ * JSON.stringify writes first; repeated names), tokens with `"` or `\`, RFC 3164 tags with high bytes.
+ */
+function syslogHeader(i: number): Buffer {
+  const pri = `<${rand(192)}>`;
+  const app = ['app', 'a"pp', 'a\\pp', '-'][rand(4)]!;
+  const shapes = [
+    () => `${pri}1 2026-11-30T03:04:05Z host ${app} ${i} - - `,
+    () => `${pri}1 - - - - - - `,
+    () => `${pri}1 2026-11-30T03:04:05.123+01:00 h"st ${app} - ID${i} [x@1 k="v\\"q" k="w"][y@2] `,
+    () => `${pri}Nov  3 04:05:06 box ${app}[${i}]: `,
+    () => `${pri}1 2026-11-30T03:04:05Z host ${app} ${i} ID [meta@1 client="${i}" seq="${rand(9)}"][e@2][n@3 z="1" ${['9', 'nine'][rand(2)]}="${['a', 'x"y', 'é'][rand(3)]}"] `,
+  ];
+  const text = Buffer.from(shapes[rand(shapes.length)]!(), 'latin1');
+  // A high byte in an RFC 3164 tag: JSON.stringify writes the latin1 character as UTF-8.
+  return rand(8) === 0 ? Buffer.concat([Buffer.from(`${pri}Nov  3 04:05:06 box t`), Buffer.from([0xe9]), Buffer.from(': ')]) : text;
+}
+
 /** The inputs as a MessageBatch of spans into one shared chunk (messages at odd offsets, LF between them), as the batcher builds it. */
 function asSpans(inputs: MessageInput[], batch: MessageBatch): MessageBatch {
   const parts: Buffer[] = [Buffer.from('x'.repeat(rand(5)))];
@@ -174,7 +193,7 @@ test('addSpans() (straight from the buffers messages arrived in) is byte-identic
       let inputs = randomInputs(1 + rand(200));
       // Longer messages too: past the length where the copy stops being a loop.
       if (round % 3 === 0) inputs = inputs.map((m) => ({ ...m, msg: Buffer.concat([m.msg, kinds.ascii(400 + rand(800)), m.msg]) }));
-      if (syslog) inputs = inputs.map((m, i) => (i % 2 === 0 ? { ...m, msg: Buffer.concat([Buffer.from(`<${rand(192)}>1 2026-11-30T03:04:05Z host app ${i} - - `), m.msg]) } : m));
+      if (syslog) inputs = inputs.map((m, i) => (i % 2 === 0 ? { ...m, msg: Buffer.concat([syslogHeader(i), m.msg]) } : m));
       if (format === 'raw') inputs = inputs.map((m) => ({ src: m.src, msg: Buffer.from(m.msg.toString('latin1').replaceAll('\n', ' '), 'latin1') }));
       const first = 1 + rand(1_000_000);
       const reference = encodeWith(slow, first, inputs, false);
