@@ -445,26 +445,20 @@ function putSd(out: Buffer, o: number, sd: StructuredData): number {
   for (let k = 0; k < ids.length; k++) {
     const id = ids[k]!;
     if (k > 0) out[o++] = 0x2c;
-    out[o++] = 0x22;
-    o = putPlain(out, o, id);
+    o = putKey(out, o, id);
     if (o < 0) return -1;
-    out[o++] = 0x22;
-    out[o++] = 0x3a;
     out[o++] = 0x7b;
     const params = sd[id]!;
     let first = true;
     for (const name in params) {
-      if (!first) out[o++] = 0x2c;
-      first = false;
-      out[o++] = 0x22;
-      o = putPlain(out, o, name);
-      if (o < 0) return -1;
-      out[o++] = 0x22;
-      out[o++] = 0x3a;
-      out[o++] = 0x22;
       const v = params[name]!;
       // Repeated names (arrays) are rare: JSON.stringify writes those.
       if (typeof v !== 'string') return -1;
+      if (!first) out[o++] = 0x2c;
+      first = false;
+      o = putKey(out, o, name);
+      if (o < 0) return -1;
+      out[o++] = 0x22;
       o = putPlain(out, o, v);
       if (o < 0) return -1;
       out[o++] = 0x22;
@@ -472,6 +466,16 @@ function putSd(out: Buffer, o: number, sd: StructuredData): number {
     out[o++] = 0x7d;
   }
   out[o++] = 0x7d;
+  return o;
+}
+
+/** `"KEY":` for a plain key; -1 as putPlain. */
+function putKey(out: Buffer, o: number, key: string): number {
+  out[o++] = 0x22;
+  o = putPlain(out, o, key);
+  if (o < 0) return -1;
+  out[o++] = 0x22;
+  out[o++] = 0x3a;
   return o;
 }
 
