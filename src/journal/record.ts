@@ -2,9 +2,13 @@
 import { isUtf8 } from 'node:buffer';
 import { JournalCorruptError } from '../errors.js';
 import { parseSyslog } from '../protocol/syslog.js';
-import type { StructuredData, SyslogFields } from '../protocol/syslog.js';
+import type { SyslogFields } from '../protocol/syslog.js';
+import { ESCAPE, HIGH, scanCopy, scanMessage } from './json-scan.js';
+import { syslogJsonBound, writeSyslogJson } from './syslog-json.js';
 import type { MessageInput } from './sink.js';
 import type { MessageBatch } from './message-batch.js';
+
+export { scanMessage } from './json-scan.js';
 
 /** The two journal formats. */
 export const JournalFormat = { JSON: 'json', RAW: 'raw' } as const;
@@ -30,62 +34,11 @@ const SYSLOG_KEY = Buffer.from('","syslog":', 'latin1');
 const B64_KEY = Buffer.from('b64":"', 'latin1');
 const MSG_KEY_LENGTH = 'msg":"'.length;
 const HEX = Buffer.from('0123456789abcdef', 'latin1');
-/**
- * Byte classes of the fast scan, ORed over a whole line: 0 for bytes that go into a JSON string as they are
- * (printable ASCII except `"` and `\`), ESCAPE for `"`, `\` and control characters, HIGH for bytes of multi-byte UTF-8.
- */
-const ESCAPE = 1;
-const HIGH = 2;
-const CLASS = new Uint8Array(256);
-for (let b = 0; b < 0x20; b++) CLASS[b] = ESCAPE;
-CLASS[0x22] = ESCAPE;
-CLASS[0x5c] = ESCAPE;
-for (let b = 0x80; b < 0x100; b++) CLASS[b] = HIGH;
 /** Fixed bytes of a record besides src and msg: seq digits, keys, ts, quotes. Generous on purpose. */
 const RECORD_OVERHEAD = 128;
 const SHRINK_ABOVE = 16 * 1024 * 1024;
 /** Per-batch source heads kept at most; past this the cache starts over (one batch rarely has so many sources). */
 const MAX_HEADS = 4096;
-
-/**
- * The fast scan: one pass over `msg` that ORs the byte classes, four bytes per step and without a branch
- * per byte. 0 means "copy as is"; HIGH alone means "copy as is if valid UTF-8"; ESCAPE means the slow path.
- */
-export function scanMessage(msg: Uint8Array): number {
-  const n = msg.length;
-  let bad = 0;
-  let i = 0;
-  for (; i + 4 <= n; i += 4) bad |= CLASS[msg[i]!]! | CLASS[msg[i + 1]!]! | CLASS[msg[i + 2]!]! | CLASS[msg[i + 3]!]!;
-  for (; i < n; i++) bad |= CLASS[msg[i]!]!;
-  return bad;
-}
-
-/**
- * The fast scan fused with the copy: copies `src[start, end)` to `out` at `at` while ORing the byte classes, so a
- * message that needs no escaping is read once and needs no view of its own. Returns the classes, as scanMessage.
- */
-function scanCopy(src: Uint8Array, start: number, end: number, out: Uint8Array, at: number): number {
-  let bad = 0;
-  let i = start;
-  let o = at;
-  for (; i + 4 <= end; i += 4, o += 4) {
-    const a = src[i]!;
-    const b = src[i + 1]!;
-    const c = src[i + 2]!;
-    const d = src[i + 3]!;
-    out[o] = a;
-    out[o + 1] = b;
-    out[o + 2] = c;
-    out[o + 3] = d;
-    bad |= CLASS[a]! | CLASS[b]! | CLASS[c]! | CLASS[d]!;
-  }
-  for (; i < end; i++, o++) {
-    const a = src[i]!;
-    out[o] = a;
-    bad |= CLASS[a]!;
-  }
-  return bad;
-}
 
 /** Longer messages are copied with one native call instead of scanCopy's loop (after their own scan). */
 const LOOP_COPY_MAX = 512;
@@ -104,10 +57,6 @@ export class RecordEncoder {
   private tsText = '';
   private lastSrc: string | null = null;
   private lastHead: Buffer = Buffer.alloc(0);
-  /** The `{"facility":…,"severity":…` of the last syslog record, and its pair. */
-  private lastFacility = '';
-  private lastSeverity = '';
-  private lastSyslogHead: Buffer = Buffer.alloc(0);
   /** `,"ts":"…","src":…,"msg":"` per source, for the current `ts`. */
   private readonly heads = new Map<string, Buffer>();
   /** ASCII digits of `nextSeq`, right-aligned in `digits` from `digitsStart`. */
@@ -249,7 +198,13 @@ export class RecordEncoder {
     if (partial) this.put(END_PARTIAL);
     else if (syslog !== null) {
       this.put(SYSLOG_KEY);
-      if (!this.fastPath || !this.putSyslogFields(syslog, headerBytes)) {
+      let after = -1;
+      if (this.fastPath) {
+        this.ensure(syslogJsonBound(headerBytes));
+        after = writeSyslogJson(this.buf, this.length, syslog);
+      }
+      if (after >= 0) this.length = after;
+      else {
         const json = JSON.stringify(syslog);
         this.ensure(json.length * 3 + 2);
         this.length += this.buf.write(json, this.length, 'utf8');
@@ -264,41 +219,6 @@ export class RecordEncoder {
       out[o + 2] = 0x0a;
       this.length = o + 3;
     }
-  }
-
-  /**
-   * Writes `fields` as JSON.stringify would, without building the string: the facility and severity from a
-   * per-pair cache, the header tokens and structured data copied as they are checked. Returns false (having written
-   * nothing lasting) when a string needs escaping or is not plain ASCII, or a name repeats: the caller then takes
-   * JSON.stringify.
-   */
-  private putSyslogFields(fields: SyslogFields, headerBytes: number): boolean {
-    // Every string written here is plain ASCII taken from the header byte for byte (anything else bails), and
-    // the JSON around a field is at most twice what separates it in the header: this bounds the output.
-    this.ensure(2 * headerBytes + 256);
-    const start = this.length;
-    if (fields.facility !== this.lastFacility || fields.severity !== this.lastSeverity) {
-      this.lastFacility = fields.facility;
-      this.lastSeverity = fields.severity;
-      this.lastSyslogHead = syslogHead(fields.facility, fields.severity);
-    }
-    this.put(this.lastSyslogHead);
-    const out = this.buf;
-    let o = this.length;
-    // The order the parser sets them in, which is the order JSON.stringify writes them in.
-    if (fields.time !== undefined) o = putToken(out, o, TIME_KEY, fields.time);
-    if (o > 0 && fields.host !== undefined) o = putToken(out, o, HOST_KEY, fields.host);
-    if (o > 0 && fields.app !== undefined) o = putToken(out, o, APP_KEY, fields.app);
-    if (o > 0 && fields.procid !== undefined) o = putToken(out, o, PROCID_KEY, fields.procid);
-    if (o > 0 && fields.msgid !== undefined) o = putToken(out, o, MSGID_KEY, fields.msgid);
-    if (o > 0 && fields.sd !== undefined) o = putSd(out, o, fields.sd);
-    if (o < 0) {
-      this.length = start;
-      return false;
-    }
-    out[o++] = 0x7d;
-    this.length = o;
-    return true;
   }
 
   /** Replaces `msg":"` (just written) with `b64":"` and the message in base64: for bytes that are not UTF-8. */
@@ -404,93 +324,6 @@ export class RecordEncoder {
     this.length = o;
     return true;
   }
-}
-
-const TIME_KEY = Buffer.from(',"time":"', 'latin1');
-const HOST_KEY = Buffer.from(',"host":"', 'latin1');
-const APP_KEY = Buffer.from(',"app":"', 'latin1');
-const PROCID_KEY = Buffer.from(',"procid":"', 'latin1');
-const MSGID_KEY = Buffer.from(',"msgid":"', 'latin1');
-
-/** `,"key":"value"` for a plain value; -1 as putPlain. */
-function putToken(out: Buffer, o: number, key: Buffer, v: string): number {
-  out.set(key, o);
-  o = putPlain(out, o + key.length, v);
-  if (o < 0) return -1;
-  out[o++] = 0x22;
-  return o;
-}
-
-/**
- * Copies `v` to `out` at `o` if it is printable ASCII without `"` and `\\` (JSON writes it as it is); returns the
- * new offset, or -1 (having written some bytes to be discarded) when it is not.
- */
-function putPlain(out: Buffer, o: number, v: string): number {
-  for (let i = 0; i < v.length; i++) {
-    const c = v.charCodeAt(i);
-    if (c < 0x20 || c > 0x7e || c === 0x22 || c === 0x5c) return -1;
-    out[o++] = c;
-  }
-  return o;
-}
-
-/**
- * `,"sd":{"ID":{"NAME":"VALUE",…},…}` for plain strings; -1 as putPlain. Keys come in the order JSON.stringify
- * takes them (Object.keys and for-in follow the same own-key order: array indexes first, then insertion order).
- */
-function putSd(out: Buffer, o: number, sd: StructuredData): number {
-  const ids = Object.keys(sd);
-  out.set(SD_KEY, o);
-  o += SD_KEY.length;
-  for (let k = 0; k < ids.length; k++) {
-    const id = ids[k]!;
-    if (k > 0) out[o++] = 0x2c;
-    o = putKey(out, o, id);
-    if (o < 0) return -1;
-    out[o++] = 0x7b;
-    const params = sd[id]!;
-    let first = true;
-    for (const name in params) {
-      const v = params[name]!;
-      // Repeated names (arrays) are rare: JSON.stringify writes those.
-      if (typeof v !== 'string') return -1;
-      if (!first) out[o++] = 0x2c;
-      first = false;
-      o = putKey(out, o, name);
-      if (o < 0) return -1;
-      out[o++] = 0x22;
-      o = putPlain(out, o, v);
-      if (o < 0) return -1;
-      out[o++] = 0x22;
-    }
-    out[o++] = 0x7d;
-  }
-  out[o++] = 0x7d;
-  return o;
-}
-
-/** `"KEY":` for a plain key; -1 as putPlain. */
-function putKey(out: Buffer, o: number, key: string): number {
-  out[o++] = 0x22;
-  o = putPlain(out, o, key);
-  if (o < 0) return -1;
-  out[o++] = 0x22;
-  out[o++] = 0x3a;
-  return o;
-}
-
-const SD_KEY = Buffer.from(',"sd":{', 'latin1');
-
-/** `{"facility":"…","severity":"…"` per pair (24 × 8 at most), made once. */
-const SYSLOG_HEADS = new Map<string, Buffer>();
-function syslogHead(facility: string, severity: string): Buffer {
-  const key = `${facility}.${severity}`;
-  let head = SYSLOG_HEADS.get(key);
-  if (head === undefined) {
-    head = Buffer.from(JSON.stringify({ facility, severity }).slice(0, -1), 'utf8');
-    if (SYSLOG_HEADS.size < 1024) SYSLOG_HEADS.set(key, head);
-  }
-  return head;
 }
 
 /**
