@@ -274,7 +274,7 @@ export class Journal extends EventEmitter implements Sink, Closable {
     if (this.listenerCount('durable') > 0) records = [];
     for (const job of jobs) {
       job.resolve(job.first);
-      if (records) for (let i = 0; i < job.batch.length; i++) records.push(toRecord(job.first + i, job.ts, job.batch.input(i), this.encoder.syslog));
+      if (records) job.batch.inputs().forEach((m, i) => records.push(toRecord(job.first + i, job.ts, m, this.encoder.syslog)));
     }
     this.emit('sync', started === 0 ? 0 : performance.now() - started, countOf(jobs), bytes);
     if (records) this.emit('durable', records);

@@ -4,7 +4,7 @@ import type { MessageInput } from './sink.js';
 /**
  * The messages of one batch, in order: message `i` is `bufs[i][starts(i), ends(i))` from `srcs[i]`. The batcher
  * fills it straight from its sources' queues (socket chunks and two offsets), and the record encoder copies from
- * the spans, so the hot path builds no `{ src, msg }` object and no Buffer view per message. `input(i)` builds
+ * the spans, so the hot path builds no `{ src, msg }` object and no Buffer view per message. `inputs()` builds
  * those for the readers that want them (the 'durable' event, sinks without `appendBatch`).
  */
 export class MessageBatch {
@@ -46,25 +46,24 @@ export class MessageBatch {
     this.add(src, msg, 0, msg.length);
   }
 
-  /** True when message `i` is partial. */
-  isPartial(i: number): boolean {
-    return this.partials.length > 0 && this.partials.includes(i);
+  /** Every message as a MessageInput, for sinks that take arrays. */
+  inputs(): MessageInput[] {
+    const out = new Array<MessageInput>(this.length);
+    let p = 0;
+    for (let i = 0; i < this.length; i++) {
+      const partial = p < this.partials.length && this.partials[p] === i;
+      if (partial) p++;
+      out[i] = this.build(i, partial);
+    }
+    return out;
   }
 
-  /** Message `i` as a MessageInput (its `msg` a view into the buffer it arrived in). */
-  input(i: number): MessageInput {
+  private build(i: number, partial: boolean): MessageInput {
     const buf = this.bufs[i]!;
     const start = this.spans[2 * i]!;
     const end = this.spans[2 * i + 1]!;
     const msg = start === 0 && end === buf.length ? buf : buf.subarray(start, end);
-    return this.isPartial(i) ? { src: this.srcs[i]!, msg, partial: true } : { src: this.srcs[i]!, msg };
-  }
-
-  /** Every message as a MessageInput, for sinks that take arrays. */
-  inputs(): MessageInput[] {
-    const out = new Array<MessageInput>(this.length);
-    for (let i = 0; i < this.length; i++) out[i] = this.input(i);
-    return out;
+    return partial ? { src: this.srcs[i]!, msg, partial: true } : { src: this.srcs[i]!, msg };
   }
 
   /** Empties the batch for reuse, letting go of its buffers; its arrays keep their room. */
