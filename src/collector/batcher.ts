@@ -1,7 +1,8 @@
 // Fair group commit: gathers messages from every source into batches (each source capped per batch, one batch in flight by default) and settles them in order.
 import { codeOf, IoError } from '../errors.js';
 import type { LogFn } from '../logger.js';
-import type { MessageInput, Sink } from '../journal/sink.js';
+import type { Sink } from '../journal/sink.js';
+import { MessageBatch } from '../journal/message-batch.js';
 import { countRejected, DEFAULT_BATCHER_LIMITS } from './caps.js';
 import type { BatcherLimits, CollectStats } from './caps.js';
 import { Source } from './source.js';
@@ -29,6 +30,8 @@ export class Batcher implements SourceHost, Ingest {
   private tail: Promise<void> = Promise.resolve();
   private scheduled = false;
   private idleWaiters: Array<() => void> = [];
+  /** Settled batches, emptied, to be filled again: their arrays keep the room a batch grew them to. */
+  private spare: MessageBatch[] = [];
 
   constructor(
     private readonly sink: Sink,
@@ -127,7 +130,7 @@ export class Batcher implements SourceHost, Ingest {
   private flush(): void {
     if (this.inflight >= this.limits.maxInflight || this.readySources.length === 0) return this.notifyIdle();
     const { budget, budgetBytes, maxBatchMessages, maxBatchBytes } = this.limits;
-    const batch: MessageInput[] = [];
+    const batch = this.spare.pop() ?? new MessageBatch(1024);
     const taken: Source[] = [];
     const ready = this.readySources;
     const carry: Source[] = [];
@@ -145,7 +148,7 @@ export class Batcher implements SourceHost, Ingest {
     const result: Promise<{ first: number; err: unknown }> =
       batch.length === 0
         ? Promise.resolve({ first: 0, err: null })
-        : this.sink.append(batch).then(
+        : (this.sink.appendBatch !== undefined ? this.sink.appendBatch(batch) : this.sink.append(batch.inputs())).then(
             (first) => ({ first, err: null }),
             (err: unknown) => {
               this.log(`${batch.length} messages answered ${codeOf(err)}: ${err instanceof Error ? err.message : String(err)}`, 'warn');
@@ -154,7 +157,12 @@ export class Batcher implements SourceHost, Ingest {
           );
     this.tail = this.tail
       .then(() => result)
-      .then((r) => this.settle(taken, r.first, r.err))
+      .then((r) => {
+        this.settle(taken, r.first, r.err);
+        // The sink is done with it (a journal drops a job once it resolved or rejected it).
+        batch.clear();
+        if (this.spare.length <= this.limits.maxInflight) this.spare.push(batch);
+      })
       .catch((err: unknown) => this.log(`internal error while answering a batch: ${String(err)}`, 'error'));
   }
 

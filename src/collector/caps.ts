@@ -46,9 +46,10 @@ export const DEFAULT_BATCHER_LIMITS: BatcherLimits = {
  * Bytes charged for each queued message on top of its payload, toward every byte cap. Measured on Node 20
  * (`--expose-gc`, 1e6 messages, heap + array buffers): a waiting message is a ring slot and two Int32
  * offsets into its socket chunk, 16.8 bytes, up to twice that while its ring is half empty after doubling.
- * Its reply line adds about 10. 64 covers both with room to spare. (The view and record a batch builds,
- * about 146 bytes more, are bounded by the batch caps instead: at most maxBatchMessages × maxInflight of
- * them live at once.) So a flood of two-byte lines is capped by what it costs, not by its two bytes.
+ * Its reply line adds about 10. 64 covers both with room to spare. (A batch holds a message as two array
+ * slots and two Int32 offsets, about 24 bytes more, bounded by the batch caps instead: at most
+ * maxBatchMessages × maxInflight of them live at once.) So a flood of two-byte lines is capped by what it
+ * costs, not by its two bytes.
  */
 export const MESSAGE_OVERHEAD = 64;
 

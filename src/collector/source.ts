@@ -1,6 +1,7 @@
 // One producer's queue for the batcher (a TCP connection, the terminal, an HTTP request): its items, its caps, its ordered answers.
 import { codeOf, ErrorCode } from '../errors.js';
 import type { MessageInput } from '../journal/sink.js';
+import type { MessageBatch } from '../journal/message-batch.js';
 import type { BatcherLimits } from './caps.js';
 import { MESSAGE_OVERHEAD } from './caps.js';
 
@@ -52,7 +53,7 @@ class Refusal {
 /**
  * A queued item: the buffer that holds a message (its span is in `spans`), a MessageInput for a partial
  * line, or a refusal. A waiting message is a ring slot pointing at its socket chunk plus two offsets: no
- * object of its own. Its view and MessageInput are only built when a batch takes it, so they die young.
+ * object of its own; a batch takes it as the same buffer and offsets (MessageBatch), so it never gets one.
  */
 type Item = Buffer | MessageInput | Refusal;
 
@@ -208,9 +209,9 @@ export class Source {
    * Moves up to `budget` messages and about `budgetBytes` message bytes into `batch`, stopping at the batch's
    * caps (`bytesSoFar` is what the batch holds already); returns the message bytes taken.
    */
-  take(batch: MessageInput[], budget: number, budgetBytes: number, maxMessages: number, maxBytes: number, bytesSoFar: number): number {
+  take(batch: MessageBatch, budget: number, budgetBytes: number, maxMessages: number, maxBytes: number, bytesSoFar: number): number {
     this.offsets.push(batch.length);
-    const { items, spans, mask, tail } = this;
+    const { items, spans, mask, tail, src } = this;
     let j = this.next;
     let n = 0;
     let bytes = bytesSoFar;
@@ -218,14 +219,14 @@ export class Source {
     while (j < tail && n < budget && batch.length < maxMessages && bytes < stopAt) {
       const k = j++ & mask;
       const it = items[k]!;
-      const start = spans[2 * k]!;
-      const end = spans[2 * k + 1]!;
       if (it instanceof Uint8Array) {
-        batch.push({ src: this.src, msg: start === 0 && end === it.length ? it : it.subarray(start, end) });
+        const start = spans[2 * k]!;
+        const end = spans[2 * k + 1]!;
+        batch.add(src, it, start, end);
         bytes += end - start;
         n++;
       } else if (!(it instanceof Refusal)) {
-        batch.push(it);
+        batch.addPartial(src, it.msg);
         bytes += it.msg.length;
         n++;
       }

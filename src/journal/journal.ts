@@ -15,6 +15,7 @@ import { Compression } from './duration.js';
 import { appendFlags, DEFAULT_SYNC_METHOD, errnoOf, nodeFileOps, openWith, SyncMethod } from './file-ops.js';
 import type { FileOps, SyncMethodValue } from './file-ops.js';
 import type { MessageInput, Sink } from './sink.js';
+import { MessageBatch } from './message-batch.js';
 import { DEFAULT_KEEP, SyncPolicy } from './options.js';
 import type { JournalOptions, JournalStats, SyncPolicyValue } from './options.js';
 
@@ -26,7 +27,7 @@ export type { FileOps, SyncMethodValue } from './file-ops.js';
 export type { JournalOptions, JournalStats, SyncPolicyValue } from './options.js';
 
 interface Job {
-  batch: MessageInput[];
+  batch: MessageBatch;
   resolve: (firstSeq: number) => void;
   reject: (err: Error) => void;
   first: number;
@@ -132,6 +133,11 @@ export class Journal extends EventEmitter implements Sink, Closable {
 
   /** {@inheritDoc Sink.append} */
   append(batch: MessageInput[]): Promise<number> {
+    return this.appendBatch(MessageBatch.from(batch));
+  }
+
+  /** {@inheritDoc Sink.appendBatch} */
+  appendBatch(batch: MessageBatch): Promise<number> {
     if (this.closePromise) return Promise.reject(new IoError('journal is closed'));
     return new Promise<number>((resolve, reject) => {
       this.queue.push({ batch, resolve, reject, first: 0, end: 0, ts: '' });
@@ -197,7 +203,7 @@ export class Journal extends EventEmitter implements Sink, Closable {
     for (const job of jobs) {
       job.first = seq + 1;
       job.ts = ts;
-      enc.addBatch(seq + 1, job.batch);
+      enc.addSpans(seq + 1, job.batch);
       seq += job.batch.length;
     }
     const bytes = enc.bytes();
@@ -268,7 +274,7 @@ export class Journal extends EventEmitter implements Sink, Closable {
     if (this.listenerCount('durable') > 0) records = [];
     for (const job of jobs) {
       job.resolve(job.first);
-      if (records) for (let i = 0; i < job.batch.length; i++) records.push(toRecord(job.first + i, job.ts, job.batch[i]!, this.encoder.syslog));
+      if (records) job.batch.inputs().forEach((m, i) => records.push(toRecord(job.first + i, job.ts, m, this.encoder.syslog)));
     }
     this.emit('sync', started === 0 ? 0 : performance.now() - started, countOf(jobs), bytes);
     if (records) this.emit('durable', records);

@@ -3,7 +3,12 @@ import { isUtf8 } from 'node:buffer';
 import { JournalCorruptError } from '../errors.js';
 import { parseSyslog } from '../protocol/syslog.js';
 import type { SyslogFields } from '../protocol/syslog.js';
+import { ESCAPE, HIGH, scanCopy, scanMessage } from './json-scan.js';
+import { syslogJsonBound, writeSyslogJson } from './syslog-json.js';
 import type { MessageInput } from './sink.js';
+import type { MessageBatch } from './message-batch.js';
+
+export { scanMessage } from './json-scan.js';
 
 /** The two journal formats. */
 export const JournalFormat = { JSON: 'json', RAW: 'raw' } as const;
@@ -29,43 +34,22 @@ const SYSLOG_KEY = Buffer.from('","syslog":', 'latin1');
 const B64_KEY = Buffer.from('b64":"', 'latin1');
 const MSG_KEY_LENGTH = 'msg":"'.length;
 const HEX = Buffer.from('0123456789abcdef', 'latin1');
-/**
- * Byte classes of the fast scan, ORed over a whole line: 0 for bytes that go into a JSON string as they are
- * (printable ASCII except `"` and `\`), ESCAPE for `"`, `\` and control characters, HIGH for bytes of multi-byte UTF-8.
- */
-const ESCAPE = 1;
-const HIGH = 2;
-const CLASS = new Uint8Array(256);
-for (let b = 0; b < 0x20; b++) CLASS[b] = ESCAPE;
-CLASS[0x22] = ESCAPE;
-CLASS[0x5c] = ESCAPE;
-for (let b = 0x80; b < 0x100; b++) CLASS[b] = HIGH;
 /** Fixed bytes of a record besides src and msg: seq digits, keys, ts, quotes. Generous on purpose. */
 const RECORD_OVERHEAD = 128;
 const SHRINK_ABOVE = 16 * 1024 * 1024;
 /** Per-batch source heads kept at most; past this the cache starts over (one batch rarely has so many sources). */
 const MAX_HEADS = 4096;
 
-/**
- * The fast scan: one pass over `msg` that ORs the byte classes, four bytes per step and without a branch
- * per byte. 0 means "copy as is"; HIGH alone means "copy as is if valid UTF-8"; ESCAPE means the slow path.
- */
-export function scanMessage(msg: Uint8Array): number {
-  const n = msg.length;
-  let bad = 0;
-  let i = 0;
-  for (; i + 4 <= n; i += 4) bad |= CLASS[msg[i]!]! | CLASS[msg[i + 1]!]! | CLASS[msg[i + 2]!]! | CLASS[msg[i + 3]!]!;
-  for (; i < n; i++) bad |= CLASS[msg[i]!]!;
-  return bad;
-}
+/** Longer messages are copied with one native call instead of scanCopy's loop (after their own scan). */
+const LOOP_COPY_MAX = 512;
 
 /**
  * Encodes a batch of records into one buffer without a JSON.stringify per record. The fast path proves
  * with one scan (plus a native UTF-8 check for non-ASCII lines) that a line needs no escaping, then copies
  * it in one go; only lines with `"`, `\` or control characters take the byte-by-byte slow path, and
  * invalid UTF-8 becomes `b64`. The bytes before `msg` are built once per batch and source, and the seq
- * digits are counted up in place. Call `begin(ts)`, then `add()` per message or `addBatch()` per batch,
- * then use `bytes()`; `reset()` before the next batch.
+ * digits are counted up in place. Call `begin(ts)`, then `add()` per message, or `addBatch()` or `addSpans()`
+ * per batch, then use `bytes()`; `reset()` before the next batch.
  */
 export class RecordEncoder {
   private buf: Buffer;
@@ -107,11 +91,11 @@ export class RecordEncoder {
   add(seq: number, input: MessageInput): void {
     if (this.format === JournalFormat.RAW) {
       this.ensure(input.msg.length + 1);
-      this.putRaw(input.msg);
+      this.putRaw(input.msg, 0, input.msg.length);
       return;
     }
     this.ensure(RECORD_OVERHEAD + input.src.length * 6 + input.msg.length * 6);
-    this.putRecord(seq, input);
+    this.putRecord(seq, input.src, input.msg, 0, input.msg.length, input.partial === true);
   }
 
   /**
@@ -123,34 +107,63 @@ export class RecordEncoder {
     if (this.format === JournalFormat.RAW) {
       for (const m of inputs) need += m.msg.length + 1;
       this.ensure(need);
-      for (const m of inputs) this.putRaw(m.msg);
+      for (const m of inputs) this.putRaw(m.msg, 0, m.msg.length);
       return;
     }
     for (const m of inputs) need += RECORD_OVERHEAD + m.src.length * 6 + m.msg.length * 6;
     this.ensure(need);
-    for (let i = 0; i < inputs.length; i++) this.putRecord(firstSeq + i, inputs[i]!);
+    for (let i = 0; i < inputs.length; i++) {
+      const m = inputs[i]!;
+      this.putRecord(firstSeq + i, m.src, m.msg, 0, m.msg.length, m.partial === true);
+    }
   }
 
-  private putRaw(msg: Buffer): void {
-    this.buf.set(msg, this.length);
-    this.length += msg.length;
+  /**
+   * Appends the records of `batch` numbered from `firstSeq`, copied straight from the spans of the buffers the
+   * messages arrived in: the same bytes as `addBatch(firstSeq, batch.inputs())`, without a view per message.
+   */
+  addSpans(firstSeq: number, batch: MessageBatch): void {
+    const { bufs, srcs, spans, partials, length } = batch;
+    if (this.format === JournalFormat.RAW) {
+      this.ensure(batch.bytes + length);
+      for (let i = 0; i < length; i++) this.putRaw(bufs[i]!, spans[2 * i]!, spans[2 * i + 1]!);
+      return;
+    }
+    let need = length * RECORD_OVERHEAD + batch.bytes * 6;
+    for (let i = 0; i < length; i++) need += srcs[i]!.length * 6;
+    this.ensure(need);
+    let pi = 0;
+    let nextPartial = partials.length > 0 ? partials[0]! : -1;
+    for (let i = 0; i < length; i++) {
+      const partial = i === nextPartial;
+      if (partial) nextPartial = ++pi < partials.length ? partials[pi]! : -1;
+      this.putRecord(firstSeq + i, srcs[i]!, bufs[i]!, spans[2 * i]!, spans[2 * i + 1]!, partial);
+    }
+  }
+
+  private putRaw(msg: Buffer, start: number, end: number): void {
+    if (end - start > LOOP_COPY_MAX) this.buf.set(msg.subarray(start, end), this.length);
+    else scanCopy(msg, start, end, this.buf, this.length);
+    this.length += end - start;
     this.buf[this.length++] = 0x0a;
   }
 
-  /** Writes one JSON record; the caller has ensured room for it. */
-  private putRecord(seq: number, input: MessageInput): void {
-    let msg = input.msg;
+  /** Writes one JSON record for the message `buf[start, end)`; the caller has ensured room for it. */
+  private putRecord(seq: number, src: string, buf: Buffer, start: number, end: number, partial: boolean): void {
     let syslog: SyslogFields | null = null;
-    if (this.syslog && !input.partial) {
-      const split = syslogSplit(msg);
+    const headerBytes = end - start;
+    if (this.syslog && !partial) {
+      const split = syslogSplit(start === 0 && end === buf.length ? buf : buf.subarray(start, end));
       if (split !== null) {
-        msg = split.msg;
+        buf = split.msg;
+        start = 0;
+        end = buf.length;
         syslog = split.fields;
       }
     }
-    if (input.src !== this.lastSrc) {
-      this.lastSrc = input.src;
-      this.lastHead = this.headFor(input.src);
+    if (src !== this.lastSrc) {
+      this.lastSrc = src;
+      this.lastHead = this.headFor(src);
     }
     const out = this.buf;
     let o = this.length;
@@ -165,20 +178,38 @@ export class RecordEncoder {
     this.length = o + 7;
     this.putSeq(seq);
     this.put(this.lastHead);
-    const cls = this.fastPath ? scanMessage(msg) : ESCAPE;
-    if (cls === 0 || (cls === HIGH && isUtf8(msg))) this.put(msg);
-    else if (cls === HIGH || !this.putJsonChars(msg)) {
-      this.length -= MSG_KEY_LENGTH;
-      this.put(B64_KEY);
-      this.length += out.write(msg.toString('base64'), this.length, 'latin1');
+    const at = this.length;
+    const long = end - start > LOOP_COPY_MAX;
+    // Short messages are copied while scanned; long ones scanned (through a view), then copied natively.
+    let msg: Buffer | null = long ? buf.subarray(start, end) : null;
+    const cls = !this.fastPath ? ESCAPE : msg !== null ? scanMessage(msg) : scanCopy(buf, start, end, out, at);
+    if (cls === 0) {
+      if (msg !== null) this.put(msg);
+      else this.length = at + (end - start);
+    } else if (cls === HIGH) {
+      msg ??= buf.subarray(start, end);
+      if (!isUtf8(msg)) this.putB64(msg);
+      else if (long) this.put(msg);
+      else this.length = at + (end - start);
+    } else {
+      msg ??= start === 0 && end === buf.length ? buf : buf.subarray(start, end);
+      if (!this.putJsonChars(msg)) this.putB64(msg);
     }
-    if (input.partial) this.put(END_PARTIAL);
+    if (partial) this.put(END_PARTIAL);
     else if (syslog !== null) {
       this.put(SYSLOG_KEY);
-      // The header is short and most of it ASCII: JSON.stringify is the simple and safe choice here.
-      const json = JSON.stringify(syslog);
-      this.ensure(json.length * 3 + 2);
-      this.length += this.buf.write(json, this.length, 'utf8');
+      let after = -1;
+      if (this.fastPath) {
+        this.ensure(syslogJsonBound(headerBytes));
+        after = writeSyslogJson(this.buf, this.length, syslog);
+      }
+      if (after >= 0) this.length = after;
+      else {
+        const json = JSON.stringify(syslog);
+        this.ensure(json.length * 3 + 2);
+        this.length += this.buf.write(json, this.length, 'utf8');
+      }
+      this.ensure(2);
       this.buf[this.length++] = 0x7d;
       this.buf[this.length++] = 0x0a;
     } else {
@@ -188,6 +219,13 @@ export class RecordEncoder {
       out[o + 2] = 0x0a;
       this.length = o + 3;
     }
+  }
+
+  /** Replaces `msg":"` (just written) with `b64":"` and the message in base64: for bytes that are not UTF-8. */
+  private putB64(msg: Buffer): void {
+    this.length -= MSG_KEY_LENGTH;
+    this.put(B64_KEY);
+    this.length += this.buf.write(msg.toString('base64'), this.length, 'latin1');
   }
 
   private headFor(src: string): Buffer {

@@ -1,4 +1,5 @@
 // The small interface between the collector and wherever messages become durable (the journal today, JetStream later).
+import type { MessageBatch } from './message-batch.js';
 
 /** One message to make durable. `msg` holds the raw bytes of the line, without its LF (it must contain none: raw journals are line-based). */
 export interface MessageInput {
@@ -20,6 +21,11 @@ export interface Sink {
    * `IoError` when nothing of the batch may be acknowledged.
    */
   append(batch: MessageInput[]): Promise<number>;
+  /**
+   * The same for a batch held as spans of the buffers its messages arrived in (see MessageBatch): the batcher
+   * uses it when a sink has it, and spares a view and an object per message.
+   */
+  appendBatch?(batch: MessageBatch): Promise<number>;
   /** Waits for appends in flight, makes everything durable and releases the sink. Safe to call twice. */
   close(): Promise<void>;
 }

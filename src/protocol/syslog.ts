@@ -74,6 +74,11 @@ export function parseSyslog(bytes: Uint8Array): ParsedSyslog | null {
   return { fields, msgStart: parse3164(text, pri.end, fields) };
 }
 
+/** Longest TIMESTAMP, HOSTNAME, APP-NAME, PROCID and MSGID (RFC 5424 §6). */
+const TOKEN_MAX = [64, 255, 48, 128, 32] as const;
+/** Where VERSION and the five header tokens end, reused by every parse. */
+const ENDS = new Int32Array(6);
+
 /** parse5424 ran into the end of a shortened header text: try again over the whole message. */
 const OUT_OF_TEXT = -2;
 
@@ -120,12 +125,13 @@ function parse5424(text: string, buf: Buffer, at: number, fields: SyslogFields):
   const c0 = text.charCodeAt(at);
   if (c0 < 0x31 || c0 > 0x39) return -1;
   for (let i = at + 1; i < v; i++) if (text.charCodeAt(i) < 0x30 || text.charCodeAt(i) > 0x39) return -1;
-  const ends: number[] = [v];
-  const max = [64, 255, 48, 128, 32];
+  // A scratch array (the parser is synchronous), not two arrays per message.
+  const ends = ENDS;
+  ends[0] = v;
   for (let k = 0; k < 5; k++) {
-    const e = tokenEnd(text, ends[k]! + 1, max[k]!);
+    const e = tokenEnd(text, ends[k]! + 1, TOKEN_MAX[k]!);
     if (e < 0) return short ? OUT_OF_TEXT : -1;
-    ends.push(e);
+    ends[k + 1] = e;
   }
   const time = field(text, v + 1, ends[1]!);
   if (time !== undefined && !RFC3339.test(time)) return -1;
@@ -172,7 +178,7 @@ function parseSd(text: string, buf: Buffer, at: number): { data: StructuredData 
       const name = text.slice(i + 1, nameEnd);
       const valueEnd = sdValueEnd(text, nameEnd + 2);
       if (valueEnd < 0) return null;
-      const value = sdValue(text, buf, nameEnd + 2, valueEnd);
+      const value = sdValue(text, buf, nameEnd + 2, valueEnd, sdValueFlags);
       const prev = Object.hasOwn(params, name) ? params[name] : undefined;
       put(params, name, prev === undefined ? value : Array.isArray(prev) ? [...prev, value] : [prev, value]);
       i = valueEnd + 1;
@@ -194,27 +200,37 @@ function sdNameEnd(text: string, at: number): number {
   return i === at || i - at > 32 ? -1 : i;
 }
 
-/** Index of the closing quote of a PARAM-VALUE starting at `at` (after its opening quote), or -1. */
+/** What sdValueEnd saw in the value it scanned: NON_ASCII and ESCAPED bits (the parser is synchronous). */
+let sdValueFlags = 0;
+const NON_ASCII = 1;
+const ESCAPED = 2;
+
+/**
+ * Index of the closing quote of a PARAM-VALUE starting at `at` (after its opening quote), or -1; notes in
+ * `sdValueFlags` whether the value holds bytes >= 0x80 or backslashes, so sdValue needs no second pass.
+ */
 function sdValueEnd(text: string, at: number): number {
+  let flags = 0;
   for (let i = at; i < text.length; i++) {
     const b = text.charCodeAt(i);
-    if (b === 0x22) return i;
-    if (b === 0x5c) i++;
+    if (b === 0x22) {
+      sdValueFlags = flags;
+      return i;
+    }
+    if (b >= 0x80) flags |= NON_ASCII;
+    else if (b === 0x5c) {
+      flags |= ESCAPED;
+      // The escaped character: a quote does not end the value, and a high byte is still one.
+      if (++i < text.length && text.charCodeAt(i) >= 0x80) flags |= NON_ASCII;
+    }
   }
   return -1;
 }
 
 /** A PARAM-VALUE, decoded as UTF-8, with `\"`, `\\` and `\]` unescaped (a backslash before anything else stays). */
-function sdValue(text: string, buf: Buffer, from: number, to: number): string {
-  let ascii = true;
-  let escaped = false;
-  for (let i = from; i < to; i++) {
-    const b = text.charCodeAt(i);
-    if (b >= 0x80) ascii = false;
-    else if (b === 0x5c) escaped = true;
-  }
-  const value = ascii ? text.slice(from, to) : buf.toString('utf8', from, to);
-  return escaped ? value.replace(/\\(["\\\]])/g, '$1') : value;
+function sdValue(text: string, buf: Buffer, from: number, to: number, flags: number): string {
+  const value = (flags & NON_ASCII) === 0 ? text.slice(from, to) : buf.toString('utf8', from, to);
+  return (flags & ESCAPED) !== 0 ? value.replace(/\\(["\\\]])/g, '$1') : value;
 }
 
 /** RFC 3164 from after the PRI: fills `fields` and returns where MSG (the CONTENT, after a TAG) starts. */

@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { decodeRecord, RecordEncoder, recordBytes, scanMessage, toRecord } from '../../src/journal/record.js';
 import type { MessageInput } from '../../src/journal/sink.js';
+import { MessageBatch } from '../../src/journal/message-batch.js';
 
 const TS = '2026-11-30T03:04:05.678Z';
 
@@ -141,4 +142,70 @@ test('per-source heads follow a new ts, and many sources in one batch stay right
   enc.begin(later);
   enc.add(5001, inputs[0]!);
   assert.equal(decodeRecord(enc.bytes().toString()).ts, later);
+});
+
+/**
+ * Syslog headers of every shape the field writer meets: nil fields, SD (a name that is an array index, which
+ * JSON.stringify writes first; repeated names), tokens with `"` or `\`, RFC 3164 tags with high bytes.
+ */
+function syslogHeader(i: number): Buffer {
+  const pri = `<${rand(192)}>`;
+  const app = ['app', 'a"pp', 'a\\pp', '-'][rand(4)]!;
+  const shapes = [
+    () => `${pri}1 2026-11-30T03:04:05Z host ${app} ${i} - - `,
+    () => `${pri}1 - - - - - - `,
+    () => `${pri}1 2026-11-30T03:04:05.123+01:00 h"st ${app} - ID${i} [x@1 k="v\\"q" k="w"][y@2] `,
+    () => `${pri}Nov  3 04:05:06 box ${app}[${i}]: `,
+    () => `${pri}1 2026-11-30T03:04:05Z host ${app} ${i} ID [meta@1 client="${i}" seq="${rand(9)}"][e@2][n@3 z="1" ${['9', 'nine'][rand(2)]}="${['a', 'x"y', 'é'][rand(3)]}"] `,
+  ];
+  const text = Buffer.from(shapes[rand(shapes.length)]!(), 'latin1');
+  // A high byte in an RFC 3164 tag: JSON.stringify writes the latin1 character as UTF-8.
+  return rand(8) === 0 ? Buffer.concat([Buffer.from(`${pri}Nov  3 04:05:06 box t`), Buffer.from([0xe9]), Buffer.from(': ')]) : text;
+}
+
+/** The inputs as a MessageBatch of spans into one shared chunk (messages at odd offsets, LF between them), as the batcher builds it. */
+function asSpans(inputs: MessageInput[], batch: MessageBatch): MessageBatch {
+  const parts: Buffer[] = [Buffer.from('x'.repeat(rand(5)))];
+  const at: number[] = [];
+  let o = parts[0]!.length;
+  for (const m of inputs) {
+    at.push(o);
+    parts.push(m.msg, Buffer.from('\n'));
+    o += m.msg.length + 1;
+  }
+  const chunk = Buffer.concat(parts);
+  batch.clear();
+  inputs.forEach((m, i) => {
+    // Partial lines arrive as buffers of their own; the others as spans of the chunk.
+    if (m.partial === true) batch.addPartial(m.src, Buffer.from(m.msg));
+    else batch.add(m.src, chunk, at[i]!, at[i]! + m.msg.length);
+  });
+  return batch;
+}
+
+test('addSpans() (straight from the buffers messages arrived in) is byte-identical to the slow path: json, raw and syslog', () => {
+  // One batch reused across rounds, as the batcher does: clear() must leave nothing of the last one behind.
+  const batch = new MessageBatch(4);
+  for (const [format, syslog] of [['json', false], ['raw', false], ['json', true]] as const) {
+    const fast = new RecordEncoder(format, 64, true, syslog);
+    const slow = new RecordEncoder(format, 64, false, syslog);
+    for (let round = 0; round < 30; round++) {
+      let inputs = randomInputs(1 + rand(200));
+      // Longer messages too: past the length where the copy stops being a loop.
+      if (round % 3 === 0) inputs = inputs.map((m) => ({ ...m, msg: Buffer.concat([m.msg, kinds.ascii(400 + rand(800)), m.msg]) }));
+      if (syslog) inputs = inputs.map((m, i) => (i % 2 === 0 ? { ...m, msg: Buffer.concat([syslogHeader(i), m.msg]) } : m));
+      if (format === 'raw') inputs = inputs.map((m) => ({ src: m.src, msg: Buffer.from(m.msg.toString('latin1').replaceAll('\n', ' '), 'latin1') }));
+      const first = 1 + rand(1_000_000);
+      const reference = encodeWith(slow, first, inputs, false);
+      fast.begin(TS);
+      fast.addSpans(first, asSpans(inputs, batch));
+      assert.deepEqual(Buffer.from(fast.bytes()), reference, `${format}${syslog ? ' --syslog' : ''}, round ${round}`);
+      fast.reset();
+      assert.equal(batch.length, inputs.length);
+      batch.inputs().forEach((m, i) => {
+        assert.deepEqual(m.msg, inputs[i]!.msg);
+        assert.equal(m.partial === true, inputs[i]!.partial === true);
+      });
+    }
+  }
 });

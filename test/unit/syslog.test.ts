@@ -52,6 +52,11 @@ const cases: Array<{ name: string; input: string; want: { fields: SyslogFields; 
     want: { fields: { facility: 'user', severity: 'notice', sd: { origin: { ip: ['192.0.2.1', 'a]b"c\\d\\x'] } } }, msg: 'hi there' },
   },
   {
+    name: 'RFC 5424 UTF-8 values, plain, escaped and with an escaped high byte (one scan decides decode and unescape)',
+    input: '<13>1 - - - - - [x@1 a="café" b="é\\"ü" c="\\é" d="plain"] m',
+    want: { fields: { facility: 'user', severity: 'notice', sd: { 'x@1': { a: 'café', b: 'é"ü', c: '\\é', d: 'plain' } } }, msg: 'm' },
+  },
+  {
     name: 'RFC 5424 all nil, MSG with LF',
     input: '<0>1 - - - - - - line one\nline two',
     want: { fields: { facility: 'kern', severity: 'emerg' }, msg: 'line one\nline two' },
