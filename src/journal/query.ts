@@ -171,8 +171,12 @@ function plainJsonText(text: string): string | null {
   return /["\\\u0000-\u001f]/.test(text) ? null : text;
 }
 
-/** A b64 record's key: its message is base64, so a text needle cannot be seen in the line. */
-const B64_NEEDLE = Buffer.from('"b64":"', 'latin1');
+/**
+ * A b64 record's key: its message is base64, so a text needle cannot be seen in the line. Without its opening quote:
+ * `Buffer.indexOf` looks for a short needle's first byte with memchr, and `"` is every few bytes of a JSON line
+ * (`b64":"` scans at about 2.2 GB/s here, `"b64":"` at 0.8). A quote inside a message is escaped, so only the key matches.
+ */
+const B64_NEEDLE = Buffer.from('b64":"', 'latin1');
 
 /**
  * Byte needles for a fast scan: every journal line whose record can match the query contains at least one of them

@@ -124,24 +124,33 @@ export async function forEachLine(
   onLine: (line: Buffer, offset: number) => void,
   maxCarry = 64 << 20,
 ): Promise<number> {
-  const buf = Buffer.allocUnsafe(Math.min(FORWARD_CHUNK, Math.max(1, to - from)));
-  let carry: Buffer | null = null;
+  // One buffer: the unfinished line of a read moves to its front (a Buffer.concat per read copied every chunk twice).
+  let buf = Buffer.allocUnsafe(Math.min(FORWARD_CHUNK, Math.max(1, to - from)));
+  let carry = 0;
   let pos = from;
   let scanned = from;
   while (pos < to) {
-    const { bytesRead } = await fh.read(buf, 0, Math.min(buf.length, to - pos), pos);
+    if (carry === buf.length) {
+      if (carry > maxCarry) break;
+      const bigger = Buffer.allocUnsafe(buf.length * 2);
+      buf.copy(bigger, 0, 0, carry);
+      buf = bigger;
+    }
+    const { bytesRead } = await fh.read(buf, carry, Math.min(buf.length - carry, to - pos), pos);
     if (bytesRead === 0) break;
-    const chunk: Buffer = carry ? Buffer.concat([carry, buf.subarray(0, bytesRead)]) : buf.subarray(0, bytesRead);
-    const chunkStart = pos - (carry?.length ?? 0);
+    const chunkStart = pos - carry;
+    const len = carry + bytesRead;
     pos += bytesRead;
+    const view = buf.subarray(0, len);
     let start = 0;
-    for (let nl = chunk.indexOf(LF, start); nl !== -1; nl = chunk.indexOf(LF, start)) {
-      onLine(chunk.subarray(start, nl), chunkStart + start);
+    for (let nl = view.indexOf(LF, start); nl !== -1; nl = view.indexOf(LF, start)) {
+      onLine(view.subarray(start, nl), chunkStart + start);
       start = nl + 1;
     }
     scanned = chunkStart + start;
-    carry = start < chunk.length ? Buffer.from(chunk.subarray(start)) : null;
-    if (carry !== null && carry.length > maxCarry) break;
+    carry = len - start;
+    if (carry > maxCarry) break;
+    if (start > 0 && carry > 0) buf.copy(buf, 0, start, len);
   }
   return scanned;
 }

@@ -5,9 +5,9 @@ import { setImmediate as nextTurn, setTimeout as sleep } from 'node:timers/promi
 /** How often the pacer looks at what else the loop is doing, in ms. */
 const WINDOW_MS = 100;
 /** Other work above this share of the loop's time means searches must make room. */
-const BUSY_ABOVE = 0.1;
+const BUSY_ABOVE = 0.25;
 /** The share of the loop's time all searches together take while it is busy. */
-const BUSY_SHARE = 0.1;
+const BUSY_SHARE = 0.05;
 
 /**
  * Paces the CPU slices of every search in a process. Each slice reports how long it ran; between slices the search

@@ -210,9 +210,13 @@ async function* plainDesc(fh: FileHandle, c: Cursor, o: SearchOptions): AsyncGen
   // The start of the newer bytes up to and with their first LF: the end of a line that began further back.
   let tail: Buffer | null = null;
   let seenLf = false;
+  // One buffer for every read (a new 4 MiB buffer per read made the scan mostly garbage collection and copies).
+  let buf = Buffer.allocUnsafe(chunk + (64 << 10));
   while (end > 0 && !c.done && o.signal?.aborted !== true) {
     const len = Math.min(chunk, end);
-    const data = Buffer.allocUnsafe(len + (tail?.length ?? 0));
+    const need = len + (tail?.length ?? 0);
+    if (buf.length < need) buf = Buffer.allocUnsafe(need);
+    const data = buf.subarray(0, need);
     const { bytesRead } = await fh.read(data, 0, len, end - len);
     if (bytesRead < len) throw new SetChanged();
     tail?.copy(data, len);
