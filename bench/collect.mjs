@@ -3,7 +3,7 @@
 // plus 10,000 clients × 3 messages (time to all acked, peak RSS) and fairness (paced clients' p99 next to a flooder).
 // Servers run on CPU 0, load on CPU 1. Needs ../shared/bench/setup.sh run once (private rsyslog in /tmp/muxd-bench).
 //   node bench/collect.mjs [--clients 16] [--messages 20000] [--size 100] [--window 64] [--fair-runs 5]
-//     [--skip rsyslog,ceiling,default,none,ackoff,many,fair,relp,syslog]
+//     [--skip rsyslog,ceiling,default,none,ackoff,ackoff-none,many,fair,relp,syslog]
 //   node bench/collect.mjs --scenario tiny-flood [--conns 500] [--kib 512]   (issue 7 §5: peak RSS under a flood of "a\n")
 //   node bench/collect.mjs --scenario syslog [--clients 16] [--messages 20000]   (issues 9, 14: octet-counted RFC 5424, ~150 B,
 //     fire and forget into muxd collect --syslog-port against rsyslog imtcp → omfile writing its parsed fields as a JSON line;
@@ -386,9 +386,11 @@ if (!skip.has('ceiling')) {
 if (!skip.has('default')) rows.push(await throughput('muxd default', muxd(), Number(o.window)));
 if (!skip.has('none')) rows.push(await throughput('muxd --sync none', muxd('--sync', 'none'), Number(o.window)));
 if (!skip.has('ackoff')) rows.push(await throughput('muxd --ack off', muxd('--ack', 'off'), 0));
+// Like for like with rsyslog (issue 18 item 3): no acks and no fsync.
+if (!skip.has('ackoff-none')) rows.push(await throughput('ackoff+sync none', muxd('--ack', 'off', '--sync', 'none'), 0));
 
 const ref = rows.find((r) => r.name === 'rsyslog-imtcp')?.rate ?? NaN;
-const targets = { 'muxd default': 'x>=1.0, p99<=5ms', 'muxd --sync none': 'x>=1.5', 'muxd --ack off': 'x>=2.0' };
+const targets = { 'muxd default': 'x>=1.0, p99<=5ms', 'muxd --sync none': 'x>=1.5', 'muxd --ack off': 'x>=2.0', 'ackoff+sync none': 'x>=2.0' };
 if (rows.length > 0) console.log(`\ncollect: ${o.clients} clients x ${o.messages} messages x ${o.size} B; window 0 = fire and forget, timed until every line landed`);
 if (rows.length > 0) console.log(['server', 'window', 'msgs/s', 'x_rsyslog', 'p50_ms', 'p99_ms', 'landed', 'target'].map((s, i) => (i ? s.padStart(12) : s.padEnd(18))).join(''));
 for (const r of rows) {
