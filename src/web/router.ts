@@ -87,7 +87,8 @@ export function createWebRoutes(opts: WebRouterOptions): Layer {
       return;
     }
     if (rest === '/' || rest === '/index.html') return page(req, res, 'index.html', params);
-    if (rest === '/app.js' || rest === '/app.css') return page(req, res, rest.slice(1), params);
+    // The page's other files (app.css, the ES modules): names without a slash, so the map lookup is the whole check.
+    if (assets.has(rest.slice(1))) return page(req, res, rest.slice(1), params);
     const url = new URL(`http://x/?${query}`);
     const getOnly = (): boolean => {
       if (req.method === 'GET' || req.method === 'HEAD') return true;
