@@ -105,7 +105,8 @@ export async function startUp(o: UpOptions): Promise<UpApp> {
       await guard?.refresh();
       source = journalSource(stack.journal, o.collect.journal.format);
     } else {
-      source = await streamSource(nats!.servers, nats!.stream, stack?.nats ?? null, logFor('nats'));
+      // Regression: a pure viewer (--no-collect) exited 1 with ERR_CONNECT_FAILED when NATS was not up yet; it waits now.
+      source = await streamSource(nats!.servers, nats!.stream, stack?.nats ?? null, { timeoutMs: nats!.sinkTimeoutMs, log: logFor('nats'), signal: lifecycle.signal });
     }
     if (source.closable !== null) lifecycle.register(source.closable);
     const hub = new SseHub({ ...o.hub, source: source.events, startSeq: source.lastSeq() });
