@@ -14,7 +14,7 @@ import { parseStatsSince } from './rate.js';
 import type { RateRing } from './rate.js';
 import { handleDownload, handleSearch } from './search.js';
 import type { SearchGate, Searcher } from './search.js';
-import type { HttpStatusCounter, Metrics } from './metrics.js';
+import type { Metrics } from './metrics.js';
 import { sendError, sendJson } from './reply.js';
 import type { AccessPolicy } from './security.js';
 import { parseLastEventId } from '../http/core/sse.js';
@@ -39,7 +39,6 @@ export interface WebRouterOptions {
   metrics: Metrics;
   health: () => HealthReport;
   access: AccessPolicy;
-  httpCounter?: HttpStatusCounter;
 }
 
 /** The reserved prefix. */
@@ -173,7 +172,6 @@ export function createWebRoutes(opts: WebRouterOptions): Layer {
   }
 
   return function webRoutes(req, res, next) {
-    opts.httpCounter?.track(res);
     try {
       const { pathname, query } = pathOf(req.url ?? '/');
       if (isReservedPath(pathname)) {
