@@ -30,7 +30,7 @@ describe('web endpoints', { timeout: 20000 }, () => {
     assert.equal(asset.status, 200);
     assert.equal(asset.headers.get('cache-control'), 'public, max-age=31536000, immutable');
     assert.match(asset.headers.get('content-type') ?? '', /^text\/javascript/);
-    assert.match(await asset.text(), /EventSource/);
+    assert.match(await asset.text(), /^import \{ connect, setStatus \} from '\.\/live\.js\?v=[\w-]+';$/m, 'the entry module imports the live stream');
     // Every module app.js imports is versioned too (and preloaded by the page), so `immutable` can never pin a stale one.
     const body = await (await fetch(`${web.url}${js}`)).text();
     const imports = [...body.matchAll(/from '\.\/([\w-]+\.js)\?v=([\w-]+)'/g)];
