@@ -6,11 +6,12 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import type { JournalRecord } from '../journal/record.js';
 import type { Closable } from '../lifecycle.js';
 import type { LogFn } from '../logger.js';
-import { silentLog } from '../logger.js';
 import { BatchHeader, decodeBatch, POSITION_STRIDE } from './batch.js';
 import type { StreamRecord } from './batch.js';
 import { CAUGHT_UP, readStream } from './reader.js';
-import { connectNats } from './stream.js';
+import { retryUntilReady, REQUEST_TIMEOUT_MS } from './startup.js';
+import type { WaitOptions } from './startup.js';
+import { connectNats, NATS_CONNECT_TIMEOUT_MS } from './stream.js';
 
 /**
  * A stream record as the live page shows it: `seq` is its global position in the stream (so ids grow across every
@@ -56,20 +57,30 @@ export class StreamFeed extends EventEmitter implements Closable {
     super();
   }
 
-  /** Connects, reads where the stream ends now, and starts following it. */
-  static async open(servers: string[], stream: string, log: LogFn = silentLog): Promise<StreamFeed> {
-    const nc = await connectNats(servers, 'muxd up viewer');
-    try {
-      const jsm = await jetstreamManager(nc);
-      const feed = new StreamFeed(nc, jsm, stream, log);
-      const { state } = await jsm.streams.info(stream);
-      if (state.messages > 0) feed.lastPosition = await feed.lastPositionUpTo(state.last_seq, state.first_seq);
-      feed.follow(state.last_seq + 1);
-      return feed;
-    } catch (err) {
-      await nc.close();
-      throw err;
-    }
+  /**
+   * Connects, reads where the stream ends now, and starts following it. Like the sink, it waits for NATS (not up yet,
+   * electing leaders, or no stream until a collector creates it) for up to `wait.timeoutMs` (`--sink-timeout`),
+   * logging why; then, or when `wait.signal` aborts, it throws ERR_SINK_UNAVAILABLE.
+   */
+  static async open(servers: string[], stream: string, wait: WaitOptions): Promise<StreamFeed> {
+    let nc: NatsConnection | null = null;
+    const { feed, next } = await retryUntilReady(
+      wait,
+      async (budget) => {
+        const conn = (nc ??= await connectNats(servers, 'muxd up viewer', budget(NATS_CONNECT_TIMEOUT_MS)));
+        const probe = await jetstreamManager(conn, { timeout: budget(REQUEST_TIMEOUT_MS) });
+        const { state } = await probe.streams.info(stream);
+        // The feed's own requests (history pages) get the full timeout, not what was left of the startup's.
+        const feed = new StreamFeed(conn, await jetstreamManager(conn, { timeout: REQUEST_TIMEOUT_MS, checkAPI: false }), stream, wait.log);
+        if (state.messages > 0) feed.lastPosition = await feed.lastPositionUpTo(state.last_seq, state.first_seq);
+        return { feed, next: state.last_seq + 1 };
+      },
+      async () => {
+        await nc?.close();
+      },
+    );
+    feed.follow(next);
+    return feed;
   }
 
   /** False while the connection to NATS is lost. */

@@ -105,7 +105,8 @@ export async function startUp(o: UpOptions): Promise<UpApp> {
       await guard?.refresh();
       source = journalSource(stack.journal, o.collect.journal.format);
     } else {
-      source = await streamSource(nats!.servers, nats!.stream, stack?.nats ?? null, logFor('nats'));
+      // Regression: a pure viewer (--no-collect) exited 1 with ERR_CONNECT_FAILED when NATS was not up yet; it waits now.
+      source = await streamSource(nats!.servers, nats!.stream, stack?.nats ?? null, { timeoutMs: nats!.sinkTimeoutMs, log: logFor('nats'), signal: lifecycle.signal });
     }
     if (source.closable !== null) lifecycle.register(source.closable);
     const hub = new SseHub({ ...o.hub, source: source.events, startSeq: source.lastSeq() });
@@ -155,13 +156,15 @@ export async function startUp(o: UpOptions): Promise<UpApp> {
       metrics,
       health,
       access: createAccessPolicy({ host: o.serverOptions.host, token: o.token }),
-      httpCounter,
     });
     const built = await buildServeHandler(o.features ?? { headers: null, auth: null, upload: null }, {
       staticOptions: o.staticOptions,
       extras: o.extras ?? { proxy: null, watch: false },
       tls: o.serverOptions.tls !== undefined,
       app: routes,
+      // The builder's first layer, as in serve: every response counts, a 401 from --auth included (regression: up
+      // counted in its /_muxd/ routes, behind auth, so its metrics missed the 401s that serve's showed).
+      counter: httpCounter,
       ...(guard ? { deny: guard.deny } : {}),
       log: logFor('watch'),
     });

@@ -1,5 +1,5 @@
-// The journal page's files (index.html, app.js, app.css): loaded once from the package, served with ETag, gzip and long caching.
-import { createHash } from 'node:crypto';
+// The journal page's files (index.html, app.css and the ES modules from app.js): loaded once from the package, served
+// with ETag, gzip and long caching.
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -8,6 +8,7 @@ import type { Req, Res } from '../http/core/types.js';
 import { endBody, writeHead } from '../http/core/respond.js';
 import { Encoding, parseAcceptEncoding } from '../http/static/compress.js';
 import { parseEtagList, weakMatch } from '../http/static/conditional.js';
+import { contentHash, importsOf, linkModules } from './page-modules.js';
 
 /** One page file, ready to send. */
 export interface Asset {
@@ -23,23 +24,22 @@ export interface Asset {
 /** The page files by name. */
 export type AssetMap = ReadonlyMap<string, Asset>;
 
+const HTML = 'text/html; charset=utf-8';
 const TYPES: Record<string, string> = {
-  'index.html': 'text/html; charset=utf-8',
-  'app.js': 'text/javascript; charset=utf-8',
-  'app.css': 'text/css; charset=utf-8',
+  html: HTML,
+  js: 'text/javascript; charset=utf-8',
+  css: 'text/css; charset=utf-8',
 };
+
+/** The page's entry module: it and every module it imports (transitively) are served under /_muxd/. */
+export const ENTRY_MODULE = 'app.js';
 
 /** Content-Security-Policy of the page: its own scripts, styles and endpoints only. */
 export const PAGE_CSP = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
-
-function hash(body: Buffer): string {
-  return createHash('sha256').update(body).digest('base64url').slice(0, 16);
-}
-
 function makeAsset(name: string, body: Buffer): Asset {
-  const type = TYPES[name] ?? 'application/octet-stream';
-  const version = hash(body);
+  const type = TYPES[name.slice(name.lastIndexOf('.') + 1)] ?? 'application/octet-stream';
+  const version = contentHash(body);
   const gz = body.length > 1024 ? gzipSync(body, { level: 9 }) : null;
   return { body, gzip: gz !== null && gz.length < body.length ? gz : null, type, etag: `"${version}"`, version };
 }
@@ -60,15 +60,36 @@ export function emptyStateHtml(hint: SendHint): string {
   return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
+/** Reads the entry module and every module it imports, by file name. */
+async function readModules(dir: string): Promise<Map<string, string>> {
+  const sources = new Map<string, string>();
+  const todo = [ENTRY_MODULE];
+  for (let name = todo.pop(); name !== undefined; name = todo.pop()) {
+    if (sources.has(name)) continue;
+    const source = await readFile(join(dir, name), 'utf8');
+    sources.set(name, source);
+    todo.push(...importsOf(source, name));
+  }
+  return sources;
+}
+
 /**
- * Loads the page files; index.html's `{{app.js}}`-style placeholders become content hashes so the others can be
- * cached for a year, and `{{empty}}` the empty state for `hint` (default: the collector's default port and a terminal).
+ * Loads the page files. The modules' imports and index.html's `{{app.js}}`-style placeholders get content hashes, so
+ * every file but index.html can be cached for a year (see {@link linkModules}); `{{modulepreload}}` becomes a preload
+ * link per imported module (no request waterfall), and `{{empty}}` the empty state for `hint` (default: the
+ * collector's default port and a terminal).
  */
 export async function loadAssets(dir: string = assetsDir(), hint: SendHint = { collectPort: 6666, stdin: true }): Promise<AssetMap> {
   const map = new Map<string, Asset>();
-  for (const name of ['app.js', 'app.css']) map.set(name, makeAsset(name, await readFile(join(dir, name))));
+  for (const [name, mod] of linkModules(await readModules(dir), ENTRY_MODULE)) map.set(name, makeAsset(name, Buffer.from(mod.body)));
+  map.set('app.css', makeAsset('app.css', await readFile(join(dir, 'app.css'))));
+  const preload = [...map]
+    .filter(([name]) => name.endsWith('.js') && name !== ENTRY_MODULE)
+    .map(([name, a]) => `<link rel="modulepreload" href="/_muxd/${name}?v=${a.version}">`)
+    .join('\n');
   const html = (await readFile(join(dir, 'index.html'), 'utf8'))
     .replace(/\{\{(app\.(?:js|css))\}\}/g, (_m, n: string) => map.get(n)?.version ?? '')
+    .replace('{{modulepreload}}', preload)
     .replace('{{empty}}', emptyStateHtml(hint));
   map.set('index.html', makeAsset('index.html', Buffer.from(html)));
   return map;
@@ -80,7 +101,7 @@ function acceptsGzip(req: Req): boolean {
 
 /** Sends one asset: 304 on a matching If-None-Match, gzip when accepted, immutable caching for a matching `?v=`. */
 export function sendAsset(req: Req, res: Res, asset: Asset, version: string | null): void {
-  const immutable = version === asset.version && asset.type !== TYPES['index.html'];
+  const immutable = version === asset.version && asset.type !== HTML;
   const headers: Record<string, string | number> = {
     'Content-Type': asset.type,
     ETag: asset.etag,
@@ -88,7 +109,7 @@ export function sendAsset(req: Req, res: Res, asset: Asset, version: string | nu
     'X-Content-Type-Options': 'nosniff',
     'Referrer-Policy': 'no-referrer',
   };
-  if (asset.type === TYPES['index.html']) {
+  if (asset.type === HTML) {
     headers['Content-Security-Policy'] = PAGE_CSP;
     headers['X-Frame-Options'] = 'DENY';
   }

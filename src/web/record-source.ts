@@ -2,9 +2,9 @@
 import type { EventEmitter } from 'node:events';
 import type { Journal } from '../journal/journal.js';
 import type { Closable } from '../lifecycle.js';
-import type { LogFn } from '../logger.js';
 import { StreamFeed } from '../nats/feed.js';
 import type { NatsSink } from '../nats/sink.js';
+import type { WaitOptions } from '../nats/startup.js';
 import { searchJournal } from '../journal/search.js';
 import { searchStream } from '../nats/feed-search.js';
 import { JournalHistory } from './history.js';
@@ -71,9 +71,12 @@ export function journalSource(journal: Journal, format: string): RecordSource {
   };
 }
 
-/** The NATS stream (`--sink nats://…`): every collector's records, history by stream position. `sink` is null for a pure viewer. */
-export async function streamSource(servers: string[], stream: string, sink: NatsSink | null, log: LogFn): Promise<RecordSource> {
-  const feed = await StreamFeed.open(servers, stream, log);
+/**
+ * The NATS stream (`--sink nats://…`): every collector's records, history by stream position. `sink` is null for a pure
+ * viewer. Waits for NATS and the stream as the sink does (`wait.timeoutMs` is `--sink-timeout`; see StreamFeed.open).
+ */
+export async function streamSource(servers: string[], stream: string, sink: NatsSink | null, wait: WaitOptions): Promise<RecordSource> {
+  const feed = await StreamFeed.open(servers, stream, wait);
   return {
     events: feed,
     lastSeq: () => feed.lastPosition,

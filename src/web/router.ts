@@ -14,7 +14,7 @@ import { parseStatsSince } from './rate.js';
 import type { RateRing } from './rate.js';
 import { handleDownload, handleSearch } from './search.js';
 import type { SearchGate, Searcher } from './search.js';
-import type { HttpStatusCounter, Metrics } from './metrics.js';
+import type { Metrics } from './metrics.js';
 import { sendError, sendJson } from './reply.js';
 import type { AccessPolicy } from './security.js';
 import { parseLastEventId } from '../http/core/sse.js';
@@ -39,7 +39,6 @@ export interface WebRouterOptions {
   metrics: Metrics;
   health: () => HealthReport;
   access: AccessPolicy;
-  httpCounter?: HttpStatusCounter;
 }
 
 /** The reserved prefix. */
@@ -87,7 +86,8 @@ export function createWebRoutes(opts: WebRouterOptions): Layer {
       return;
     }
     if (rest === '/' || rest === '/index.html') return page(req, res, 'index.html', params);
-    if (rest === '/app.js' || rest === '/app.css') return page(req, res, rest.slice(1), params);
+    // The page's other files (app.css, the ES modules): names without a slash, so the map lookup is the whole check.
+    if (assets.has(rest.slice(1))) return page(req, res, rest.slice(1), params);
     const url = new URL(`http://x/?${query}`);
     const getOnly = (): boolean => {
       if (req.method === 'GET' || req.method === 'HEAD') return true;
@@ -172,7 +172,6 @@ export function createWebRoutes(opts: WebRouterOptions): Layer {
   }
 
   return function webRoutes(req, res, next) {
-    opts.httpCounter?.track(res);
     try {
       const { pathname, query } = pathOf(req.url ?? '/');
       if (isReservedPath(pathname)) {

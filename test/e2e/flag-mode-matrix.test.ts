@@ -246,6 +246,10 @@ for (const mode of MODES) {
         const metrics = await request(adminUrl, '/metrics', { auth: false });
         assert.equal(metrics.status, 200, '--admin /metrics');
         assert.match(metrics.body, /^muxd_http_requests_by_class_total\{class="2xx"\} [1-9]/m, '--admin counts the requests above');
+        // Regression: up counted responses in its /_muxd/ routes, behind --auth, so the 401 above was missing from its
+        // metrics while serve's counted it; every mode now counts in the builder's first layer.
+        assert.match(metrics.body, /^muxd_http_requests_total\{status="401"\} [1-9]/m, `${mode}: --admin counts the 401 from --auth-file`);
+        assert.match(metrics.body, /^muxd_http_requests_by_class_total\{class="4xx"\} [1-9]/m, `${mode}: and its class`);
         assert.equal((await request(adminUrl, '/health', { auth: false })).status, 200, '--admin /health');
       }
     } finally {

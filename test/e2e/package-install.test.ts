@@ -1,4 +1,4 @@
-// The package installs: `npm pack` on a copy of the sources (prepack builds dist/), `npm install` of the tarball into an empty prefix, then the installed `muxd` bin runs --version, serve and collect.
+// The package installs: `npm pack` on a copy of the sources (prepack builds dist/), `npm install` of the tarball into an empty prefix, then the installed `muxd` bin runs --version, serve and collect, and the page's files are all in it.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
@@ -36,6 +36,10 @@ before(async () => {
   const files = info.files.map((f) => f.path);
   for (const must of ['LICENSE', 'dist/cli/main.js', 'dist/index.js', 'dist/index.d.ts', 'src/web/assets/index.html', 'contrib/systemd/muxd-collect.service']) {
     assert.ok(files.includes(must), `${must} missing from the tarball`);
+  }
+  // The page is split into ES modules, loaded from app.js at startup: every one of them must ship.
+  for (const name of await readdir(path.join(repoRoot, 'src/web/assets'))) {
+    assert.ok(files.includes(`src/web/assets/${name}`), `src/web/assets/${name} missing from the tarball`);
   }
   assert.ok(!files.some((f) => f.startsWith('src/') && f.endsWith('.ts')), 'TypeScript sources are not shipped');
   assert.ok(!files.some((f) => f.includes('tsbuildinfo')), 'no build cache in the tarball');

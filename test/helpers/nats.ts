@@ -91,10 +91,10 @@ export interface NatsCluster {
   stop(): Promise<void>;
 }
 
-/** Starts one JetStream server (`-js -sd DIR`). */
-export async function startNats(): Promise<NatsCluster> {
+/** Starts one JetStream server (`-js -sd DIR`), on `port` if given (a muxd already waiting for it there). */
+export async function startNats(port?: number): Promise<NatsCluster> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'muxd-nats-'));
-  const n = node('n1', await freePort(), ['-js', '-sd', path.join(dir, 'n1')]);
+  const n = node('n1', port ?? (await freePort()), ['-js', '-sd', path.join(dir, 'n1')]);
   await n.start();
   return { nodes: [n], url: `nats://${n.hostPort}`, stop: async () => stopAll([n], dir) };
 }

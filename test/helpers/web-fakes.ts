@@ -13,6 +13,8 @@ import { createIngestHandler } from '../../src/web/ingest.js';
 import type { SubmitResult } from '../../src/web/ingest.js';
 import { HttpStatusCounter, createMetrics } from '../../src/web/metrics.js';
 import { createWebRouter } from '../../src/web/router.js';
+import { composeLayers } from '../../src/http/core/layers.js';
+import { countLayer } from '../../src/http/features/build.js';
 import type { Handler } from '../../src/web/router.js';
 import { SseHub } from '../../src/http/core/sse.js';
 import type { LiveRecord } from '../../src/http/core/sse.js';
@@ -118,9 +120,9 @@ export async function startWebStack(opts: { token?: string; withStatic?: boolean
     metrics,
     health: () => ({ status: 'ok', lastSeq: hub.lastSeq }),
     access: createAccessPolicy({ host: '127.0.0.1', token: opts.token }),
-    httpCounter,
   });
-  const server = createServer(router);
+  // As in up: the builder's count layer in front of everything.
+  const server = createServer(composeLayers([countLayer(httpCounter)], router));
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
   const addr = server.address() as { port: number };

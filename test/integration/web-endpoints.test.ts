@@ -30,7 +30,20 @@ describe('web endpoints', { timeout: 20000 }, () => {
     assert.equal(asset.status, 200);
     assert.equal(asset.headers.get('cache-control'), 'public, max-age=31536000, immutable');
     assert.match(asset.headers.get('content-type') ?? '', /^text\/javascript/);
-    assert.match(await asset.text(), /EventSource/);
+    assert.match(await asset.text(), /^import \{ connect, setStatus \} from '\.\/live\.js\?v=[\w-]+';$/m, 'the entry module imports the live stream');
+    // Every module app.js imports is versioned too (and preloaded by the page), so `immutable` can never pin a stale one.
+    const body = await (await fetch(`${web.url}${js}`)).text();
+    const imports = [...body.matchAll(/from '\.\/([\w-]+\.js)\?v=([\w-]+)'/g)];
+    assert.ok(imports.length >= 3, 'app.js imports versioned modules');
+    for (const [, name, v] of imports) {
+      assert.ok(html.includes(`<link rel="modulepreload" href="/_muxd/${name}?v=${v}">`), `${name} is preloaded at its version`);
+      const mod = await fetch(`${web.url}/_muxd/${name}?v=${v}`);
+      assert.equal(mod.status, 200, name);
+      assert.equal(mod.headers.get('cache-control'), 'public, max-age=31536000, immutable', name);
+      assert.match(mod.headers.get('content-type') ?? '', /^text\/javascript/, name);
+      assert.doesNotMatch(await mod.text(), /from '\.\/[\w-]+\.js'/, `${name} has no unversioned import`);
+    }
+    assert.equal((await fetch(`${web.url}/_muxd/live-reload.js`)).status, 404, 'only the page\'s own modules are served');
     const stale = await fetch(`${web.url}/_muxd/app.js?v=old`);
     assert.equal(stale.headers.get('cache-control'), 'no-cache', 'an unknown version is not cached for long');
     const redirect = await fetch(`${web.url}/_muxd`, { redirect: 'manual' });

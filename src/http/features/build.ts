@@ -32,6 +32,14 @@ export interface ResponseCounter {
   track(res: Res): void;
 }
 
+/** The `count` layer: tracks every response, then hands the request on (so a 401 from `auth` is counted too). */
+export function countLayer(counter: ResponseCounter): Layer {
+  return function countResponses(_req, res, next) {
+    counter.track(res);
+    next();
+  };
+}
+
 /** What the builder takes besides the validated features. */
 export interface ServeBuildExtras {
   /** Static file options, or null when there is no folder (`up` without DIR): unmatched requests then get 404. */
@@ -46,7 +54,7 @@ export interface ServeBuildExtras {
   deny?: (realPath: string) => boolean;
   /** Where live reload reports watcher failures (default: stderr). */
   log?: LogFn;
-  /** `serve --admin`: counts every response, in front of every layer. */
+  /** `--admin` and `up`'s `/_muxd/metrics`: counts every response, in front of every layer. */
   counter?: ResponseCounter;
 }
 
@@ -78,9 +86,8 @@ export async function buildServeHandler(features: ServeFeatures, o: ServeBuildEx
   const liveReload = extras.watch && staticOptions !== null ? await createLiveReload({ root: staticOptions.root, ...(o.log ? { log: o.log } : {}) }) : null;
   const proxy = extras.proxy !== null ? createProxy({ ...extras.proxy, tls: o.tls }) : null;
   try {
-    const counter = o.counter;
     const byName: Record<(typeof LAYER_ORDER)[number], Layer | null> = {
-      count: counter === undefined ? null : (_req, res, next) => (counter.track(res), next()),
+      count: o.counter === undefined ? null : countLayer(o.counter),
       auth: features.auth === null ? null : authLayer(features.auth),
       'live-reload': liveReload?.layer ?? null,
       app: o.app ?? null,
