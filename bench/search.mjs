@@ -35,7 +35,13 @@ const bytesWanted = Math.round(gib * 2 ** 30);
 function makeJournal(dir) {
   const file = path.join(dir, 'journal.jsonl');
   const done = path.join(dir, 'complete');
-  if (fs.existsSync(done)) return file;
+  // `complete` holds the last generated seq and the generated size: the load rows append to the journal, and the
+  // next run cuts it back so every run measures the same file (the newest records decide the "newest 100" row).
+  const [, bytes] = fs.existsSync(done) ? fs.readFileSync(done, 'utf8').trim().split(' ').map(Number) : [];
+  if (bytes > 0 && fs.existsSync(file)) {
+    if (fs.statSync(file).size > bytes) fs.truncateSync(file, bytes);
+    return file;
+  }
   fs.rmSync(dir, { recursive: true, force: true });
   fs.mkdirSync(dir, { recursive: true });
   const fd = fs.openSync(file, 'w');
@@ -65,7 +71,7 @@ function makeJournal(dir) {
   }
   fs.fsyncSync(fd);
   fs.closeSync(fd);
-  fs.writeFileSync(done, `${seq}\n`);
+  fs.writeFileSync(done, `${seq} ${fs.statSync(file).size}\n`);
   return file;
 }
 
